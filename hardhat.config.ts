@@ -1,0 +1,67 @@
+import { createRequire } from "node:module";
+import "dotenv/config";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// Hardhat cannot download compilers on our machines: use the solc-js build shipped
+// by the npm package `solc`, and take its version from the same package so the two never drift.
+const require = createRequire(import.meta.url);
+const solcPath = require.resolve("solc/soljson.js");
+const solcVersion = (require("solc/package.json") as { version: string }).version;
+
+// CI runs the stateful suites deeper than a developer's laptop does.
+const inCi = process.env.CI === "true" || process.env.GRIDLEDGER_CI === "1";
+
+const compiler = {
+  version: solcVersion,
+  path: solcPath,
+  settings: {
+    evmVersion: "cancun",
+    optimizer: { enabled: true, runs: 10_000 },
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: compiler,
+      production: compiler,
+    },
+  },
+  paths: {
+    tests: {
+      mocha: "test",
+      solidity: "test",
+    },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: inCi ? 1_000 : 256 },
+      invariant: { runs: inCi ? 128 : 32, depth: inCi ? 64 : 32, failOnRevert: false },
+    },
+    mocha: {
+      timeout: 600_000,
+    },
+  },
+  typechain: {
+    outDir: "typechain-types",
+  },
+  networks: {
+    hardhatMainnet: {
+      type: "edr-simulated",
+      chainType: "l1",
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+});
