@@ -20,8 +20,9 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     /// @notice EIP-712 type hash of a reading.
-    bytes32 public constant READING_TYPEHASH =
-        keccak256("Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)");
+    bytes32 public constant READING_TYPEHASH = keccak256(
+        "Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)"
+    );
 
     uint256 private constant _SECONDS_PER_HOUR = 3600;
     uint256 private constant _MAX_SLOT_LENGTH = 1 days;
@@ -59,9 +60,12 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     /// @param genesis unix time at which slot 0 starts
     /// @param slotLength_ slot length in seconds (900 for 15-minute slots)
     /// @param readingWindow_ seconds after a slot's end during which its readings are accepted
-    constructor(address admin, uint256 genesis, uint256 slotLength_, uint256 readingWindow_)
-        EIP712("GridLedger MeterRegistry", "1")
-    {
+    constructor(
+        address admin,
+        uint256 genesis,
+        uint256 slotLength_,
+        uint256 readingWindow_
+    ) EIP712("GridLedger MeterRegistry", "1") {
         if (admin == address(0)) revert RegistryZeroAddress();
         if (
             slotLength_ == 0 ||
@@ -111,10 +115,12 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IMeterRegistry
-    function updateMeter(address meter, address owner, uint32 ratedCapacityW, bytes8 zone)
-        external
-        onlyRole(GRID_OPERATOR_ROLE)
-    {
+    function updateMeter(
+        address meter,
+        address owner,
+        uint32 ratedCapacityW,
+        bytes8 zone
+    ) external onlyRole(GRID_OPERATOR_ROLE) {
         if (owner == address(0)) revert RegistryZeroAddress();
         MeterRecord storage record = _liveRecord(meter);
         _checkCapacity(ratedCapacityW);
@@ -242,11 +248,12 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IMeterRegistry
-    function readingDigest(address meter, uint64 slot, uint32 importedWh, uint32 exportedWh)
-        public
-        view
-        returns (bytes32)
-    {
+    function readingDigest(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        uint32 exportedWh
+    ) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(READING_TYPEHASH, meter, slot, importedWh, exportedWh)));
     }
 
@@ -325,7 +332,13 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         }
         uint256 windowEnd = slotEnd_ + _readingWindow;
         if (block.timestamp >= windowEnd) {
-            return abi.encodeWithSelector(RegistryReadingWindowClosed.selector, slot, windowEnd, block.timestamp);
+            return
+                abi.encodeWithSelector(
+                    RegistryReadingWindowClosed.selector,
+                    slot,
+                    windowEnd,
+                    block.timestamp
+                );
         }
         if (slotEnd_ - _slotLength < record.commissionedAt) {
             return
@@ -340,18 +353,28 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         uint256 maxWh = _maxWhPerSlot(record.ratedCapacityW);
         uint256 largest = reading.importedWh > reading.exportedWh ? reading.importedWh : reading.exportedWh;
         if (largest > maxWh) {
-            return abi.encodeWithSelector(RegistryReadingExceedsCapacity.selector, meter, slot, largest, maxWh);
+            return
+                abi.encodeWithSelector(RegistryReadingExceedsCapacity.selector, meter, slot, largest, maxWh);
         }
         return "";
     }
 
     /// @dev The reading is signed by `signer` (OpenZeppelin's ECDSA refuses high-s signatures and address(0)).
-    function _checkSignature(SignedReading calldata reading, address signer) private view returns (bytes memory) {
+    function _checkSignature(
+        SignedReading calldata reading,
+        address signer
+    ) private view returns (bytes memory) {
         if (signer == address(0)) return abi.encodeWithSelector(RegistryKeyRevoked.selector, reading.meter);
         bytes32 digest = readingDigest(reading.meter, reading.slot, reading.importedWh, reading.exportedWh);
         (address recovered, ECDSA.RecoverError status, ) = ECDSA.tryRecover(digest, reading.r, reading.vs);
         if (status != ECDSA.RecoverError.NoError || recovered != signer) {
-            return abi.encodeWithSelector(RegistryInvalidSignature.selector, reading.meter, reading.slot, recovered);
+            return
+                abi.encodeWithSelector(
+                    RegistryInvalidSignature.selector,
+                    reading.meter,
+                    reading.slot,
+                    recovered
+                );
         }
         return "";
     }
@@ -395,6 +418,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     function _revertIfError(bytes memory error) private pure {
         if (error.length != 0) {
             // Re-throwing raw revert data needs assembly; `error` is a well-formed ABI-encoded custom error.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(error, 0x20), mload(error))
             }
