@@ -232,10 +232,12 @@ interface IMeterRegistry {
     function maxWhPerSlot(address meter) external view returns (uint256);
 
     /// @notice EIP-712 digest a meter signs for a reading.
-    function readingDigest(address meter, uint64 slot, uint32 importedWh, uint32 exportedWh)
-        external
-        view
-        returns (bytes32);
+    function readingDigest(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        uint32 exportedWh
+    ) external view returns (bytes32);
 
     /// @notice The slot clock: genesis (unix s), slot length (s) and reading window after a slot's end (s).
     function slotClock() external view returns (uint256 genesis, uint256 slotLength, uint256 readingWindow);
