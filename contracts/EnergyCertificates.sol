@@ -99,7 +99,7 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         if (info.status == IMeterRegistry.MeterStatus.Active) revert CertificatesMeterActive(meter);
         for (uint256 i = 0; i < slots.length; ++i) {
             uint64 slot = slots[i];
-            if (_isClosed(meter, slot) || !_registry.readingOf(meter, slot).recorded) continue;
+            if (_isClosed(meter, slot) || !_registry.readingOfIndex(info.index, slot).recorded) continue;
             _withholdSlot(meter, slot, info.status);
             ++count;
         }
@@ -126,7 +126,7 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
 
         // Buyers first, one credit per (buyer, id); then each lot: closed, the rest to the owner, the event.
         _creditBuyers(holders, fills, lots, denominator);
-        for (uint256 j = 0; j < lots.length; ++j) {
+        for (uint256 j = 0; j < lots.length && lots[j].meter != address(0); ++j) {
             _issueLot(slot, lots[j], holders, fills, denominator);
         }
     }
@@ -216,11 +216,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
 
     /// @dev The request path: the whole export of (meter, slot) to the meter's owner.
     function _issueToOwner(address market_, address meter, uint64 slot) private returns (uint256 amountWh) {
-        IMeterRegistry.Reading memory reading = _registry.readingOf(meter, slot);
-        if (!reading.recorded) revert CertificatesNoReading(meter, slot);
         IMeterRegistry.Meter memory info = _registry.meterOf(meter);
         if (!CertificateId.isRenewable(info.source)) revert CertificatesNotRenewable(meter, info.source);
         if (info.status != IMeterRegistry.MeterStatus.Active) revert CertificatesMeterNotActive(meter, info.status);
+        IMeterRegistry.Reading memory reading = _registry.readingOfIndex(info.index, slot);
+        if (!reading.recorded) revert CertificatesNoReading(meter, slot);
         uint256 word = slot >> 8;
         uint256 bit = _bitOf(slot);
         uint256 bits = _closed[meter][word];
@@ -238,7 +238,8 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     }
 
     /// @dev The settlement's buyers with consecutive entries of one account merged (one credit each), and
-    /// the sum of their fills. Linear: accounts repeated out of order simply get several credits.
+    /// the sum of their fills. Linear: accounts repeated out of order simply get several credits. Unused
+    /// entries at the end are (address(0), 0): they get nothing.
     function _mergeBuyers(BuyerFill[] calldata buyers)
         private
         pure
@@ -258,15 +259,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
                 ++count;
             }
         }
-        // Shrink the arrays to the merged length (memory arrays keep their length in their first word).
-        assembly ("memory-safe") {
-            mstore(holders, count)
-            mstore(fills, count)
-        }
     }
 
     /// @dev One lot per distinct delivering meter that can be issued (deliveries summed, capped at the
-    /// export); skips and withholds the others. Returns the lots and the sum of their delivered Wh.
+    /// export); skips and withholds the others. Returns the lots (unused entries at the end have meter
+    /// address(0)) and the sum of their delivered Wh.
     function _lotsOf(uint64 slot, SellerDelivery[] calldata deliveries)
         private
         returns (Lot[] memory lots, uint256 deliveredWh)
@@ -286,9 +283,6 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
             deliveredWh += lot.deliveredWh;
             lots[count++] = lot;
         }
-        assembly ("memory-safe") {
-            mstore(lots, count)
-        }
     }
 
     /// @dev Whether (meter, slot) can be issued by the settlement; emits why not, withholds when the meter
@@ -299,7 +293,7 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
             emit IssuanceSkipped(meter, slot, CertificatesNotRenewable.selector);
             return (false, lot);
         }
-        IMeterRegistry.Reading memory reading = _registry.readingOf(meter, slot);
+        IMeterRegistry.Reading memory reading = _registry.readingOfIndex(info.index, slot);
         if (!reading.recorded) {
             emit IssuanceSkipped(meter, slot, CertificatesNoReading.selector);
             return (false, lot);
@@ -336,7 +330,7 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     ) private {
         for (uint256 h = 0; h < holders.length; ++h) {
             if (holders[h] == address(0)) continue;
-            for (uint256 j = 0; j < lots.length; ++j) {
+            for (uint256 j = 0; j < lots.length && lots[j].meter != address(0); ++j) {
                 if (_seenIdBefore(lots, j)) continue;
                 uint256 amountWh = 0;
                 for (uint256 k = j; k < lots.length; ++k) {
