@@ -12,7 +12,7 @@ import { measureRegistry } from "./registrySection.js";
 import { renderMarkdown } from "./render.js";
 import type { GasSnapshot } from "./types.js";
 
-const { ethers, networkHelpers } = await network.connect();
+const { ethers, networkHelpers } = await network.create();
 const warpTo = async (timestamp: bigint) => {
   await networkHelpers.time.increaseTo(timestamp);
 };

@@ -319,7 +319,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     function _checkMeterAndTime(
         SignedReading calldata reading,
         Device memory record
-    ) private view returns (bytes memory) {
+    ) private view returns (bytes memory error) {
         address meter = reading.meter;
         uint64 slot = reading.slot;
         if (record.status != MeterStatus.Active) {
@@ -359,14 +359,13 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
             return
                 abi.encodeWithSelector(RegistryReadingExceedsCapacity.selector, meter, slot, largest, maxWh);
         }
-        return "";
     }
 
     /// @dev The reading is signed by `signer` (OpenZeppelin's ECDSA refuses high-s signatures and address(0)).
     function _checkSignature(
         SignedReading calldata reading,
         address signer
-    ) private view returns (bytes memory) {
+    ) private view returns (bytes memory error) {
         if (signer == address(0)) return abi.encodeWithSelector(RegistryKeyRevoked.selector, reading.meter);
         bytes32 digest = readingDigest(reading.meter, reading.slot, reading.importedWh, reading.exportedWh);
         (address recovered, ECDSA.RecoverError status, ) = ECDSA.tryRecover(digest, reading.r, reading.vs);
@@ -379,7 +378,6 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
                     recovered
                 );
         }
-        return "";
     }
 
     function _readingOf(uint32 index, uint64 slot) private view returns (Reading memory reading) {
