@@ -17,6 +17,10 @@ import {CertificateId} from "./libraries/CertificateId.sol";
 /// @dev Invariants: for every (meter, slot) the Wh issued equal the reading's exported Wh or zero, and are
 /// issued at most once (`_closed` bit); for every id, total supply + Wh retired = Wh issued (every balance
 /// change goes through OpenZeppelin's `_update`: `_credit` for issuance, `_burn` for retirement).
+/// Gas: no per-id supply counters and no per-beneficiary retirement counter in storage. Each would cost a
+/// storage write on every issuance or retirement (OpenZeppelin's burn alone is 30.1k gas; one more warm
+/// write makes 35.1k, above the 35k target), so these totals are kept by the events (`CertificatesIssued`,
+/// `CertificatesRetired` indexed by beneficiary) and reconciled by the auditor's command.
 /// Issuance credits balances through `_update` without the ERC-1155 receiver callback, on purpose: it runs
 /// inside the market's settlement, where a buyer contract's callback could revert the settlement of money
 /// or re-enter the market mid-settlement. Holders that are contracts receive certificates like an EOA.
@@ -40,8 +44,6 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     mapping(address meter => mapping(uint256 word => uint256 bits)) private _closed;
     /// @dev Same layout as `_closed`; bit set when (meter, slot) was withheld. Read only on refusals.
     mapping(address meter => mapping(uint256 word => uint256 bits)) private _withheld;
-    /// @dev Wh retired for each beneficiary, all ids together.
-    mapping(address beneficiary => uint256 wh) private _retiredOf;
 
     /// @param registry_ the meter registry whose recorded readings certificates stand for
     /// @param admin the account that binds the market and sets the metadata URI
@@ -136,18 +138,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc IEnergyCertificates
-    function retire(
-        uint256 id,
-        uint256 amountWh,
-        address beneficiary,
-        bytes32 purposeHash,
-        string calldata purpose
-    ) external {
+    function retire(uint256 id, uint256 amountWh, address beneficiary, bytes calldata claimData) external {
         if (beneficiary == address(0)) revert CertificatesZeroBeneficiary();
         if (amountWh == 0) revert CertificatesZeroAmount();
         _burn(msg.sender, id, amountWh);
-        _retiredOf[beneficiary] += amountWh;
-        emit CertificatesRetired(msg.sender, beneficiary, id, amountWh, purposeHash, purpose);
+        emit CertificatesRetired(msg.sender, beneficiary, id, amountWh, claimData);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -182,11 +177,6 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     /// @inheritdoc IEnergyCertificates
     function isWithheld(address meter, uint64 slot) external view returns (bool) {
         return _isWithheld(meter, slot);
-    }
-
-    /// @inheritdoc IEnergyCertificates
-    function retiredOf(address beneficiary) external view returns (uint256) {
-        return _retiredOf[beneficiary];
     }
 
     /// @inheritdoc IEnergyCertificates

@@ -25,14 +25,14 @@ export interface SellerDelivery {
   deliveredWh: bigint;
 }
 
-/** Signs (EIP-712, compact EIP-2098) and submits a meter's reading of `slot`. */
-export async function submitReading(
+/** A meter's reading of `slot`, signed (EIP-712) in compact EIP-2098 form, ready for the registry. */
+export async function signReading(
   registry: MeterRegistry,
   meter: BaseWallet,
   slot: bigint,
   importedWh: bigint,
   exportedWh: bigint,
-): Promise<void> {
+) {
   const chainId = (await registry.runner!.provider!.getNetwork()).chainId;
   const domain = {
     name: "GridLedger MeterRegistry",
@@ -50,9 +50,18 @@ export async function submitReading(
   };
   const value = { meter: meter.address, slot, importedWh, exportedWh };
   const sig = ethersLib.Signature.from(await meter.signTypedData(domain, types, value));
-  await (
-    await registry.submitReading({ ...value, r: sig.r, vs: sig.yParityAndS })
-  ).wait();
+  return { ...value, r: sig.r, vs: sig.yParityAndS };
+}
+
+/** Signs and submits a meter's reading of `slot`. */
+export async function submitReading(
+  registry: MeterRegistry,
+  meter: BaseWallet,
+  slot: bigint,
+  importedWh: bigint,
+  exportedWh: bigint,
+): Promise<void> {
+  await (await registry.submitReading(await signReading(registry, meter, slot, importedWh, exportedWh))).wait();
 }
 
 /** Registers a meter whose identity (and signing key) is a fresh random wallet. */

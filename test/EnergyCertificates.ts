@@ -452,27 +452,31 @@ describe("EnergyCertificates", function () {
       return { ...f, id: idOf(f.slot, Source.Solar) };
     }
 
-    it("burns the holder's certificates and records them for the beneficiary", async function () {
+    it("burns the holder's certificates and records the claim for the beneficiary", async function () {
       const { certificates, alice, carol, id } = await issued();
-      const purposeHash = ethers.id("annual report 2025");
-      await expect(certificates.connect(alice).retire(id, 300n, carol.address, purposeHash, "Scope 2, 2025"))
+      const claim = ethers.hexlify(ethers.toUtf8Bytes("Scope 2, 2025"));
+      await expect(certificates.connect(alice).retire(id, 300n, carol.address, claim))
         .to.emit(certificates, "CertificatesRetired")
-        .withArgs(alice.address, carol.address, id, 300n, purposeHash, "Scope 2, 2025")
+        .withArgs(alice.address, carol.address, id, 300n, claim)
         .and.to.emit(certificates, "TransferSingle")
         .withArgs(alice.address, alice.address, ethers.ZeroAddress, id, 300n);
       expect(await certificates.balanceOf(alice.address, id)).to.equal(700n);
-      expect(await certificates.retiredOf(carol.address)).to.equal(300n);
-      await certificates.connect(alice).retire(id, 700n, carol.address, ethers.ZeroHash, "");
-      expect(await certificates.retiredOf(carol.address)).to.equal(1_000n);
+      const documentHash = ethers.id("annual report 2025");
+      await expect(certificates.connect(alice).retire(id, 700n, carol.address, documentHash))
+        .to.emit(certificates, "CertificatesRetired")
+        .withArgs(alice.address, carol.address, id, 700n, documentHash);
+      expect(await certificates.balanceOf(alice.address, id)).to.equal(0n);
+      const claims = await certificates.queryFilter(certificates.filters.CertificatesRetired(undefined, carol.address));
+      expect(claims.reduce((sum, e) => sum + e.args.amountWh, 0n)).to.equal(1_000n);
     });
 
     it("cannot retire more than the balance, nor retire retired certificates again", async function () {
       const { certificates, alice, carol, id } = await issued();
-      await expect(certificates.connect(alice).retire(id, 1_001n, carol.address, ethers.ZeroHash, ""))
+      await expect(certificates.connect(alice).retire(id, 1_001n, carol.address, "0x"))
         .to.be.revertedWithCustomError(certificates, "ERC1155InsufficientBalance")
         .withArgs(alice.address, 1_000n, 1_001n, id);
-      await certificates.connect(alice).retire(id, 1_000n, carol.address, ethers.ZeroHash, "");
-      await expect(certificates.connect(alice).retire(id, 1n, carol.address, ethers.ZeroHash, ""))
+      await certificates.connect(alice).retire(id, 1_000n, carol.address, "0x");
+      await expect(certificates.connect(alice).retire(id, 1n, carol.address, "0x"))
         .to.be.revertedWithCustomError(certificates, "ERC1155InsufficientBalance")
         .withArgs(alice.address, 0n, 1n, id);
       // the beneficiary holds nothing it could move
@@ -482,10 +486,10 @@ describe("EnergyCertificates", function () {
     it("reverts for the zero beneficiary and for zero Wh", async function () {
       const { certificates, alice, carol, id } = await issued();
       await expect(
-        certificates.connect(alice).retire(id, 1n, ethers.ZeroAddress, ethers.ZeroHash, ""),
+        certificates.connect(alice).retire(id, 1n, ethers.ZeroAddress, "0x"),
       ).to.be.revertedWithCustomError(certificates, "CertificatesZeroBeneficiary");
       await expect(
-        certificates.connect(alice).retire(id, 0n, carol.address, ethers.ZeroHash, ""),
+        certificates.connect(alice).retire(id, 0n, carol.address, "0x"),
       ).to.be.revertedWithCustomError(certificates, "CertificatesZeroAmount");
     });
   });

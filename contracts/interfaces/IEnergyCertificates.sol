@@ -20,7 +20,8 @@ import {ISettlementHook} from "./ISettlementHook.sol";
 ///   is withheld: final, never issued (its energy may already belong to buyers). Anyone may also withhold
 ///   the unissued slots of a meter that is not active (`withhold`), so that a reinstatement does not
 ///   revive them.
-/// - Retiring burns certificates for good and records the amount for the beneficiary.
+/// - Retiring burns certificates for good; the `CertificatesRetired` event, indexed by beneficiary, is the
+///   claim's record (as ERC-1888's `ClaimSingle`), no storage counter (see the gas note of the contract).
 /// - Issuance credits balances without the ERC-1155 receiver callback (see `onSlotSettled`).
 interface IEnergyCertificates is IERC1155, ISettlementHook {
     // ----------------------------------------------------------------------------------------------
@@ -64,15 +65,13 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     /// @notice Emitted after `holder` retired (burned) certificates for `beneficiary`, modelled on ERC-1888's
     /// `ClaimSingle(claimIssuer, claimSubject, topic, id, value, claimData)`: holder = claim issuer,
     /// beneficiary = claim subject, id = topic and id, purpose = claim data.
-    /// @param purposeHash hash of a document that states the claim (zero when none)
-    /// @param purpose free text of the claim (may be empty)
+    /// @param claimData the purpose of the claim: UTF-8 free text, or the 32-byte hash of a document
     event CertificatesRetired(
         address indexed holder,
         address indexed beneficiary,
         uint256 indexed id,
         uint256 amountWh,
-        bytes32 purposeHash,
-        string purpose
+        bytes claimData
     );
 
     // ----------------------------------------------------------------------------------------------
@@ -146,10 +145,9 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     // ----------------------------------------------------------------------------------------------
 
     /// @notice Retires (burns) `amountWh` of the caller's certificates `id` on behalf of `beneficiary`, for
-    /// `purpose` (free text) and/or `purposeHash` (hash of a document stating the claim). Retired
-    /// certificates can never move or be retired again.
-    function retire(uint256 id, uint256 amountWh, address beneficiary, bytes32 purposeHash, string calldata purpose)
-        external;
+    /// the purpose in `claimData` (UTF-8 free text, or the 32-byte hash of a document stating the claim).
+    /// Retired certificates can never move or be retired again. Any holder may call for its own balance.
+    function retire(uint256 id, uint256 amountWh, address beneficiary, bytes calldata claimData) external;
 
     // ----------------------------------------------------------------------------------------------
     // Views
@@ -172,9 +170,6 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
 
     /// @notice Whether (meter, slot) was withheld for good.
     function isWithheld(address meter, uint64 slot) external view returns (bool);
-
-    /// @notice Wh retired for `beneficiary`, all ids together.
-    function retiredOf(address beneficiary) external view returns (uint256);
 
     /// @notice Whether `source` carries certificates (Solar, Wind, Hydro, Biomass).
     function isRenewable(IMeterRegistry.EnergySource source) external pure returns (bool);
