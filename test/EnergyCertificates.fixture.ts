@@ -1,7 +1,7 @@
 // Shared set-up of the EnergyCertificates tests: a registry with renewable and non-renewable meters, the
 // certificates bound to a mock market, and helpers to record signed readings and settle slots.
 import { ethers as ethersLib, type BaseWallet } from "ethers";
-import type { EnergyCertificates, MeterRegistry, MockCertMarket } from "../typechain-types/index.js";
+import type { MeterRegistry } from "../typechain-types/index.js";
 
 export const SLOT_LENGTH = 900n;
 export const READING_WINDOW = 3600n;
