@@ -86,7 +86,10 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     }
 
     /// @inheritdoc IEnergyCertificates
-    function issueBatch(address[] calldata meters, uint64[] calldata slots) external returns (uint256 amountWh) {
+    function issueBatch(
+        address[] calldata meters,
+        uint64[] calldata slots
+    ) external returns (uint256 amountWh) {
         if (meters.length != slots.length) revert CertificatesLengthMismatch(meters.length, slots.length);
         address market_ = _requireMarket();
         for (uint256 i = 0; i < meters.length; ++i) {
@@ -185,12 +188,9 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     }
 
     /// @inheritdoc ERC1155
-    function supportsInterface(bytes4 interfaceId)
-        public
-        view
-        override(ERC1155, AccessControl, IERC165)
-        returns (bool)
-    {
+    function supportsInterface(
+        bytes4 interfaceId
+    ) public view override(ERC1155, AccessControl, IERC165) returns (bool) {
         return ERC1155.supportsInterface(interfaceId) || AccessControl.supportsInterface(interfaceId);
     }
 
@@ -208,7 +208,8 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     function _issueToOwner(address market_, address meter, uint64 slot) private returns (uint256 amountWh) {
         IMeterRegistry.Meter memory info = _registry.meterOf(meter);
         if (!CertificateId.isRenewable(info.source)) revert CertificatesNotRenewable(meter, info.source);
-        if (info.status != IMeterRegistry.MeterStatus.Active) revert CertificatesMeterNotActive(meter, info.status);
+        if (info.status != IMeterRegistry.MeterStatus.Active)
+            revert CertificatesMeterNotActive(meter, info.status);
         IMeterRegistry.Reading memory reading = _registry.readingOfIndex(info.index, slot);
         if (!reading.recorded) revert CertificatesNoReading(meter, slot);
         uint256 word = slot >> 8;
@@ -230,11 +231,9 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     /// @dev The settlement's buyers with consecutive entries of one account merged (one credit each), and
     /// the sum of their fills. Linear: accounts repeated out of order simply get several credits. Unused
     /// entries at the end are (address(0), 0): they get nothing.
-    function _mergeBuyers(BuyerFill[] calldata buyers)
-        private
-        pure
-        returns (address[] memory holders, uint256[] memory fills, uint256 fillsWh)
-    {
+    function _mergeBuyers(
+        BuyerFill[] calldata buyers
+    ) private pure returns (address[] memory holders, uint256[] memory fills, uint256 fillsWh) {
         holders = new address[](buyers.length);
         fills = new uint256[](buyers.length);
         uint256 count = 0;
@@ -254,10 +253,10 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     /// @dev One lot per distinct delivering meter that can be issued (deliveries summed, capped at the
     /// export); skips and withholds the others. Returns the lots (unused entries at the end have meter
     /// address(0)) and the sum of their delivered Wh.
-    function _lotsOf(uint64 slot, SellerDelivery[] calldata deliveries)
-        private
-        returns (Lot[] memory lots, uint256 deliveredWh)
-    {
+    function _lotsOf(
+        uint64 slot,
+        SellerDelivery[] calldata deliveries
+    ) private returns (Lot[] memory lots, uint256 deliveredWh) {
         lots = new Lot[](deliveries.length);
         uint256 count = 0;
         for (uint256 i = 0; i < deliveries.length; ++i) {
@@ -289,9 +288,8 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
             return (false, lot);
         }
         if (_isClosed(meter, slot)) {
-            bytes4 reason = _isWithheld(meter, slot)
-                ? CertificatesWithheld.selector
-                : CertificatesAlreadyIssued.selector;
+            bytes4 reason =
+                _isWithheld(meter, slot) ? CertificatesWithheld.selector : CertificatesAlreadyIssued.selector;
             emit IssuanceSkipped(meter, slot, reason);
             return (false, lot);
         }
@@ -324,7 +322,8 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
                 if (_seenIdBefore(lots, j)) continue;
                 uint256 amountWh = 0;
                 for (uint256 k = j; k < lots.length; ++k) {
-                    if (lots[k].id == lots[j].id) amountWh += _share(lots[k].deliveredWh, fills[h], denominator);
+                    if (lots[k].id == lots[j].id)
+                        amountWh += _share(lots[k].deliveredWh, fills[h], denominator);
                 }
                 if (amountWh != 0) _credit(holders[h], lots[j].id, amountWh);
             }
@@ -349,7 +348,16 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         uint256 toOwnerWh = lot.exportedWh - toBuyersWh;
         _closed[lot.meter][slot >> 8] |= _bitOf(slot);
         if (toOwnerWh != 0) _credit(lot.owner, lot.id, toOwnerWh);
-        emit CertificatesIssued(lot.meter, slot, lot.id, lot.source, lot.zone, lot.exportedWh, toBuyersWh, toOwnerWh);
+        emit CertificatesIssued(
+            lot.meter,
+            slot,
+            lot.id,
+            lot.source,
+            lot.zone,
+            lot.exportedWh,
+            toBuyersWh,
+            toOwnerWh
+        );
     }
 
     /// @dev Closes (meter, slot) for good without issuing it.

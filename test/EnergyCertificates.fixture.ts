@@ -11,7 +11,15 @@ export const URI = "https://certificates.gridledger.example/{id}.json";
 
 /** IMeterRegistry.MeterKind / EnergySource / MeterStatus as numbers. */
 export const Kind = { Consumption: 0, Generation: 1, Bidirectional: 2 } as const;
-export const Source = { None: 0, Solar: 1, Wind: 2, Hydro: 3, Biomass: 4, Storage: 5, Other: 6 } as const;
+export const Source = {
+  None: 0,
+  Solar: 1,
+  Wind: 2,
+  Hydro: 3,
+  Biomass: 4,
+  Storage: 5,
+  Other: 6,
+} as const;
 export const Status = { Unregistered: 0, Active: 1, Suspended: 2, Retired: 3 } as const;
 
 export const ZONE = ethersLib.encodeBytes32String("DE-TN-01").slice(0, 18); // bytes8
@@ -61,7 +69,9 @@ export async function submitReading(
   importedWh: bigint,
   exportedWh: bigint,
 ): Promise<void> {
-  await (await registry.submitReading(await signReading(registry, meter, slot, importedWh, exportedWh))).wait();
+  await (
+    await registry.submitReading(await signReading(registry, meter, slot, importedWh, exportedWh))
+  ).wait();
 }
 
 /** Registers a meter whose identity (and signing key) is a fresh random wallet. */
@@ -73,6 +83,8 @@ export async function registerMeter(
   ratedCapacityW = 100_000n,
 ): Promise<BaseWallet> {
   const wallet = ethersLib.Wallet.createRandom();
-  await (await registry.registerMeter(wallet.address, owner, kind, source, ratedCapacityW, ZONE, 0n)).wait();
+  await (
+    await registry.registerMeter(wallet.address, owner, kind, source, ratedCapacityW, ZONE, 0n)
+  ).wait();
   return wallet;
 }

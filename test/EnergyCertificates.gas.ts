@@ -7,8 +7,15 @@ describe("EnergyCertificates gas", function () {
     const figures = await measureCertificates(ethers, (t) => networkHelpers.time.increaseTo(t));
     const gas = Object.fromEntries(figures.map((f) => [f.key, f.gas]));
     for (const f of figures) {
-      const mark = f.target === undefined ? "" : f.gas <= f.target ? `  <= ${f.target} ok` : `  > ${f.target} MISSED`;
-      console.log(`      ${f.key.padEnd(46)} ${String(f.gas).padStart(7)}${f.unit ? ` / ${f.unit}` : ""}${mark}`);
+      const mark =
+        f.target === undefined
+          ? ""
+          : f.gas <= f.target
+            ? `  <= ${f.target} ok`
+            : `  > ${f.target} MISSED`;
+      console.log(
+        `      ${f.key.padEnd(46)} ${String(f.gas).padStart(7)}${f.unit ? ` / ${f.unit}` : ""}${mark}`,
+      );
     }
     // What the contract adds per holder over OpenZeppelin's plain mint must stay within the targets.
     expect(gas["certificates.hook.perBuyer.existingHolder"]).to.be.at.most(35_000);

@@ -36,7 +36,11 @@ contract CertificatesHandler is Test {
     uint256 public issuedWhileNotActive;
     uint256 public issuedAfterWithheld;
 
-    constructor(EnergyCertificatesInvariantTest base_, address[4] memory meters_, address[4] memory traders_) {
+    constructor(
+        EnergyCertificatesInvariantTest base_,
+        address[4] memory meters_,
+        address[4] memory traders_
+    ) {
         base = base_;
         registry = base_.registryOf();
         certificates = base_.certificatesOf();
@@ -77,15 +81,25 @@ contract CertificatesHandler is Test {
         } catch {}
     }
 
-    function settle(uint256 pairSeed, uint256 cleared, uint64[3] calldata fills, uint64[2] calldata delivered, uint256 otherMeterSeed) external {
+    function settle(
+        uint256 pairSeed,
+        uint256 cleared,
+        uint64[3] calldata fills,
+        uint64[2] calldata delivered,
+        uint256 otherMeterSeed
+    ) external {
         if (pairMeter.length == 0) return;
         uint256 p = pairSeed % pairMeter.length;
         uint64 slot = pairSlot[p];
         ISettlementHook.BuyerFill[] memory buyers = new ISettlementHook.BuyerFill[](3);
-        for (uint256 b = 0; b < 3; ++b) buyers[b] = ISettlementHook.BuyerFill(holders[(b + pairSeed) % 6], bound(fills[b], 0, 40_000));
+        for (uint256 b = 0; b < 3; ++b)
+            buyers[b] = ISettlementHook.BuyerFill(holders[(b + pairSeed) % 6], bound(fills[b], 0, 40_000));
         ISettlementHook.SellerDelivery[] memory deliveries = new ISettlementHook.SellerDelivery[](2);
         deliveries[0] = ISettlementHook.SellerDelivery(pairMeter[p], bound(delivered[0], 0, 40_000));
-        deliveries[1] = ISettlementHook.SellerDelivery(meters[otherMeterSeed % 4], bound(delivered[1], 0, 40_000));
+        deliveries[1] = ISettlementHook.SellerDelivery(
+            meters[otherMeterSeed % 4],
+            bound(delivered[1], 0, 40_000)
+        );
         vm.recordLogs();
         market.settle(slot, bound(cleared, 0, 80_000), buyers, deliveries);
         _account(vm.getRecordedLogs());
@@ -141,13 +155,19 @@ contract CertificatesHandler is Test {
     // ---------------------------------------------------------------------------------------------
 
     function _account(Vm.Log[] memory logs) private {
-        for (uint256 l = 0; l < logs.length; ++l) {
-            Vm.Log memory log = logs[l];
-            if (log.emitter != address(certificates) || log.topics[0] != IEnergyCertificates.CertificatesIssued.selector) continue;
+        for (uint256 k = 0; k < logs.length; ++k) {
+            Vm.Log memory log = logs[k];
+            if (
+                log.emitter != address(certificates) ||
+                log.topics[0] != IEnergyCertificates.CertificatesIssued.selector
+            ) continue;
             address meter = address(uint160(uint256(log.topics[1])));
             uint64 slot = uint64(uint256(log.topics[2]));
             uint256 id = uint256(log.topics[3]);
-            (, , uint256 amountWh, , ) = abi.decode(log.data, (IMeterRegistry.EnergySource, bytes8, uint256, uint256, uint256));
+            (, , uint256 amountWh, , ) = abi.decode(
+                log.data,
+                (IMeterRegistry.EnergySource, bytes8, uint256, uint256, uint256)
+            );
             issuedOf[meter][slot] += amountWh;
             issuanceCount[meter][slot] += 1;
             issuedPerId[id] += amountWh;
@@ -186,7 +206,11 @@ contract EnergyCertificatesInvariantTest is CertificatesBase {
         return market;
     }
 
-    function signedReading(uint256 i, uint64 slot, uint32 exportedWh) external view returns (IMeterRegistry.SignedReading memory) {
+    function signedReading(
+        uint256 i,
+        uint64 slot,
+        uint32 exportedWh
+    ) external view returns (IMeterRegistry.SignedReading memory) {
         return _signed(i, slot, exportedWh);
     }
 
@@ -206,7 +230,11 @@ contract EnergyCertificatesInvariantTest is CertificatesBase {
             uint256 id = handler.ids(k);
             uint256 supply = 0;
             for (uint256 h = 0; h < 6; ++h) supply += certificates.balanceOf(handler.holders(h), id);
-            assertEq(supply + handler.retiredPerId(id), handler.issuedPerId(id), "supply + retired != issued");
+            assertEq(
+                supply + handler.retiredPerId(id),
+                handler.issuedPerId(id),
+                "supply + retired != issued"
+            );
         }
     }
 

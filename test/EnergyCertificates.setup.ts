@@ -18,7 +18,12 @@ export async function deployCertificates() {
   const [admin, alice, bob, carol, dave, outsider] = await ethers.getSigners();
   const now = BigInt(await networkHelpers.time.latest());
   const genesis = now - (now % SLOT_LENGTH);
-  const registry = await ethers.deployContract("MeterRegistry", [admin.address, genesis, SLOT_LENGTH, READING_WINDOW]);
+  const registry = await ethers.deployContract("MeterRegistry", [
+    admin.address,
+    genesis,
+    SLOT_LENGTH,
+    READING_WINDOW,
+  ]);
   await registry.grantRole(GRID_OPERATOR_ROLE, admin.address);
   await registry.grantRole(REGULATOR_ROLE, admin.address);
   const solar = await registerMeter(registry, alice.address, Kind.Generation, Source.Solar);
@@ -27,7 +32,11 @@ export async function deployCertificates() {
   const battery = await registerMeter(registry, alice.address, Kind.Generation, Source.Storage);
   const home = await registerMeter(registry, carol.address, Kind.Consumption, Source.None);
 
-  const certificates = await ethers.deployContract("EnergyCertificates", [await registry.getAddress(), admin.address, URI]);
+  const certificates = await ethers.deployContract("EnergyCertificates", [
+    await registry.getAddress(),
+    admin.address,
+    URI,
+  ]);
   const market = await ethers.deployContract("MockCertMarket", [
     await registry.getAddress(),
     await certificates.getAddress(),
@@ -44,7 +53,12 @@ export async function deployCertificates() {
     if (BigInt(await networkHelpers.time.latest()) < end) await networkHelpers.time.increaseTo(end);
   }
   /** Ends `slot` and records a reading of it. */
-  async function record(meter: typeof solar, slot: bigint, exportedWh: bigint, importedWh = 0n): Promise<void> {
+  async function record(
+    meter: typeof solar,
+    slot: bigint,
+    exportedWh: bigint,
+    importedWh = 0n,
+  ): Promise<void> {
     await endSlot(slot);
     await submitReading(registry, meter, slot, importedWh, exportedWh);
   }

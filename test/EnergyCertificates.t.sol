@@ -24,16 +24,25 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
 
     function test_issue_refusedAfterSettlementIssued() public {
         market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
-        vm.expectRevert(abi.encodeWithSelector(IEnergyCertificates.CertificatesAlreadyIssued.selector, meters[0], slot));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesAlreadyIssued.selector, meters[0], slot)
+        );
         certificates.issue(meters[0], slot);
-        assertEq(certificates.balanceOf(traders[2], solarId) + certificates.balanceOf(traders[0], solarId), 1_000);
+        assertEq(
+            certificates.balanceOf(traders[2], solarId) + certificates.balanceOf(traders[0], solarId),
+            1_000
+        );
     }
 
     function test_onSlotSettled_issuesNothingAfterRequestIssued() public {
         market.setSlotFinal(slot, true);
         certificates.issue(meters[0], slot);
         vm.expectEmit(address(certificates));
-        emit IEnergyCertificates.IssuanceSkipped(meters[0], slot, IEnergyCertificates.CertificatesAlreadyIssued.selector);
+        emit IEnergyCertificates.IssuanceSkipped(
+            meters[0],
+            slot,
+            IEnergyCertificates.CertificatesAlreadyIssued.selector
+        );
         market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
         assertEq(certificates.balanceOf(traders[2], solarId), 0);
         assertEq(certificates.balanceOf(traders[0], solarId), 1_000);
@@ -47,27 +56,49 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
     }
 
     function test_onSlotSettled_refusedFromAnyoneButTheMarket() public {
-        vm.expectRevert(abi.encodeWithSelector(IEnergyCertificates.CertificatesNotMarket.selector, address(this)));
-        certificates.onSlotSettled(slot, 1_000, _fills1(address(this), 1_000), _deliveries1(meters[0], 1_000));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesNotMarket.selector, address(this))
+        );
+        certificates.onSlotSettled(
+            slot,
+            1_000,
+            _fills1(address(this), 1_000),
+            _deliveries1(meters[0], 1_000)
+        );
     }
 
     function test_bindMarket_cannotRebindToARogueMarket() public {
         MockCertMarket rogue = new MockCertMarket(address(registry), address(certificates));
-        vm.expectRevert(abi.encodeWithSelector(IEnergyCertificates.CertificatesMarketAlreadyBound.selector, address(market)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IEnergyCertificates.CertificatesMarketAlreadyBound.selector,
+                address(market)
+            )
+        );
         certificates.bindMarket(address(rogue));
     }
 
     function test_admin_hasNoMintFunction() public {
-        (bool ok, ) = address(certificates).call(abi.encodeWithSignature("mint(address,uint256,uint256,bytes)", address(this), solarId, 1, ""));
+        (bool ok, ) = address(certificates).call(
+            abi.encodeWithSignature("mint(address,uint256,uint256,bytes)", address(this), solarId, 1, "")
+        );
         assertFalse(ok);
-        (ok, ) = address(certificates).call(abi.encodeWithSignature("mint(address,uint256,uint256)", address(this), solarId, 1));
+        (ok, ) = address(certificates).call(
+            abi.encodeWithSignature("mint(address,uint256,uint256)", address(this), solarId, 1)
+        );
         assertFalse(ok);
         assertEq(certificates.balanceOf(address(this), solarId), 0);
     }
 
     function test_setURI_refusedForNonAdmin() public {
         vm.prank(traders[0]);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, traders[0], bytes32(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                traders[0],
+                bytes32(0)
+            )
+        );
         certificates.setURI("x");
     }
 
@@ -75,7 +106,15 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
         assertEq(certificates.balanceOf(traders[0], solarId), 400);
         vm.prank(traders[0]);
-        vm.expectRevert(abi.encodeWithSelector(IERC1155Errors.ERC1155InsufficientBalance.selector, traders[0], 400, 401, solarId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC1155Errors.ERC1155InsufficientBalance.selector,
+                traders[0],
+                400,
+                401,
+                solarId
+            )
+        );
         certificates.safeTransferFrom(traders[0], traders[3], solarId, 401, "");
     }
 
@@ -83,7 +122,15 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         market.setSlotFinal(slot, true);
         certificates.issue(meters[0], slot);
         vm.prank(traders[0]);
-        vm.expectRevert(abi.encodeWithSelector(IERC1155Errors.ERC1155InsufficientBalance.selector, traders[0], 1_000, 1_001, solarId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC1155Errors.ERC1155InsufficientBalance.selector,
+                traders[0],
+                1_000,
+                1_001,
+                solarId
+            )
+        );
         certificates.retire(solarId, 1_001, traders[0], "");
     }
 
@@ -92,7 +139,15 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         certificates.issue(meters[0], slot);
         vm.startPrank(traders[0]);
         certificates.retire(solarId, 1_000, traders[3], "claim");
-        vm.expectRevert(abi.encodeWithSelector(IERC1155Errors.ERC1155InsufficientBalance.selector, traders[0], 0, 1, solarId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC1155Errors.ERC1155InsufficientBalance.selector,
+                traders[0],
+                0,
+                1,
+                solarId
+            )
+        );
         certificates.retire(solarId, 1, traders[3], "claim");
         vm.stopPrank();
         assertEq(certificates.balanceOf(traders[3], solarId), 0);
@@ -102,14 +157,20 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         market.setSlotFinal(slot, true);
         registry.suspendMeter(meters[0]);
         vm.expectRevert(
-            abi.encodeWithSelector(IEnergyCertificates.CertificatesMeterNotActive.selector, meters[0], IMeterRegistry.MeterStatus.Suspended)
+            abi.encodeWithSelector(
+                IEnergyCertificates.CertificatesMeterNotActive.selector,
+                meters[0],
+                IMeterRegistry.MeterStatus.Suspended
+            )
         );
         certificates.issue(meters[0], slot);
         uint64[] memory slots = new uint64[](1);
         slots[0] = slot;
         assertEq(certificates.withhold(meters[0], slots), 1);
         registry.reinstateMeter(meters[0]);
-        vm.expectRevert(abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], slot));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], slot)
+        );
         certificates.issue(meters[0], slot);
     }
 
@@ -123,7 +184,11 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
 
     /// @dev A lying market (any fills, any deliveries, repeated meters) never gets more than the export
     /// issued, nor a buyer more than its fill.
-    function testFuzz_onSlotSettled_neverExceedsExportNorFill(uint256 cleared, uint64[3] memory fills, uint64[3] memory delivered) public {
+    function testFuzz_onSlotSettled_neverExceedsExportNorFill(
+        uint256 cleared,
+        uint64[3] memory fills,
+        uint64[3] memory delivered
+    ) public {
         cleared = bound(cleared, 0, type(uint64).max);
         ISettlementHook.BuyerFill[] memory buyers = new ISettlementHook.BuyerFill[](3);
         ISettlementHook.SellerDelivery[] memory deliveries = new ISettlementHook.SellerDelivery[](3);

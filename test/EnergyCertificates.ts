@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { Source, Status, URI, ZONE, type BuyerFill, type SellerDelivery } from "./EnergyCertificates.fixture.js";
+import {
+  Source,
+  Status,
+  URI,
+  ZONE,
+  type BuyerFill,
+  type SellerDelivery,
+} from "./EnergyCertificates.fixture.js";
 import { deployCertificates, ethers, networkHelpers } from "./EnergyCertificates.setup.js";
 
 const idOf = (slot: bigint, source: number) => (slot << 8n) | BigInt(source);
@@ -33,13 +40,17 @@ describe("EnergyCertificates", function () {
       const { certificates } = await fixture();
       const lib = await ethers.getContractAt("CertificateId", await certificates.getAddress());
       for (const bad of [7n, 0xffn, 1n << 72n]) {
-        await expect(certificates.decodeId(bad)).to.be.revertedWithCustomError(lib, "CertificateIdInvalid").withArgs(bad);
+        await expect(certificates.decodeId(bad))
+          .to.be.revertedWithCustomError(lib, "CertificateIdInvalid")
+          .withArgs(bad);
       }
     });
 
     it("counts Solar, Wind, Hydro and Biomass as renewable, not None, Storage or Other", async function () {
       const { certificates } = await fixture();
-      const renewable = await Promise.all(Object.values(Source).map((s) => certificates.isRenewable(s)));
+      const renewable = await Promise.all(
+        Object.values(Source).map((s) => certificates.isRenewable(s)),
+      );
       expect(renewable).to.deep.equal([false, true, true, true, true, false, false]);
     });
 
@@ -95,7 +106,10 @@ describe("EnergyCertificates", function () {
 
     it("refuses a market that reads another registry", async function () {
       const { certificates, outsider } = await unbound();
-      const market = await ethers.deployContract("MockCertMarket", [outsider.address, await certificates.getAddress()]);
+      const market = await ethers.deployContract("MockCertMarket", [
+        outsider.address,
+        await certificates.getAddress(),
+      ]);
       await expect(certificates.bindMarket(await market.getAddress()))
         .to.be.revertedWithCustomError(certificates, "CertificatesMarketMismatch")
         .withArgs(await market.getAddress(), await certificates.getAddress(), outsider.address);
@@ -121,7 +135,9 @@ describe("EnergyCertificates", function () {
   describe("setURI", function () {
     it("lets the admin replace the URI template", async function () {
       const { certificates } = await fixture();
-      await expect(certificates.setURI("ipfs://x/{id}")).to.emit(certificates, "MetadataURIUpdated").withArgs("ipfs://x/{id}");
+      await expect(certificates.setURI("ipfs://x/{id}"))
+        .to.emit(certificates, "MetadataURIUpdated")
+        .withArgs("ipfs://x/{id}");
       expect(await certificates.uri(0n)).to.equal("ipfs://x/{id}");
     });
 
@@ -223,10 +239,15 @@ describe("EnergyCertificates", function () {
       await record(solar, slot + 1n, 300n);
       await market.setSlotFinal(slot, true);
       await market.setSlotFinal(slot + 1n, true);
-      await certificates.issueBatch([solar.address, wind.address, solar.address], [slot, slot, slot + 1n]);
+      await certificates.issueBatch(
+        [solar.address, wind.address, solar.address],
+        [slot, slot, slot + 1n],
+      );
       expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(100n);
       expect(await certificates.balanceOf(bob.address, idOf(slot, Source.Wind))).to.equal(200n);
-      expect(await certificates.balanceOf(alice.address, idOf(slot + 1n, Source.Solar))).to.equal(300n);
+      expect(await certificates.balanceOf(alice.address, idOf(slot + 1n, Source.Solar))).to.equal(
+        300n,
+      );
     });
 
     it("is all or nothing", async function () {
@@ -257,8 +278,12 @@ describe("EnergyCertificates", function () {
       await certificates.issue(solar.address, slot);
       await registry.suspendMeter(solar.address);
       // slot: issued, left alone; slot + 1: withheld; slot + 5: no reading, left alone.
-      const tx = certificates.connect(outsider).withhold(solar.address, [slot, slot + 1n, slot + 5n]);
-      await expect(tx).to.emit(certificates, "IssuanceWithheld").withArgs(solar.address, slot + 1n, Status.Suspended);
+      const tx = certificates
+        .connect(outsider)
+        .withhold(solar.address, [slot, slot + 1n, slot + 5n]);
+      await expect(tx)
+        .to.emit(certificates, "IssuanceWithheld")
+        .withArgs(solar.address, slot + 1n, Status.Suspended);
       expect(await certificates.isWithheld(solar.address, slot + 1n)).to.equal(true);
       expect(await certificates.isIssued(solar.address, slot + 1n)).to.equal(false);
       expect(await certificates.isWithheld(solar.address, slot)).to.equal(false);
@@ -290,7 +315,8 @@ describe("EnergyCertificates", function () {
     });
 
     it("gives delivered Wh to the buyers pro-rata, rounded down, and the rest to the owners", async function () {
-      const { certificates, market, solar, wind, alice, bob, carol, dave, slot, record } = await fixture();
+      const { certificates, market, solar, wind, alice, bob, carol, dave, slot, record } =
+        await fixture();
       await record(solar, slot, 10_000n);
       await record(wind, slot, 3_000n);
       const solarId = idOf(slot, Source.Solar);
@@ -352,7 +378,10 @@ describe("EnergyCertificates", function () {
         [fill(carol.address, 40_000n), fill(dave.address, 60_000n)],
         [delivery(solar.address, 50_000n), delivery(solar.address, 50_000n)],
       );
-      const [c, d, a] = await certificates.balanceOfBatch([carol.address, dave.address, alice.address], [id, id, id]);
+      const [c, d, a] = await certificates.balanceOfBatch(
+        [carol.address, dave.address, alice.address],
+        [id, id, id],
+      );
       expect(c + d + a).to.equal(1_000n);
       expect([c, d, a]).to.deep.equal([400n, 600n, 0n]);
     });
@@ -383,7 +412,11 @@ describe("EnergyCertificates", function () {
         slot,
         3_000n,
         [fill(carol.address, 3_000n)],
-        [delivery(gas.address, 1_000n), delivery(wind.address, 1_000n), delivery(solar.address, 1_000n)],
+        [
+          delivery(gas.address, 1_000n),
+          delivery(wind.address, 1_000n),
+          delivery(solar.address, 1_000n),
+        ],
       );
       await expect(tx)
         .to.emit(certificates, "IssuanceSkipped")
@@ -399,7 +432,14 @@ describe("EnergyCertificates", function () {
       const { certificates, registry, market, solar, carol, alice, slot, record } = await fixture();
       await record(solar, slot, 1_000n);
       await registry.suspendMeter(solar.address);
-      await expect(market.settle(slot, 1_000n, [fill(carol.address, 1_000n)], [delivery(solar.address, 1_000n)]))
+      await expect(
+        market.settle(
+          slot,
+          1_000n,
+          [fill(carol.address, 1_000n)],
+          [delivery(solar.address, 1_000n)],
+        ),
+      )
         .to.emit(certificates, "IssuanceWithheld")
         .withArgs(solar.address, slot, Status.Suspended)
         .and.not.to.emit(certificates, "TransferSingle");
@@ -409,9 +449,20 @@ describe("EnergyCertificates", function () {
         .withArgs(solar.address, slot);
       expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(0n);
       // a second settlement call reports it as withheld
-      await expect(market.settle(slot, 1_000n, [fill(carol.address, 1_000n)], [delivery(solar.address, 1_000n)]))
+      await expect(
+        market.settle(
+          slot,
+          1_000n,
+          [fill(carol.address, 1_000n)],
+          [delivery(solar.address, 1_000n)],
+        ),
+      )
         .to.emit(certificates, "IssuanceSkipped")
-        .withArgs(solar.address, slot, certificates.interface.getError("CertificatesWithheld")!.selector);
+        .withArgs(
+          solar.address,
+          slot,
+          certificates.interface.getError("CertificatesWithheld")!.selector,
+        );
     });
 
     it("issues the whole export to the owner when nothing was delivered", async function () {
@@ -429,10 +480,16 @@ describe("EnergyCertificates", function () {
       const id = idOf(slot, Source.Solar);
       await market.settle(slot, 600n, [fill(carol.address, 600n)], [delivery(solar.address, 600n)]);
       expect(await certificates.balanceOf(alice.address, id)).to.equal(400n);
-      await expect(certificates.connect(alice).safeTransferFrom(alice.address, outsider.address, id, 401n, "0x"))
+      await expect(
+        certificates
+          .connect(alice)
+          .safeTransferFrom(alice.address, outsider.address, id, 401n, "0x"),
+      )
         .to.be.revertedWithCustomError(certificates, "ERC1155InsufficientBalance")
         .withArgs(alice.address, 400n, 401n, id);
-      await expect(certificates.connect(alice).safeTransferFrom(carol.address, outsider.address, id, 1n, "0x"))
+      await expect(
+        certificates.connect(alice).safeTransferFrom(carol.address, outsider.address, id, 1n, "0x"),
+      )
         .to.be.revertedWithCustomError(certificates, "ERC1155MissingApprovalForAll")
         .withArgs(alice.address, carol.address);
       // and the request path cannot issue the sold energy to the seller afterwards
@@ -466,7 +523,9 @@ describe("EnergyCertificates", function () {
         .to.emit(certificates, "CertificatesRetired")
         .withArgs(alice.address, carol.address, id, 700n, documentHash);
       expect(await certificates.balanceOf(alice.address, id)).to.equal(0n);
-      const claims = await certificates.queryFilter(certificates.filters.CertificatesRetired(undefined, carol.address));
+      const claims = await certificates.queryFilter(
+        certificates.filters.CertificatesRetired(undefined, carol.address),
+      );
       expect(claims.reduce((sum, e) => sum + e.args.amountWh, 0n)).to.equal(1_000n);
     });
 

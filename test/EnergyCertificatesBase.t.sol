@@ -38,7 +38,15 @@ abstract contract CertificatesBase is Test {
             meters[i] = vm.addr(meterKeys[i]);
             // meters 0 and 3 belong to trader 0, meters 1 and 2 to trader 1
             address owner = traders[i == 0 || i == 3 ? 0 : 1];
-            registry.registerMeter(meters[i], owner, IMeterRegistry.MeterKind.Generation, sources[i], 100_000, ZONE, 0);
+            registry.registerMeter(
+                meters[i],
+                owner,
+                IMeterRegistry.MeterKind.Generation,
+                sources[i],
+                100_000,
+                ZONE,
+                0
+            );
         }
         certificates = new EnergyCertificates(registry, address(this), "");
         market = new MockCertMarket(address(registry), address(certificates));
@@ -50,7 +58,11 @@ abstract contract CertificatesBase is Test {
         registry.submitReading(_signed(i, slot, exportedWh));
     }
 
-    function _signed(uint256 i, uint64 slot, uint32 exportedWh) internal view returns (IMeterRegistry.SignedReading memory) {
+    function _signed(
+        uint256 i,
+        uint64 slot,
+        uint32 exportedWh
+    ) internal view returns (IMeterRegistry.SignedReading memory) {
         bytes32 digest = registry.readingDigest(meters[i], slot, 0, exportedWh);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(meterKeys[i], digest);
         bytes32 vs = bytes32(uint256(s) | (uint256(v - 27) << 255));
@@ -62,12 +74,18 @@ abstract contract CertificatesBase is Test {
         if (block.timestamp < end) vm.warp(end);
     }
 
-    function _fills1(address buyer, uint256 wh) internal pure returns (ISettlementHook.BuyerFill[] memory fills) {
+    function _fills1(
+        address buyer,
+        uint256 wh
+    ) internal pure returns (ISettlementHook.BuyerFill[] memory fills) {
         fills = new ISettlementHook.BuyerFill[](1);
         fills[0] = ISettlementHook.BuyerFill(buyer, wh);
     }
 
-    function _deliveries1(address meter, uint256 wh) internal pure returns (ISettlementHook.SellerDelivery[] memory d) {
+    function _deliveries1(
+        address meter,
+        uint256 wh
+    ) internal pure returns (ISettlementHook.SellerDelivery[] memory d) {
         d = new ISettlementHook.SellerDelivery[](1);
         d[0] = ISettlementHook.SellerDelivery(meter, wh);
     }

@@ -132,7 +132,10 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
 
     /// @notice `issue` for several (meter, slot) pairs, all or nothing. Anyone may call.
     /// @return amountWh Wh issued in total
-    function issueBatch(address[] calldata meters, uint64[] calldata slots) external returns (uint256 amountWh);
+    function issueBatch(
+        address[] calldata meters,
+        uint64[] calldata slots
+    ) external returns (uint256 amountWh);
 
     /// @notice Withholds for good the unissued certificates of (meter, slot) for each slot with a recorded
     /// reading, while the meter is not active (suspended or retired). Anyone may call; slots already issued,

@@ -42,7 +42,15 @@ export const certificatesInterface = new Interface(CERTIFICATES_ABI);
 export const marketInterface = new Interface(MARKET_ABI);
 
 /** IMeterRegistry.EnergySource and MeterStatus names, by value. */
-export const SOURCE_NAMES = ["None", "Solar", "Wind", "Hydro", "Biomass", "Storage", "Other"] as const;
+export const SOURCE_NAMES = [
+  "None",
+  "Solar",
+  "Wind",
+  "Hydro",
+  "Biomass",
+  "Storage",
+  "Other",
+] as const;
 export const STATUS_NAMES = ["Unregistered", "Active", "Suspended", "Retired"] as const;
 export const RENEWABLE_SOURCES = new Set([1, 2, 3, 4]);
 

@@ -52,12 +52,21 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const fromBlock = options.fromBlock ?? 0;
   const toBlock = options.toBlock ?? head;
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new AuditInputError(`invalid --from-block ${fromBlock}`);
-  if (!Number.isSafeInteger(toBlock) || toBlock < 0) throw new AuditInputError(`invalid --to-block ${toBlock}`);
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new AuditInputError(`invalid --page-size ${pageSize}`);
-  if (toBlock > head) throw new AuditInputError(`--to-block ${toBlock} is past the chain head ${head}`);
-  if (fromBlock > toBlock) throw new AuditInputError(`--from-block ${fromBlock} is after --to-block ${toBlock}`);
-  for (const [label, address] of [["registry", options.registry], ["market", options.market], ["certificates", options.certificates]] as const) {
+  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0)
+    throw new AuditInputError(`invalid --from-block ${fromBlock}`);
+  if (!Number.isSafeInteger(toBlock) || toBlock < 0)
+    throw new AuditInputError(`invalid --to-block ${toBlock}`);
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+    throw new AuditInputError(`invalid --page-size ${pageSize}`);
+  if (toBlock > head)
+    throw new AuditInputError(`--to-block ${toBlock} is past the chain head ${head}`);
+  if (fromBlock > toBlock)
+    throw new AuditInputError(`--from-block ${fromBlock} is after --to-block ${toBlock}`);
+  for (const [label, address] of [
+    ["registry", options.registry],
+    ["market", options.market],
+    ["certificates", options.certificates],
+  ] as const) {
     await requireContract(provider, label, address, toBlock);
   }
 

@@ -11,7 +11,10 @@ export async function connectRpc(url: string, timeoutMs: number): Promise<JsonRp
     throw new AuditInputError(`invalid RPC URL: ${url}`);
   }
   request.timeout = timeoutMs;
-  const probe = new JsonRpcProvider(request, undefined, { staticNetwork: Network.from(1), batchMaxCount: 1 });
+  const probe = new JsonRpcProvider(request, undefined, {
+    staticNetwork: Network.from(1),
+    batchMaxCount: 1,
+  });
   let chainId: bigint;
   try {
     chainId = BigInt(await withDeadline(probe.send("eth_chainId", []), timeoutMs, `RPC ${url}`));
@@ -28,7 +31,10 @@ export async function connectRpc(url: string, timeoutMs: number): Promise<JsonRp
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AuditInputError(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new AuditInputError(`${what} did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([promise, deadline]);
@@ -38,10 +44,17 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 }
 
 /** Throws when `address` is not an address or has no code at `blockTag`. */
-export async function requireContract(provider: Provider, label: string, address: string, blockTag: number) {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new AuditInputError(`${label}: not an address: ${address}`);
+export async function requireContract(
+  provider: Provider,
+  label: string,
+  address: string,
+  blockTag: number,
+) {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(address))
+    throw new AuditInputError(`${label}: not an address: ${address}`);
   const code = await provider.getCode(address, blockTag);
-  if (code === "0x") throw new AuditInputError(`${label}: no contract at ${address} (block ${blockTag})`);
+  if (code === "0x")
+    throw new AuditInputError(`${label}: no contract at ${address} (block ${blockTag})`);
 }
 
 export function shortMessage(error: unknown): string {

@@ -16,7 +16,8 @@ const USAGE =
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new AuditInputError(`--${name} must be a non-negative integer, got "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new AuditInputError(`--${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
 }
 
@@ -25,7 +26,9 @@ async function providerOfNetwork(name: string, timeoutMs: number): Promise<Provi
   const hre = (await import("hardhat")).default;
   const config = hre.config.networks[name];
   if (config === undefined) {
-    throw new AuditInputError(`unknown network "${name}" (known: ${Object.keys(hre.config.networks).join(", ")})`);
+    throw new AuditInputError(
+      `unknown network "${name}" (known: ${Object.keys(hre.config.networks).join(", ")})`,
+    );
   }
   if (config.type === "http") {
     let url: string;
@@ -67,16 +70,27 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if ((values.rpc === undefined) === (values.network === undefined)) throw new AuditInputError(`give one of --rpc or --network\n${USAGE}`);
+  if ((values.rpc === undefined) === (values.network === undefined))
+    throw new AuditInputError(`give one of --rpc or --network\n${USAGE}`);
   const timeoutMs = integer("timeout", values.timeout) ?? 10_000;
-  const provider = values.rpc !== undefined ? await connectRpc(values.rpc, timeoutMs) : await providerOfNetwork(values.network!, timeoutMs);
+  const provider =
+    values.rpc !== undefined
+      ? await connectRpc(values.rpc, timeoutMs)
+      : await providerOfNetwork(values.network!, timeoutMs);
   try {
     const { chainId } = await provider.getNetwork();
-    const given = { registry: values.registry, market: values.market, certificates: values.certificates };
+    const given = {
+      registry: values.registry,
+      market: values.market,
+      certificates: values.certificates,
+    };
     const addresses =
       given.registry && given.market && given.certificates
         ? (given as { registry: string; market: string; certificates: string })
-        : { ...(await addressesFromIgnition(chainId)), ...Object.fromEntries(Object.entries(given).filter(([, v]) => v)) };
+        : {
+            ...(await addressesFromIgnition(chainId)),
+            ...Object.fromEntries(Object.entries(given).filter(([, v]) => v)),
+          };
     const { report, files } = await runAudit({
       provider,
       ...addresses,
@@ -85,7 +99,9 @@ export async function main(argv: string[]): Promise<number> {
       pageSize: integer("page-size", values["page-size"]) ?? DEFAULT_PAGE_SIZE,
       outDir: values.out ?? "reports/audit",
       timeoutMs,
-      onPage: values.quiet ? undefined : (from, to, logs) => process.stderr.write(`\rblocks ${from}..${to}: ${logs} log(s)   `),
+      onPage: values.quiet
+        ? undefined
+        : (from, to, logs) => process.stderr.write(`\rblocks ${from}..${to}: ${logs} log(s)   `),
     });
     if (!values.quiet) process.stderr.write("\n");
     console.log(formatReport(report));

@@ -22,7 +22,8 @@ export async function addressesFromIgnition(
   }
   const pick = (future: string) => {
     const address = record[future];
-    if (address === undefined) throw new AuditInputError(`${file} has no ${future}; give the addresses explicitly`);
+    if (address === undefined)
+      throw new AuditInputError(`${file} has no ${future}; give the addresses explicitly`);
     return address;
   };
   return {

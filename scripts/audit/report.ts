@@ -24,7 +24,12 @@ function claimText(data: string): string {
   }
 }
 
-export function buildReport(data: AuditData, pageSize: number, checks: Check[], violations: Violation[]): AuditReport {
+export function buildReport(
+  data: AuditData,
+  pageSize: number,
+  checks: Check[],
+  violations: Violation[],
+): AuditReport {
   const settlementTxs = new Set(data.settlements.map((s) => s.tx));
   const issuance = data.issuances.map((i) => ({
     block: i.block,
@@ -58,11 +63,28 @@ export function buildReport(data: AuditData, pageSize: number, checks: Check[], 
     claimData: r.claimData,
     claimText: claimText(r.claimData),
   }));
-  const withheld = data.withholdings.map((w) => ({ block: w.block, tx: w.tx, meter: w.meter, slot: w.slot.toString(), status: STATUS_NAMES[w.status] ?? w.status }));
-  const skipped = data.skips.map((s) => ({ block: s.block, tx: s.tx, meter: s.meter, slot: s.slot.toString(), reason: s.reason }));
+  const withheld = data.withholdings.map((w) => ({
+    block: w.block,
+    tx: w.tx,
+    meter: w.meter,
+    slot: w.slot.toString(),
+    status: STATUS_NAMES[w.status] ?? w.status,
+  }));
+  const skipped = data.skips.map((s) => ({
+    block: s.block,
+    tx: s.tx,
+    meter: s.meter,
+    slot: s.slot.toString(),
+    reason: s.reason,
+  }));
 
-  const perMeter = new Map<string, { slots: number; issued: bigint; toBuyers: bigint; toOwner: bigint; withheld: number }>();
-  const meterRow = (m: string) => perMeter.get(m) ?? perMeter.set(m, { slots: 0, issued: 0n, toBuyers: 0n, toOwner: 0n, withheld: 0 }).get(m)!;
+  const perMeter = new Map<
+    string,
+    { slots: number; issued: bigint; toBuyers: bigint; toOwner: bigint; withheld: number }
+  >();
+  const meterRow = (m: string) =>
+    perMeter.get(m) ??
+    perMeter.set(m, { slots: 0, issued: 0n, toBuyers: 0n, toOwner: 0n, withheld: 0 }).get(m)!;
   for (const i of data.issuances) {
     const r = meterRow(i.meter);
     r.slots += 1;
@@ -77,7 +99,8 @@ export function buildReport(data: AuditData, pageSize: number, checks: Check[], 
     perBeneficiary.set(r.beneficiary, { retirements: b.retirements + 1, wh: b.wh + r.amountWh });
   }
   const perId = new Map<bigint, { issued: bigint; retired: bigint; supply: bigint }>();
-  const idRow = (id: bigint) => perId.get(id) ?? perId.set(id, { issued: 0n, retired: 0n, supply: 0n }).get(id)!;
+  const idRow = (id: bigint) =>
+    perId.get(id) ?? perId.set(id, { issued: 0n, retired: 0n, supply: 0n }).get(id)!;
   for (const i of data.issuances) idRow(i.id).issued += i.amountWh;
   for (const r of data.retirements) idRow(r.id).retired += r.amountWh;
   for (const [k, v] of data.balancesAfter) idRow(BigInt(k.split(":")[1])).supply += v;
@@ -100,8 +123,17 @@ export function buildReport(data: AuditData, pageSize: number, checks: Check[], 
       toOwnerWh: r.toOwner.toString(),
       slotsWithheld: r.withheld,
     })),
-    perBeneficiary: [...perBeneficiary].map(([beneficiary, r]) => ({ beneficiary, retirements: r.retirements, retiredWh: r.wh.toString() })),
-    perId: [...perId].map(([id, r]) => ({ ...vintage(id), issuedWh: r.issued.toString(), retiredWh: r.retired.toString(), supplyWh: r.supply.toString() })),
+    perBeneficiary: [...perBeneficiary].map(([beneficiary, r]) => ({
+      beneficiary,
+      retirements: r.retirements,
+      retiredWh: r.wh.toString(),
+    })),
+    perId: [...perId].map(([id, r]) => ({
+      ...vintage(id),
+      issuedWh: r.issued.toString(),
+      retiredWh: r.retired.toString(),
+      supplyWh: r.supply.toString(),
+    })),
     checks,
     violations,
   };
@@ -113,7 +145,9 @@ function csv(rows: Row[], columns?: string[]): string {
     const s = v === undefined ? "" : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
+  return (
+    [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n"
+  );
 }
 
 /** Writes audit.json and the CSV files into `dir`; returns their paths. */
@@ -121,11 +155,58 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
   await mkdir(dir, { recursive: true });
   const files: [string, string][] = [
     ["audit.json", JSON.stringify(report, null, 2) + "\n"],
-    ["issuance.csv", csv(report.issuance, ["block", "tx", "meter", "zone", "id", "slot", "source", "amountWh", "toBuyersWh", "toOwnerWh", "exportedWh", "path"])],
-    ["transfers.csv", csv(report.transfers, ["block", "tx", "kind", "operator", "from", "to", "id", "slot", "source", "valueWh"])],
-    ["retirements.csv", csv(report.retirements, ["block", "tx", "holder", "beneficiary", "id", "slot", "source", "amountWh", "claimData", "claimText"])],
+    [
+      "issuance.csv",
+      csv(report.issuance, [
+        "block",
+        "tx",
+        "meter",
+        "zone",
+        "id",
+        "slot",
+        "source",
+        "amountWh",
+        "toBuyersWh",
+        "toOwnerWh",
+        "exportedWh",
+        "path",
+      ]),
+    ],
+    [
+      "transfers.csv",
+      csv(report.transfers, [
+        "block",
+        "tx",
+        "kind",
+        "operator",
+        "from",
+        "to",
+        "id",
+        "slot",
+        "source",
+        "valueWh",
+      ]),
+    ],
+    [
+      "retirements.csv",
+      csv(report.retirements, [
+        "block",
+        "tx",
+        "holder",
+        "beneficiary",
+        "id",
+        "slot",
+        "source",
+        "amountWh",
+        "claimData",
+        "claimText",
+      ]),
+    ],
     ["withheld.csv", csv(report.withheld, ["block", "tx", "meter", "slot", "status"])],
-    ["violations.csv", csv(report.violations as unknown as Row[], ["rule", "tx", "meter", "slot", "id", "message"])],
+    [
+      "violations.csv",
+      csv(report.violations as unknown as Row[], ["rule", "tx", "meter", "slot", "id", "message"]),
+    ],
   ];
   const paths: string[] = [];
   for (const [name, content] of files) {
@@ -145,19 +226,64 @@ function table(title: string, rows: Row[], columns: string[]): string {
   const cells = rows.map((r) => columns.map((c) => short(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ");
-  return [`${title}:`, line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + "\n";
+  return (
+    [`${title}:`, line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join(
+      "\n",
+    ) + "\n"
+  );
 }
 
 /** The on-screen summary. */
 export function formatReport(report: AuditReport): string {
   return [
     `GridLedger certificate audit — chain ${report.chainId}, blocks ${report.range.fromBlock}..${report.range.toBlock}`,
-    table("Issuance per meter", report.perMeter, ["meter", "source", "slotsIssued", "issuedWh", "toBuyersWh", "toOwnerWh", "slotsWithheld"]),
-    table("Issuance", report.issuance, ["block", "meter", "slot", "source", "amountWh", "toBuyersWh", "toOwnerWh", "exportedWh", "path"]),
-    table("Certificates per id", report.perId, ["id", "slot", "source", "issuedWh", "retiredWh", "supplyWh"]),
-    table("Transfers", report.transfers.filter((t) => t.kind === "transfer"), ["block", "from", "to", "slot", "source", "valueWh"]),
-    table("Retirements per beneficiary", report.perBeneficiary, ["beneficiary", "retirements", "retiredWh"]),
-    table("Retirements", report.retirements, ["block", "holder", "beneficiary", "slot", "source", "amountWh", "claimText"]),
+    table("Issuance per meter", report.perMeter, [
+      "meter",
+      "source",
+      "slotsIssued",
+      "issuedWh",
+      "toBuyersWh",
+      "toOwnerWh",
+      "slotsWithheld",
+    ]),
+    table("Issuance", report.issuance, [
+      "block",
+      "meter",
+      "slot",
+      "source",
+      "amountWh",
+      "toBuyersWh",
+      "toOwnerWh",
+      "exportedWh",
+      "path",
+    ]),
+    table("Certificates per id", report.perId, [
+      "id",
+      "slot",
+      "source",
+      "issuedWh",
+      "retiredWh",
+      "supplyWh",
+    ]),
+    table(
+      "Transfers",
+      report.transfers.filter((t) => t.kind === "transfer"),
+      ["block", "from", "to", "slot", "source", "valueWh"],
+    ),
+    table("Retirements per beneficiary", report.perBeneficiary, [
+      "beneficiary",
+      "retirements",
+      "retiredWh",
+    ]),
+    table("Retirements", report.retirements, [
+      "block",
+      "holder",
+      "beneficiary",
+      "slot",
+      "source",
+      "amountWh",
+      "claimText",
+    ]),
     table("Withheld (meter not active)", report.withheld, ["block", "meter", "slot", "status"]),
     table("Checks", report.checks as unknown as Row[], ["status", "name", "detail"]),
     table("VIOLATIONS", report.violations as unknown as Row[], ["rule", "tx", "message"]),

@@ -82,7 +82,12 @@ export interface AuditData {
   registry: string;
   market: string;
   certificates: string;
-  binding: { certificatesRegistry: string; certificatesMarket: string; marketRegistry: string; marketHook: string };
+  binding: {
+    certificatesRegistry: string;
+    certificatesMarket: string;
+    marketRegistry: string;
+    marketHook: string;
+  };
   issuances: Issuance[];
   transfers: Transfer[];
   retirements: Retirement[];

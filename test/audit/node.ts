@@ -4,7 +4,6 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { JsonRpcProvider } from "ethers";
 
-
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -27,9 +26,13 @@ export interface LocalNode {
 export async function startNode(): Promise<LocalNode> {
   const port = await freePort();
   const cli = fileURLToPath(new URL("../../node_modules/hardhat/dist/src/cli.js", import.meta.url));
-  const child = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));

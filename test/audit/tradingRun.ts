@@ -7,7 +7,15 @@ import {
   MeterRegistry__factory,
   MockCertMarket__factory,
 } from "../../typechain-types/index.js";
-import { GRID_OPERATOR_ROLE, Kind, REGULATOR_ROLE, SLOT_LENGTH, Source, ZONE, signReading } from "../EnergyCertificates.fixture.js";
+import {
+  GRID_OPERATOR_ROLE,
+  Kind,
+  REGULATOR_ROLE,
+  SLOT_LENGTH,
+  Source,
+  ZONE,
+  signReading,
+} from "../EnergyCertificates.fixture.js";
 
 export interface TradingRun {
   registry: string;
@@ -26,22 +34,70 @@ async function mine(provider: JsonRpcProvider, timestamp: bigint) {
 
 /** Deploys and trades; `registryFactory` lets a test deploy a second registry with the same signer. */
 export async function tradingRun(provider: JsonRpcProvider): Promise<TradingRun> {
-  const [admin, alice, bob, carol, dave]: JsonRpcSigner[] = await Promise.all([0, 1, 2, 3, 4].map((i) => provider.getSigner(i)));
+  const [admin, alice, bob, carol, dave]: JsonRpcSigner[] = await Promise.all(
+    [0, 1, 2, 3, 4].map((i) => provider.getSigner(i)),
+  );
   const startBlock = await provider.getBlockNumber();
   const now = BigInt((await provider.getBlock("latest"))!.timestamp);
   const genesis = now - (now % SLOT_LENGTH);
-  const registry = await new MeterRegistry__factory(admin).deploy(admin.address, genesis, SLOT_LENGTH, 3600n);
+  const registry = await new MeterRegistry__factory(admin).deploy(
+    admin.address,
+    genesis,
+    SLOT_LENGTH,
+    3600n,
+  );
   await registry.waitForDeployment();
   await (await registry.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
   await (await registry.grantRole(REGULATOR_ROLE, admin.address)).wait();
-  const meters = { solar: Wallet.createRandom(), wind: Wallet.createRandom(), gas: Wallet.createRandom() };
-  await (await registry.registerMeter(meters.solar.address, alice.address, Kind.Generation, Source.Solar, 100_000, ZONE, 0)).wait();
-  await (await registry.registerMeter(meters.wind.address, bob.address, Kind.Generation, Source.Wind, 100_000, ZONE, 0)).wait();
-  await (await registry.registerMeter(meters.gas.address, bob.address, Kind.Generation, Source.Other, 100_000, ZONE, 0)).wait();
+  const meters = {
+    solar: Wallet.createRandom(),
+    wind: Wallet.createRandom(),
+    gas: Wallet.createRandom(),
+  };
+  await (
+    await registry.registerMeter(
+      meters.solar.address,
+      alice.address,
+      Kind.Generation,
+      Source.Solar,
+      100_000,
+      ZONE,
+      0,
+    )
+  ).wait();
+  await (
+    await registry.registerMeter(
+      meters.wind.address,
+      bob.address,
+      Kind.Generation,
+      Source.Wind,
+      100_000,
+      ZONE,
+      0,
+    )
+  ).wait();
+  await (
+    await registry.registerMeter(
+      meters.gas.address,
+      bob.address,
+      Kind.Generation,
+      Source.Other,
+      100_000,
+      ZONE,
+      0,
+    )
+  ).wait();
 
-  const certificates = await new EnergyCertificates__factory(admin).deploy(await registry.getAddress(), admin.address, "");
+  const certificates = await new EnergyCertificates__factory(admin).deploy(
+    await registry.getAddress(),
+    admin.address,
+    "",
+  );
   await certificates.waitForDeployment();
-  const market = await new MockCertMarket__factory(admin).deploy(await registry.getAddress(), await certificates.getAddress());
+  const market = await new MockCertMarket__factory(admin).deploy(
+    await registry.getAddress(),
+    await certificates.getAddress(),
+  );
   await market.waitForDeployment();
   await (await certificates.bindMarket(await market.getAddress())).wait();
 
@@ -73,9 +129,20 @@ export async function tradingRun(provider: JsonRpcProvider): Promise<TradingRun>
 
   const solarId = (slot << 8n) | BigInt(Source.Solar);
   const carolCertificates = certificates.connect(carol);
-  await (await carolCertificates.safeTransferFrom(carol.address, dave.address, solarId, 500n, "0x")).wait();
-  await (await carolCertificates.retire(solarId, 1_000n, carol.address, "0x" + Buffer.from("Scope 2, 2025").toString("hex"))).wait();
-  await (await certificates.connect(dave).retire(solarId, 2_000n, carol.address, "0x" + "ab".repeat(32))).wait();
+  await (
+    await carolCertificates.safeTransferFrom(carol.address, dave.address, solarId, 500n, "0x")
+  ).wait();
+  await (
+    await carolCertificates.retire(
+      solarId,
+      1_000n,
+      carol.address,
+      "0x" + Buffer.from("Scope 2, 2025").toString("hex"),
+    )
+  ).wait();
+  await (
+    await certificates.connect(dave).retire(solarId, 2_000n, carol.address, "0x" + "ab".repeat(32))
+  ).wait();
 
   // The solar meter is suspended before its slot + 1 is issued: withheld.
   await (await registry.suspendMeter(meters.solar.address)).wait();
