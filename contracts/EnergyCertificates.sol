@@ -343,8 +343,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         for (uint256 h = 0; h < holders.length; ++h) {
             if (holders[h] != address(0)) toBuyersWh += _share(lot.deliveredWh, fills[h], denominator);
         }
-        // Cannot underflow: the shares sum to at most deliveredWh * fillsWh / denominator <= deliveredWh,
-        // and deliveredWh <= exportedWh (capped in _lotsOf).
+        // Unreachable by construction (the shares sum to at most deliveredWh * fillsWh / denominator <=
+        // deliveredWh <= exportedWh); checked anyway so that no arithmetic slip could ever over-issue.
+        if (toBuyersWh > lot.exportedWh) {
+            revert CertificatesExceedExport(lot.meter, slot, lot.exportedWh, toBuyersWh);
+        }
         uint256 toOwnerWh = lot.exportedWh - toBuyersWh;
         _closed[lot.meter][slot >> 8] |= _bitOf(slot);
         if (toOwnerWh != 0) _credit(lot.owner, lot.id, toOwnerWh);
