@@ -267,26 +267,23 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         }
     }
 
-    /// @dev The rules in the order the interface documents them: status, time, commissioning, capacity,
-    /// uniqueness, key, signature. Empty when the reading must be accepted.
+    /// @dev The rules in the order the registry applies them (status, time, commissioning, capacity, uniqueness,
+    /// key, signature); empty when the reading must be accepted.
     function _expectedError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
-        if (c.scenario == Scenario.Suspended) {
-            return
-                abi.encodeWithSelector(
-                    IMeterRegistry.RegistryMeterNotActive.selector,
-                    identity,
-                    IMeterRegistry.MeterStatus.Suspended
-                );
-        }
-        if (c.scenario == Scenario.Retired) {
-            return
-                abi.encodeWithSelector(
-                    IMeterRegistry.RegistryMeterNotActive.selector,
-                    identity,
-                    IMeterRegistry.MeterStatus.Retired
-                );
+        bytes memory meterOrTime = _meterOrTimeError(identity, c);
+        return meterOrTime.length != 0 ? meterOrTime : _valueOrSignatureError(identity, c);
+    }
+
+    function _meterOrTimeError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
+        if (c.scenario == Scenario.Suspended || c.scenario == Scenario.Retired) {
+            IMeterRegistry.MeterStatus status =
+                c.scenario == Scenario.Suspended
+                    ? IMeterRegistry.MeterStatus.Suspended
+                    : IMeterRegistry.MeterStatus.Retired;
+            return abi.encodeWithSelector(IMeterRegistry.RegistryMeterNotActive.selector, identity, status);
         }
         uint256 slotEnd = _slotEnd(c.slot);
+        uint256 windowEnd = slotEnd + READING_WINDOW;
         if (c.timestamp < slotEnd) {
             return
                 abi.encodeWithSelector(
@@ -296,16 +293,16 @@ contract MeterRegistryTest is MeterRegistryTestBase {
                     c.timestamp
                 );
         }
-        if (c.timestamp >= slotEnd + READING_WINDOW) {
+        if (c.timestamp >= windowEnd) {
             return
                 abi.encodeWithSelector(
                     IMeterRegistry.RegistryReadingWindowClosed.selector,
                     c.slot,
-                    slotEnd + READING_WINDOW,
+                    windowEnd,
                     c.timestamp
                 );
         }
-        if (slotEnd - SLOT_LENGTH < c.commissionedAt) {
+        if (_slotStart(c.slot) < c.commissionedAt) {
             return
                 abi.encodeWithSelector(
                     IMeterRegistry.RegistryReadingBeforeCommissioning.selector,
@@ -314,6 +311,10 @@ contract MeterRegistryTest is MeterRegistryTestBase {
                     c.commissionedAt
                 );
         }
+        return "";
+    }
+
+    function _valueOrSignatureError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
         uint256 largest = c.importedWh > c.exportedWh ? c.importedWh : c.exportedWh;
         if (largest > c.maxWh) {
             return
