@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {stdStorage, StdStorage} from "forge-std/StdStorage.sol";
+
 import {MeterRegistry} from "../contracts/MeterRegistry.sol";
 import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
 import {MeterRegistryTestBase} from "./MeterRegistryBase.t.sol";
 
 /// @notice Unit and fuzz tests of reading validation; the TypeScript suite covers the rest of the API.
 contract MeterRegistryTest is MeterRegistryTestBase {
+    using stdStorage for StdStorage;
+
     uint256 internal constant METER_KEY = 0xA11CE;
     uint256 internal constant OTHER_KEY = 0xB0B;
     address internal meter;
@@ -14,7 +18,7 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     function setUp() public {
         _deployRegistry();
         meter = vm.addr(METER_KEY);
-        _registerSolar(meter, 4000, uint40(GENESIS));
+        _registerSolar(meter, 4000, uint32(GENESIS));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -26,6 +30,19 @@ contract MeterRegistryTest is MeterRegistryTestBase {
             registry.readingDigest(meter, 7, 1, 2),
             _digest(block.chainid, address(registry), meter, 7, 1, 2)
         );
+    }
+
+    /// @dev Compact indexes are 24 bits wide: the 16,777,215th meter is the last one.
+    function test_registerMeter_beyondIndexRange_reverts() public {
+        uint256 lastIndex = type(uint24).max;
+        stdstore.target(address(registry)).sig("meterCount()").checked_write(lastIndex - 1);
+        _registerSolar(vm.addr(0x1A57), 1000, 0);
+        assertEq(registry.meterOf(vm.addr(0x1A57)).index, lastIndex);
+        assertEq(registry.meterAt(uint32(lastIndex)), vm.addr(0x1A57));
+
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryTooManyMeters.selector, lastIndex));
+        _registerSolar(vm.addr(0x2A57), 1000, 0);
+        assertEq(registry.meterCount(), lastIndex);
     }
 
     function test_submitReading_recordsAtSlotEnd() public {
@@ -161,7 +178,7 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         uint256 otherKey;
         uint32 ratedCapacityW;
         uint256 maxWh;
-        uint40 commissionedAt;
+        uint32 commissionedAt;
         uint64 slot;
         uint256 timestamp;
         uint32 importedWh;
@@ -191,7 +208,7 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         c.maxWh = (uint256(c.ratedCapacityW) * SLOT_LENGTH) / 3600;
         c.slot = uint64(bound(slot, 2, 2000));
         // Around the slot's start: before it (refused, one time in four), at it and after it (accepted).
-        c.commissionedAt = uint40(
+        c.commissionedAt = uint32(
             _slotStart(c.slot) - SLOT_LENGTH + bound(commissionOffset, 0, (4 * SLOT_LENGTH) / 3)
         );
         // From one slot before the slot starts to one slot after its window closed.

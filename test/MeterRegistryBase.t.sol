@@ -95,7 +95,7 @@ abstract contract MeterRegistryTestBase is Test, MeterRegistrySigning {
         vm.stopPrank();
     }
 
-    function _registerSolar(address meter, uint32 ratedCapacityW, uint40 commissionedAt) internal {
+    function _registerSolar(address meter, uint32 ratedCapacityW, uint32 commissionedAt) internal {
         vm.prank(operator);
         registry.registerMeter(
             meter,

@@ -323,7 +323,7 @@ contract MeterRegistryInvariantTest is MeterRegistryTestBase {
         _deployRegistry();
         uint256[3] memory keys = [uint256(0x1001), 0x1002, 0x1003];
         for (uint256 i; i < keys.length; ++i) {
-            _registerSolar(vm.addr(keys[i]), 4000, uint40(GENESIS));
+            _registerSolar(vm.addr(keys[i]), 4000, uint32(GENESIS));
         }
         handler = new MeterRegistryHandler(registry, operator, regulator, keys);
         // The handler pranks as the operator and regulator; it holds no role itself.
