@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import type { ContractTransactionReceipt } from "ethers";
 
 import {
@@ -23,6 +23,9 @@ const GAS_PER_READING_TARGET = 20_000n;
  * word): no batch of distinct meters can meet the target. Regression ceiling about 1% above today's 37,516.
  */
 const GAS_CEILING_ONE_SLOT_PER_METER = 37_900n;
+
+/** Coverage instrumentation adds gas to every statement: gas figures are only checked without it. */
+const gasIsReal = hre.globalOptions.coverage !== true;
 
 interface BatchContext extends RegistryContext {
   meters: RegisteredMeter[];
@@ -232,7 +235,7 @@ describe("MeterRegistry batches", function () {
         "25 meters x 4 slots",
         await fourSlotsPerMeter(ctx),
       );
-      expect(perReading).to.be.at.most(GAS_PER_READING_TARGET);
+      if (gasIsReal) expect(perReading).to.be.at.most(GAS_PER_READING_TARGET);
     });
 
     it("100 meters x 1 slot: all recorded; each reading opens a fresh storage word", async function () {
@@ -241,7 +244,7 @@ describe("MeterRegistry batches", function () {
         ctx.meters.map((meter, i) => signedReading(ctx, meter, 7n, ...valuesFor(i, 7n))),
       );
       const perReading = await expectBatchRecorded(ctx, "100 meters x 1 slot", readings);
-      expect(perReading).to.be.at.most(GAS_CEILING_ONE_SLOT_PER_METER);
+      if (gasIsReal) expect(perReading).to.be.at.most(GAS_CEILING_ONE_SLOT_PER_METER);
     });
   });
 });

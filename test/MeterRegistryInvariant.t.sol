@@ -249,14 +249,19 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
                 _ghost[meter][slot] = GhostReading(importedWh, exportedWh);
             }
             ++recordedCount;
-            for (uint256 j; j < submitted.length; ++j) {
+            // A batch may hold several readings of one (meter, slot), refused ones included: the recorded
+            // values must be those of one of them.
+            bool submittedThem;
+            for (uint256 j; j < submitted.length && !submittedThem; ++j) {
                 IMeterRegistry.SignedReading memory r = submitted[j];
-                if (r.meter == meter && r.slot == slot) {
-                    _check(r.importedWh == importedWh && r.exportedWh == exportedWh, "recorded other values");
-                    _accepted.push(r);
-                    break;
-                }
+                submittedThem =
+                    r.meter == meter &&
+                    r.slot == slot &&
+                    r.importedWh == importedWh &&
+                    r.exportedWh == exportedWh;
+                if (submittedThem) _accepted.push(r);
             }
+            _check(submittedThem, "recorded values nobody submitted");
         }
     }
 
