@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Panic} from "@openzeppelin/contracts/utils/Panic.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
@@ -159,7 +160,14 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         address meter
     ) external returns (uint256 orderId) {
         (uint256 position, uint256 book) = _bookForNewOrder(slot, quantityWh);
-        (uint256 sideBit, uint256 lock, uint256 word) = _orderTerms(slot, side, quantityWh, limitPrice, meter, book);
+        (uint256 sideBit, uint256 lock, uint256 word) = _orderTerms(
+            slot,
+            side,
+            quantityWh,
+            limitPrice,
+            meter,
+            book
+        );
         uint32 accountId = _accountIdOf[msg.sender];
         if (accountId == 0) accountId = _openAccount(msg.sender);
         if (lock != 0) _updateAccount(accountId, 0, lock, lock, 0);
@@ -186,7 +194,13 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             sideBit = OrderPacking.SIDE_SELL;
             lock = quantityWh * book.bookCollateralPerWh();
         }
-        word = OrderPacking.packOrder(0, meterIndex, quantityWh, limitPrice, OrderPacking.generationOfSlot(slot, RING));
+        word = OrderPacking.packOrder(
+            0,
+            meterIndex,
+            quantityWh,
+            limitPrice,
+            OrderPacking.generationOfSlot(slot, RING)
+        );
     }
 
     /// @dev Stores a new order word at the next index of its side and counts it in the book.
@@ -214,15 +228,23 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 key = _orderKey(position, sideBit, index);
         uint256 word = _orders[key];
         uint256 status = word.statusOf();
-        if (status == OrderPacking.STATUS_NONE || word.generationOf() != OrderPacking.generationOfSlot(slot, RING)) {
+        if (
+            status == OrderPacking.STATUS_NONE ||
+            word.generationOf() != OrderPacking.generationOfSlot(slot, RING)
+        ) {
             revert MarketUnknownOrder(orderId);
         }
         if (status != OrderPacking.STATUS_LIVE) revert MarketOrderNotLive(orderId);
         uint32 accountId = word.accountIdOf();
         if (_accountIdOf[msg.sender] != accountId) revert MarketNotOrderOwner(orderId, msg.sender);
 
-        uint256 released = word.quantityOf() *
-            (sideBit == OrderPacking.SIDE_BUY ? word.limitPriceOf() : _books[position].bookCollateralPerWh());
+        uint256 released =
+            word.quantityOf() *
+                (
+                    sideBit == OrderPacking.SIDE_BUY
+                        ? word.limitPriceOf()
+                        : _books[position].bookCollateralPerWh()
+                );
         _orders[key] = word.withStatus(OrderPacking.STATUS_CANCELLED);
         if (released != 0) _updateAccount(accountId, released, 0, 0, released);
         emit OrderCancelled(orderId, msg.sender, released);
@@ -242,7 +264,11 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 gate = _gateClosureOf(slot);
         if (block.timestamp < gate) revert MarketGateNotClosed(slot, gate, block.timestamp);
 
-        (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) = _clearBook(slot, position, book);
+        (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) = _clearBook(
+            slot,
+            position,
+            book
+        );
         _results[position] = OrderPacking.packResult(r.price, r.quantityWh);
         if (r.quantityWh == 0) {
             // Nothing traded, every lock is released: nothing is left to settle.
@@ -279,34 +305,54 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 sideBit,
         uint256 count
     ) private view returns (BookSide memory side) {
-        uint256 generation = OrderPacking.generationOfSlot(slot, RING);
-        side.entries = new uint256[](count);
-        side.words = new uint256[](count);
+        uint256 liveTag = OrderPacking.liveTagOfSlot(slot, RING);
+        uint256 keyBase = _orderKey(position, sideBit, 0);
+        uint256[] memory entries = new uint256[](count);
+        uint256[] memory words = new uint256[](count);
         uint256 live;
-        for (uint256 i; i < count; ++i) {
-            uint256 word = _orders[_orderKey(position, sideBit, i)];
-            side.words[i] = word;
-            // A word of this slot (index < count) that is not live was cancelled.
-            if (word.statusOf() == OrderPacking.STATUS_LIVE && word.generationOf() == generation) {
-                side.entries[live++] = UniformPriceClearing.encode(word.limitPriceOf(), i, word.quantityOf());
+        // Unchecked: i < count <= cap and live <= i.
+        unchecked {
+            for (uint256 i; i < count; ++i) {
+                uint256 word = _orders[keyBase | i];
+                words[i] = word;
+                // A word of this slot (index < count) that is not live was cancelled.
+                if (word.tagOf() == liveTag) {
+                    entries[live++] = UniformPriceClearing.encodeUnchecked(
+                        word.limitPriceOf(),
+                        i,
+                        word.quantityOf()
+                    );
+                }
             }
         }
-        _shrink(side.entries, live);
+        _shrink(entries, live);
+        side.entries = entries;
+        side.words = words;
     }
 
     /// @dev Buyers pay P x fill out of their lock and get the rest back; fills are recorded. Returns the sum.
-    function _applyBuyFills(uint256 position, BookSide memory buys, uint256 price) private returns (uint256 total) {
-        for (uint256 k; k < buys.entries.length; ++k) {
-            uint256 index = UniformPriceClearing.indexOf(buys.entries[k]);
-            uint256 word = buys.words[index];
-            uint256 fill = buys.fills[k];
-            uint256 lock = word.quantityOf() * word.limitPriceOf();
-            // fill <= quantity and P <= b* <= the limit of every filled buy: pay <= lock.
-            uint256 pay = price * fill;
-            if (lock != 0) _updateAccount(word.accountIdOf(), lock - pay, 0, 0, lock);
-            if (fill != 0) {
-                _orders[_orderKey(position, OrderPacking.SIDE_BUY, index)] = word.withFill(fill);
-                total += fill;
+    function _applyBuyFills(
+        uint256 position,
+        BookSide memory buys,
+        uint256 price
+    ) private returns (uint256 total) {
+        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_BUY, 0);
+        uint256[] memory entries = buys.entries;
+        uint256[] memory words = buys.words;
+        uint256[] memory fills = buys.fills;
+        // Unchecked: quantity < 2^48 and prices < 2^64, so products < 2^112; fill <= quantity and
+        // P <= b* <= the limit of every filled buy, so pay <= lock; total <= Q.
+        unchecked {
+            for (uint256 k; k < entries.length; ++k) {
+                uint256 index = UniformPriceClearing.indexOf(entries[k]);
+                uint256 word = words[index];
+                uint256 fill = fills[k];
+                uint256 lock = word.quantityOf() * word.limitPriceOf();
+                if (lock != 0) _updateAccount(word.accountIdOf(), lock - price * fill, 0, 0, lock);
+                if (fill != 0) {
+                    _orders[keyBase | index] = word.withFill(fill);
+                    total += fill;
+                }
             }
         }
     }
@@ -317,15 +363,22 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         BookSide memory sells,
         uint256 collateralPerWh
     ) private returns (uint256 total) {
-        for (uint256 k; k < sells.entries.length; ++k) {
-            uint256 index = UniformPriceClearing.indexOf(sells.entries[k]);
-            uint256 word = sells.words[index];
-            uint256 fill = sells.fills[k];
-            uint256 released = (word.quantityOf() - fill) * collateralPerWh;
-            if (released != 0) _updateAccount(word.accountIdOf(), released, 0, 0, released);
-            if (fill != 0) {
-                _orders[_orderKey(position, OrderPacking.SIDE_SELL, index)] = word.withFill(fill);
-                total += fill;
+        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_SELL, 0);
+        uint256[] memory entries = sells.entries;
+        uint256[] memory words = sells.words;
+        uint256[] memory fills = sells.fills;
+        // Unchecked: fill <= quantity < 2^48 and collateral < 2^48; total <= Q.
+        unchecked {
+            for (uint256 k; k < entries.length; ++k) {
+                uint256 index = UniformPriceClearing.indexOf(entries[k]);
+                uint256 word = words[index];
+                uint256 fill = fills[k];
+                uint256 released = (word.quantityOf() - fill) * collateralPerWh;
+                if (released != 0) _updateAccount(word.accountIdOf(), released, 0, 0, released);
+                if (fill != 0) {
+                    _orders[keyBase | index] = word.withFill(fill);
+                    total += fill;
+                }
             }
         }
     }
@@ -364,7 +417,12 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             address(hook) != address(0)
         );
         if (totals.deliveredWh + totals.shortfallWh != quantity) {
-            revert MarketConservationViolated(slot, quantity, totals.deliveredWh + totals.shortfallWh, quantity);
+            revert MarketConservationViolated(
+                slot,
+                quantity,
+                totals.deliveredWh + totals.shortfallWh,
+                quantity
+            );
         }
         if (totals.gridOperatorPay != 0) _updateAccount(_gridOperatorId, totals.gridOperatorPay, 0, 0, 0);
         _escrowed -= price * quantity;
@@ -592,11 +650,12 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     function paramsForSlot(uint64 slot) external view returns (MarketParams memory) {
         uint256 book = _books[slot % RING];
         if (book.bookSlot() == slot && book.bookStatus() != OrderPacking.BOOK_NONE) {
-            return MarketParams(
-                uint32(book.bookMinOrderWh()),
-                uint64(book.bookCollateralPerWh()),
-                uint64(book.bookPenaltyPerWh())
-            );
+            return
+                MarketParams(
+                    uint32(book.bookMinOrderWh()),
+                    uint64(book.bookCollateralPerWh()),
+                    uint64(book.bookPenaltyPerWh())
+                );
         }
         return _paramsFor(slot);
     }
@@ -651,13 +710,27 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @dev The one place where an internal balance changes: free += freeIn - freeOut, locked += lockedIn -
     /// lockedOut. Reverts when free cannot pay freeOut; a locked underflow would be a bug (panics).
-    function _updateAccount(uint32 id, uint256 freeIn, uint256 freeOut, uint256 lockedIn, uint256 lockedOut) private {
+    function _updateAccount(
+        uint32 id,
+        uint256 freeIn,
+        uint256 freeOut,
+        uint256 lockedIn,
+        uint256 lockedOut
+    ) private {
         uint256 word = _accounts[id];
-        uint256 free = (word >> 128) + freeIn;
-        if (free < freeOut) revert MarketInsufficientBalance(_accountAt[id], word >> 128, freeOut);
-        free -= freeOut;
-        uint256 locked = uint256(uint128(word)) + lockedIn - lockedOut;
-        if (free > type(uint128).max || locked > type(uint128).max) revert MarketBalanceOverflow(_accountAt[id]);
+        uint256 free = word >> 128;
+        uint256 locked = uint128(word);
+        // Unchecked: every amount is below 2^129 (balances < 2^128, locks < 2^112, payments < 2^128), so the
+        // additions cannot overflow, and each subtraction is guarded by the comparison before it.
+        unchecked {
+            free += freeIn;
+            if (free < freeOut) revert MarketInsufficientBalance(_accountAt[id], word >> 128, freeOut);
+            free -= freeOut;
+            locked += lockedIn;
+            if (locked < lockedOut) Panic.panic(Panic.UNDER_OVERFLOW); // a lock released twice: a bug
+            locked -= lockedOut;
+        }
+        if ((free | locked) > type(uint128).max) revert MarketBalanceOverflow(_accountAt[id]);
         _accounts[id] = (free << 128) | locked;
     }
 
@@ -691,14 +764,18 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @dev Checks the order window, the cap and the minimum size; returns the ring position and the
     /// slot's (possibly new) book.
-    function _bookForNewOrder(uint64 slot, uint256 quantityWh) private view returns (uint256 position, uint256 book) {
+    function _bookForNewOrder(
+        uint64 slot,
+        uint256 quantityWh
+    ) private view returns (uint256 position, uint256 book) {
         uint256 gate = _gateClosureOf(slot);
         if (block.timestamp >= gate) revert MarketGateClosed(slot, gate, block.timestamp);
         uint64 last = _lastOpenSlot();
         if (slot > last) revert MarketBeyondHorizon(slot, last);
         position = slot % RING;
         book = _books[position];
-        if (book.bookSlot() != slot || book.bookStatus() == OrderPacking.BOOK_NONE) book = _openBook(slot, book);
+        if (book.bookSlot() != slot || book.bookStatus() == OrderPacking.BOOK_NONE)
+            book = _openBook(slot, book);
         // The book is Open: clearing needs the gate closed, and the gate is open.
         if (book.bookBuyCount() + book.bookSellCount() >= _maxOrdersPerSlot) {
             revert MarketSlotFull(slot, _maxOrdersPerSlot);
@@ -730,7 +807,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         if (p.sellerCollateralPerWh > MAX_COLLATERAL_PER_WH) {
             revert MarketParamOutOfBounds(p.sellerCollateralPerWh, 0, MAX_COLLATERAL_PER_WH);
         }
-        if (p.penaltyPerWh > MAX_PENALTY_PER_WH) revert MarketParamOutOfBounds(p.penaltyPerWh, 0, MAX_PENALTY_PER_WH);
+        if (p.penaltyPerWh > MAX_PENALTY_PER_WH)
+            revert MarketParamOutOfBounds(p.penaltyPerWh, 0, MAX_PENALTY_PER_WH);
     }
 
     /// @dev The registry index of the caller's active generation (or bidirectional) meter `meter`.

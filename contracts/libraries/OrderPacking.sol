@@ -116,6 +116,17 @@ library OrderPacking {
         return word >> _SHIFT_GENERATION;
     }
 
+    /// @notice The top 32 bits of a live order word of `slot`'s generation: | 30 generation | 2 status |.
+    /// Comparing `word >> 224` with it checks "live and of this slot" at once.
+    function liveTagOfSlot(uint64 slot, uint256 ring) internal pure returns (uint256) {
+        return (generationOfSlot(slot, ring) << 2) | STATUS_LIVE;
+    }
+
+    /// @notice The top 32 bits of an order word (generation and status).
+    function tagOf(uint256 word) internal pure returns (uint256) {
+        return word >> _SHIFT_STATUS;
+    }
+
     /// @notice The generation field value of `slot` for a ring of `ring` positions.
     function generationOfSlot(uint64 slot, uint256 ring) internal pure returns (uint256) {
         return (uint256(slot) / ring) & _MASK_GENERATION;

@@ -4,7 +4,8 @@ pragma solidity ^0.8.28;
 import {ISettlementHook} from "../interfaces/ISettlementHook.sol";
 
 /// @title MockSettlementHookMarket
-/// @notice Test double of the market's settlement hook: records every call.
+/// @notice Test double of the market's settlement hook: records every call, and the arrays of the last
+/// call unless built with `recordDetails` false (then it is a near no-op, for gas measurements).
 contract MockSettlementHookMarket is ISettlementHook {
     struct Call {
         uint64 slot;
@@ -16,6 +17,11 @@ contract MockSettlementHookMarket is ISettlementHook {
     Call[] private _calls;
     BuyerFill[] private _lastBuyers;
     SellerDelivery[] private _lastDeliveries;
+    bool private immutable _recordDetails;
+
+    constructor(bool recordDetails) {
+        _recordDetails = recordDetails;
+    }
 
     /// @inheritdoc ISettlementHook
     function onSlotSettled(
@@ -25,6 +31,7 @@ contract MockSettlementHookMarket is ISettlementHook {
         SellerDelivery[] calldata deliveries
     ) external {
         _calls.push(Call(slot, clearedWh, buyers.length, deliveries.length));
+        if (!_recordDetails) return;
         delete _lastBuyers;
         delete _lastDeliveries;
         for (uint256 i; i < buyers.length; ++i) _lastBuyers.push(buyers[i]);
