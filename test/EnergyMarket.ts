@@ -69,17 +69,17 @@ describe("EnergyMarket: deployment, money, orders", function () {
     it("refuses a ring too short for horizon plus settlement lag", async function () {
       // Reading window 3600 s = 4 slots, so the lag is 5 slots: 250 + 5 >= 256.
       const { factory, deploy } = await deployWith({ horizonSlots: 251n });
-      await expect(deploy()).to.be.revertedWithCustomError(factory, "MarketInvalidConfig").withArgs(251n, 5n, 1000n);
+      await expect(deploy()).to.be.revertedWithCustomError(factory, "MarketInvalidConfig").withArgs(251n, 5n, 700n);
       const ok = await deployWith({ horizonSlots: 250n });
       await expect(ok.deploy()).to.not.be.revert(ethers);
     });
 
     it("refuses a zero horizon, a zero cap and a cap above the maximum", async function () {
       for (const [overrides, args] of [
-        [{ horizonSlots: 0n }, [0n, 5n, 1000n]],
+        [{ horizonSlots: 0n }, [0n, 5n, 700n]],
         [{ maxOrdersPerSlot: 0n }, [96n, 5n, 0n]],
-        [{ maxOrdersPerSlot: 1001n }, [96n, 5n, 1001n]],
-        [{ gateClosureSeconds: 96n * 900n }, [96n, 5n, 1000n]],
+        [{ maxOrdersPerSlot: 701n }, [96n, 5n, 701n]],
+        [{ gateClosureSeconds: 96n * 900n }, [96n, 5n, 700n]],
       ] as const) {
         const { factory, deploy } = await deployWith(overrides);
         await expect(deploy())

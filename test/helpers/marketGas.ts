@@ -29,6 +29,12 @@ interface Trader {
   meter: Wallet;
 }
 
+/** Sets a settlement hook that only counts calls: what remains is the market's cost of calling a hook. */
+async function setNoOpHook(f: MarketFixture, connection: NetworkConnection): Promise<void> {
+  const mock = await connection.ethers.deployContract("MockSettlementHookMarket", [false]);
+  await (await f.market.setSettlementHook(await mock.getAddress())).wait();
+}
+
 /** Creates `count` funded traders (each with a registered generation meter). */
 async function createTraders(f: MarketFixture, connection: NetworkConnection, count: number): Promise<Trader[]> {
   const { ethers, networkHelpers } = connection;
@@ -158,13 +164,10 @@ export async function measureScaling(
   hook = false,
 ): Promise<ScalingRow[]> {
   const f = await deployMarket(connection);
-  if (hook) {
-    const mock = await connection.ethers.deployContract("MockSettlementHookMarket", [false]);
-    await (await f.market.setSettlementHook(await mock.getAddress())).wait();
-  }
+  if (hook) await setNoOpHook(f, connection);
   const traders = await createTraders(f, connection, Math.max(...sizes));
   const rows: ScalingRow[] = [];
-  let slot = (await f.market.currentSlot()) + 2n;
+  let slot = (await f.market.currentSlot()) + 5n;
   for (const orders of sizes) {
     const buys = Math.floor(orders / 2);
     const sells = orders - buys;
@@ -180,7 +183,41 @@ export async function measureScaling(
       settleGasPerSellOrder: Math.round(Number(settleGas) / sells),
       fitsOneTransaction: clearGas <= BigInt(TRANSACTION_GAS_CAP) && settleGas <= BigInt(TRANSACTION_GAS_CAP),
     });
-    slot = (await f.market.currentSlot()) + 2n;
+    slot = (await f.market.currentSlot()) + 5n;
   }
   return rows;
+}
+
+/**
+ * The costliest book to clear: `orders - 1` orders of distinct traders on one side, all at the same limit
+ * (every one marginal: each gets a pro-rata fill, a fill write and a ledger update), against one order on
+ * the other side. `marginalSide` picks which side is the crowd.
+ */
+export async function measureWorstCaseClear(
+  connection: NetworkConnection,
+  orders: number,
+  marginalSide: Side,
+  hook = false,
+): Promise<{ clearGas: bigint; settleGas: bigint }> {
+  const f = await deployMarket(connection);
+  if (hook) await setNoOpHook(f, connection);
+  const traders = await createTraders(f, connection, orders);
+  // Five slots ahead: placing 1,000 orders takes 1,000 blocks (seconds) of the embedded chain.
+  const slot = (await f.market.currentSlot()) + 5n;
+  let crowdTotal = 0n;
+  for (let i = 0; i < orders - 1; i++) {
+    const t = traders[i];
+    const quantity = 100n + BigInt(i % 7);
+    crowdTotal += quantity;
+    const meter = marginalSide === Side.Sell ? t.meter.address : ZERO;
+    await (await f.market.connect(t.wallet).placeOrder(slot, marginalSide, quantity, 10n, meter)).wait();
+  }
+  const last = traders[orders - 1];
+  const otherSide = marginalSide === Side.Buy ? Side.Sell : Side.Buy;
+  const meter = otherSide === Side.Sell ? last.meter.address : ZERO;
+  // One Wh less than the crowd: the whole crowd is rationed pro rata.
+  await (await f.market.connect(last.wallet).placeOrder(slot, otherSide, crowdTotal - 1n, 10n, meter)).wait();
+  const sellers = marginalSide === Side.Sell ? traders.slice(0, orders - 1) : [last];
+  await submitSellerReadings(f, connection, sellers, slot);
+  return clearAndSettle(f, connection, slot);
 }
