@@ -251,3 +251,47 @@ export async function freeOf(market: EnergyMarket, account: string): Promise<big
 export async function lockedOf(market: EnergyMarket, account: string): Promise<bigint> {
   return (await market.balanceOf(account)).locked;
 }
+
+/** Moves the chain's clock to `t` unless it is already there or later. */
+export async function advanceTo(
+  f: MarketFixture,
+  time: { increaseTo: (t: bigint) => Promise<unknown> },
+  t: bigint,
+): Promise<void> {
+  if ((await latestTime(f)) < t) await time.increaseTo(t);
+}
+
+/** Clears `slot` once its gate has closed (warps there first). */
+export async function clearSlot(
+  f: MarketFixture,
+  time: { increaseTo: (t: bigint) => Promise<unknown> },
+  slot: bigint,
+): Promise<void> {
+  await advanceTo(f, time, await f.market.gateClosureOf(slot));
+  await (await f.market.clear(slot)).wait();
+}
+
+/** Settles `slot` once its reading window has closed (warps there first). */
+export async function settleSlot(
+  f: MarketFixture,
+  time: { increaseTo: (t: bigint) => Promise<unknown> },
+  slot: bigint,
+): Promise<void> {
+  await advanceTo(f, time, await f.market.readingWindowEnd(slot));
+  await (await f.market.settle(slot)).wait();
+}
+
+/** Sum of free + locked balances of `accounts` plus the market's escrow: what the market owes. */
+export async function liabilities(market: EnergyMarket, accounts: string[]): Promise<bigint> {
+  let total = await market.escrowed();
+  for (const account of accounts) {
+    const { free, locked } = await market.balanceOf(account);
+    total += free + locked;
+  }
+  return total;
+}
+
+/** Every account of the default fixture that can hold a balance. */
+export function fixtureAccounts(f: MarketFixture): string[] {
+  return [f.alice, f.bob, f.carol, f.dave, f.gridAccount, ...f.traders].map((s) => s.address);
+}
