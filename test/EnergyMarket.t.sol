@@ -124,7 +124,13 @@ contract MarketHandler is Test {
         ghostWithdrawn += amount;
     }
 
-    function placeOrder(uint256 actorSeed, uint256 slotSeed, bool sell, uint256 quantity, uint256 price) external {
+    function placeOrder(
+        uint256 actorSeed,
+        uint256 slotSeed,
+        bool sell,
+        uint256 quantity,
+        uint256 price
+    ) external {
         uint256 actorIndex = actorSeed % ACTORS;
         address actor = setup.actor(actorIndex);
         uint64 slot = market.currentSlot() + 1 + uint64(slotSeed % HORIZON);
@@ -174,7 +180,8 @@ contract MarketHandler is Test {
     function submitReading(uint256 actorSeed, uint256 slotSeed, uint256 exported) external {
         if (_slots.length == 0) return;
         uint64 slot = _slots[slotSeed % _slots.length];
-        if (block.timestamp < registry.slotEnd(slot) || block.timestamp >= registry.readingWindowEnd(slot)) return;
+        if (block.timestamp < registry.slotEnd(slot) || block.timestamp >= registry.readingWindowEnd(slot))
+            return;
         uint256 actorIndex = actorSeed % ACTORS;
         if (registry.readingOf(setup.meter(actorIndex), slot).recorded) return;
         registry.submitReading(setup.reading(actorIndex, slot, uint32(bound(exported, 0, 250_000))));
@@ -362,8 +369,9 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
     }
 
     function _placeRandom(Book memory book, uint64 slot, uint256 seed, uint256 k, uint256 maxPrice) internal {
-        bool buyNext = book.sells == book.sp.length ||
-            (book.buys < book.bp.length && uint256(keccak256(abi.encode(seed, "turn", k))) % 2 == 0);
+        bool buyNext =
+            book.sells == book.sp.length ||
+                (book.buys < book.bp.length && uint256(keccak256(abi.encode(seed, "turn", k))) % 2 == 0);
         uint256 r = uint256(keccak256(abi.encode(seed, k)));
         uint256 actor = r % ACTORS;
         uint256 price = (r >> 8) % (maxPrice + 1);

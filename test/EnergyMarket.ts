@@ -38,10 +38,14 @@ describe("EnergyMarket: deployment, money, orders", function () {
       expect(current.minOrderWh).to.equal(MIN_ORDER_WH);
       expect(current.sellerCollateralPerWh).to.equal(COLLATERAL_PER_WH);
       expect(activation).to.equal(0n);
-      expect(await f.market.hasRole(await f.market.GRID_OPERATOR_ROLE(), f.operator.address)).to.equal(true);
+      expect(
+        await f.market.hasRole(await f.market.GRID_OPERATOR_ROLE(), f.operator.address),
+      ).to.equal(true);
       expect(await f.market.hasRole(ethers.ZeroHash, f.admin.address)).to.equal(true);
       expect(await f.market.currentSlot()).to.equal(await f.registry.currentSlot());
-      expect(await f.market.lastOpenSlot()).to.equal((await f.registry.currentSlot()) + HORIZON_SLOTS);
+      expect(await f.market.lastOpenSlot()).to.equal(
+        (await f.registry.currentSlot()) + HORIZON_SLOTS,
+      );
       expect(await f.market.readingWindowEnd(5n)).to.equal(await f.registry.readingWindowEnd(5n));
       expect(await f.market.gateClosureOf(5n)).to.equal(
         (await f.registry.slotStart(5n)) - GATE_CLOSURE_SECONDS,
@@ -69,7 +73,9 @@ describe("EnergyMarket: deployment, money, orders", function () {
     it("refuses a ring too short for horizon plus settlement lag", async function () {
       // Reading window 3600 s = 4 slots, so the lag is 5 slots: 250 + 5 >= 256.
       const { factory, deploy } = await deployWith({ horizonSlots: 251n });
-      await expect(deploy()).to.be.revertedWithCustomError(factory, "MarketInvalidConfig").withArgs(251n, 5n, 700n);
+      await expect(deploy())
+        .to.be.revertedWithCustomError(factory, "MarketInvalidConfig")
+        .withArgs(251n, 5n, 700n);
       const ok = await deployWith({ horizonSlots: 250n });
       await expect(ok.deploy()).to.not.be.revert(ethers);
     });
@@ -93,7 +99,9 @@ describe("EnergyMarket: deployment, money, orders", function () {
         const { factory, deploy } = await deployWith({ [key]: ZERO });
         await expect(deploy()).to.be.revertedWithCustomError(factory, "MarketZeroAddress");
       }
-      const { factory, deploy } = await deployWith({ params: { ...DEFAULT_PARAMS, minOrderWh: 0n } });
+      const { factory, deploy } = await deployWith({
+        params: { ...DEFAULT_PARAMS, minOrderWh: 0n },
+      });
       await expect(deploy())
         .to.be.revertedWithCustomError(factory, "MarketParamOutOfBounds")
         .withArgs(0n, 1n, 100_000n);
@@ -125,12 +133,18 @@ describe("EnergyMarket: deployment, money, orders", function () {
         .to.emit(f.market, "Deposited")
         .withArgs(f.alice.address, f.admin.address, 70n);
       expect(await freeOf(f.market, f.alice.address)).to.equal(DEPOSIT + 70n);
-      await expect(f.market.depositFor(ZERO, 1n)).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
+      await expect(f.market.depositFor(ZERO, 1n)).to.be.revertedWithCustomError(
+        f.market,
+        "MarketZeroAddress",
+      );
     });
 
     it("refuses zero amounts", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
-      await expect(f.market.connect(f.alice).deposit(0n)).to.be.revertedWithCustomError(f.market, "MarketZeroAmount");
+      await expect(f.market.connect(f.alice).deposit(0n)).to.be.revertedWithCustomError(
+        f.market,
+        "MarketZeroAmount",
+      );
       await expect(f.market.connect(f.alice).withdraw(0n)).to.be.revertedWithCustomError(
         f.market,
         "MarketZeroAmount",
@@ -183,11 +197,27 @@ describe("EnergyMarket: deployment, money, orders", function () {
       await (await evil.approve(await market.getAddress(), 1000n)).wait();
       await (await market.deposit(500n)).wait();
       // The token calls deposit again from inside the transfer of a deposit: refused.
-      await (await evil.arm(await market.getAddress(), market.interface.encodeFunctionData("deposit", [1n]))).wait();
-      await expect(market.deposit(100n)).to.be.revertedWithCustomError(market, "ReentrancyGuardReentrantCall");
+      await (
+        await evil.arm(
+          await market.getAddress(),
+          market.interface.encodeFunctionData("deposit", [1n]),
+        )
+      ).wait();
+      await expect(market.deposit(100n)).to.be.revertedWithCustomError(
+        market,
+        "ReentrancyGuardReentrantCall",
+      );
       // ... and withdraw from inside the transfer of a withdrawal.
-      await (await evil.arm(await market.getAddress(), market.interface.encodeFunctionData("withdraw", [1n]))).wait();
-      await expect(market.withdraw(100n)).to.be.revertedWithCustomError(market, "ReentrancyGuardReentrantCall");
+      await (
+        await evil.arm(
+          await market.getAddress(),
+          market.interface.encodeFunctionData("withdraw", [1n]),
+        )
+      ).wait();
+      await expect(market.withdraw(100n)).to.be.revertedWithCustomError(
+        market,
+        "ReentrancyGuardReentrantCall",
+      );
       expect(await market.balanceOf(f.admin.address)).to.deep.equal([500n, 0n]);
     });
   });
@@ -199,7 +229,9 @@ describe("EnergyMarket: deployment, money, orders", function () {
       await expect(f.market.connect(f.alice).placeOrder(slot, Side.Buy, 100n, 7n, ZERO))
         .to.emit(f.market, "OrderPlaced")
         .withArgs(orderIdOf(slot, Side.Buy, 0n), f.alice.address, slot, Side.Buy, 100n, 7n, 0n);
-      expect(await place(f.market, f.bob, slot, Side.Buy, 10n, 1n)).to.equal(orderIdOf(slot, Side.Buy, 1n));
+      expect(await place(f.market, f.bob, slot, Side.Buy, 10n, 1n)).to.equal(
+        orderIdOf(slot, Side.Buy, 1n),
+      );
       expect(await place(f.market, f.bob, slot, Side.Sell, 10n, 1n, f.meterBob.address)).to.equal(
         orderIdOf(slot, Side.Sell, 0n),
       );
@@ -221,11 +253,23 @@ describe("EnergyMarket: deployment, money, orders", function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       const slot = await openSlot(f.market);
       const index = (await f.registry.meterOf(f.meterAlice.address)).index;
-      await expect(f.market.connect(f.alice).placeOrder(slot, Side.Sell, 500n, 3n, f.meterAlice.address))
+      await expect(
+        f.market.connect(f.alice).placeOrder(slot, Side.Sell, 500n, 3n, f.meterAlice.address),
+      )
         .to.emit(f.market, "OrderPlaced")
-        .withArgs(orderIdOf(slot, Side.Sell, 0n), f.alice.address, slot, Side.Sell, 500n, 3n, index);
+        .withArgs(
+          orderIdOf(slot, Side.Sell, 0n),
+          f.alice.address,
+          slot,
+          Side.Sell,
+          500n,
+          3n,
+          index,
+        );
       expect(await lockedOf(f.market, f.alice.address)).to.equal(500n * COLLATERAL_PER_WH);
-      expect((await f.market.orderOf(orderIdOf(slot, Side.Sell, 0n))).meter).to.equal(f.meterAlice.address);
+      expect((await f.market.orderOf(orderIdOf(slot, Side.Sell, 0n))).meter).to.equal(
+        f.meterAlice.address,
+      );
     });
 
     it("accepts orders until gate closure, exclusive (t-1, t, t+1)", async function () {
@@ -257,8 +301,12 @@ describe("EnergyMarket: deployment, money, orders", function () {
     it("refuses orders below the minimum size", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       const slot = await openSlot(f.market);
-      await (await f.market.connect(f.alice).placeOrder(slot, Side.Buy, MIN_ORDER_WH, 1n, ZERO)).wait();
-      await expect(f.market.connect(f.alice).placeOrder(slot, Side.Buy, MIN_ORDER_WH - 1n, 1n, ZERO))
+      await (
+        await f.market.connect(f.alice).placeOrder(slot, Side.Buy, MIN_ORDER_WH, 1n, ZERO)
+      ).wait();
+      await expect(
+        f.market.connect(f.alice).placeOrder(slot, Side.Buy, MIN_ORDER_WH - 1n, 1n, ZERO),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketOrderTooSmall")
         .withArgs(MIN_ORDER_WH - 1n, MIN_ORDER_WH);
       await expect(f.market.connect(f.alice).placeOrder(slot, Side.Buy, 0n, 1n, ZERO))
@@ -281,7 +329,9 @@ describe("EnergyMarket: deployment, money, orders", function () {
     it("refuses a buy that names a meter", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       const slot = await openSlot(f.market);
-      await expect(f.market.connect(f.alice).placeOrder(slot, Side.Buy, 10n, 1n, f.meterAlice.address))
+      await expect(
+        f.market.connect(f.alice).placeOrder(slot, Side.Buy, 10n, 1n, f.meterAlice.address),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketBuyWithMeter")
         .withArgs(f.meterAlice.address);
     });
@@ -289,7 +339,9 @@ describe("EnergyMarket: deployment, money, orders", function () {
     it("refuses a sell from someone else's meter", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       const slot = await openSlot(f.market);
-      await expect(f.market.connect(f.bob).placeOrder(slot, Side.Sell, 10n, 1n, f.meterAlice.address))
+      await expect(
+        f.market.connect(f.bob).placeOrder(slot, Side.Sell, 10n, 1n, f.meterAlice.address),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketNotMeterOwner")
         .withArgs(f.meterAlice.address, f.alice.address, f.bob.address);
     });
@@ -381,7 +433,10 @@ describe("EnergyMarket: deployment, money, orders", function () {
       await expect(f.market.connect(f.alice).cancelOrder(beyond))
         .to.be.revertedWithCustomError(f.market, "MarketUnknownOrder")
         .withArgs(beyond);
-      await expect(f.market.orderOf(unknown)).to.be.revertedWithCustomError(f.market, "MarketUnknownOrder");
+      await expect(f.market.orderOf(unknown)).to.be.revertedWithCustomError(
+        f.market,
+        "MarketUnknownOrder",
+      );
       const malformed = id | (1n << 40n);
       await expect(f.market.connect(f.alice).cancelOrder(malformed))
         .to.be.revertedWithCustomError(f.market, "OrderPackingMalformedId")

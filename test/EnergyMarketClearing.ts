@@ -22,7 +22,9 @@ const { time } = networkHelpers;
 
 /** Orders of 1 Wh allowed, so that the worked examples (5 Wh orders) can be placed as written. */
 function smallOrdersFixture(connection: NetworkConnection) {
-  return deployMarket(connection, { params: { minOrderWh: 1n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n } });
+  return deployMarket(connection, {
+    params: { minOrderWh: 1n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n },
+  });
 }
 
 async function expectSolvent(f: MarketFixture) {
@@ -65,7 +67,9 @@ describe("EnergyMarket: clearing", function () {
       const buy = await place(f.market, f.alice, slot, Side.Buy, 10n, 8n);
       const ask = await place(f.market, f.bob, slot, Side.Sell, 10n, 5n, f.meterBob.address);
       await time.increaseTo(await f.market.gateClosureOf(slot));
-      await expect(f.market.clear(slot)).to.emit(f.market, "SlotCleared").withArgs(slot, 6n, 10n, 1n, 1n);
+      await expect(f.market.clear(slot))
+        .to.emit(f.market, "SlotCleared")
+        .withArgs(slot, 6n, 10n, 1n, 1n);
       expect(await f.market.fillOf(buy)).to.equal(10n);
       expect(await f.market.fillOf(ask)).to.equal(10n);
       // The buyer paid 6 x 10 of its 80 lock and got 20 back; the seller's collateral stays locked.
@@ -73,7 +77,11 @@ describe("EnergyMarket: clearing", function () {
       expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT - 20n, 20n]);
       expect(await f.market.escrowed()).to.equal(60n);
       const info = await f.market.slotInfo(slot);
-      expect([info.status, info.price, info.clearedWh]).to.deep.equal([BigInt(SlotStatus.Cleared), 6n, 10n]);
+      expect([info.status, info.price, info.clearedWh]).to.deep.equal([
+        BigInt(SlotStatus.Cleared),
+        6n,
+        10n,
+      ]);
       await expectSolvent(f);
     });
 
@@ -85,7 +93,9 @@ describe("EnergyMarket: clearing", function () {
       const ask4 = await place(f.market, f.bob, slot, Side.Sell, 5n, 4n, f.meterBob.address);
       const ask8 = await place(f.market, f.alice, slot, Side.Sell, 5n, 8n, f.meterAlice.address);
       await time.increaseTo(await f.market.gateClosureOf(slot));
-      await expect(f.market.clear(slot)).to.emit(f.market, "SlotCleared").withArgs(slot, 7n, 5n, 2n, 2n);
+      await expect(f.market.clear(slot))
+        .to.emit(f.market, "SlotCleared")
+        .withArgs(slot, 7n, 5n, 2n, 2n);
       expect(await f.market.fillOf(bid10)).to.equal(5n);
       expect(await f.market.fillOf(bid6)).to.equal(0n);
       expect(await f.market.fillOf(ask4)).to.equal(5n);
@@ -103,12 +113,17 @@ describe("EnergyMarket: clearing", function () {
       const ask5 = await place(f.market, f.alice, slot, Side.Sell, 6n, 5n, f.meterAlice.address);
       const ask7 = await place(f.market, f.bob, slot, Side.Sell, 6n, 7n, f.meterBob.address);
       await time.increaseTo(await f.market.gateClosureOf(slot));
-      await expect(f.market.clear(slot)).to.emit(f.market, "SlotCleared").withArgs(slot, 7n, 10n, 1n, 2n);
+      await expect(f.market.clear(slot))
+        .to.emit(f.market, "SlotCleared")
+        .withArgs(slot, 7n, 10n, 1n, 2n);
       expect(await f.market.fillOf(bid)).to.equal(10n);
       expect(await f.market.fillOf(ask5)).to.equal(6n);
       expect(await f.market.fillOf(ask7)).to.equal(4n);
       // Bob's 2 unfilled Wh release their collateral; 4 Wh of collateral stay locked until settlement.
-      expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT - 4n * COLLATERAL_PER_WH, 8n]);
+      expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([
+        DEPOSIT - 4n * COLLATERAL_PER_WH,
+        8n,
+      ]);
       expect(await f.market.balanceOf(f.dave.address)).to.deep.equal([DEPOSIT - 70n, 0n]);
       await expectSolvent(f);
     });
@@ -167,7 +182,11 @@ describe("EnergyMarket: clearing", function () {
       }
       await clearSlot(f, time, s);
       const info = await f.market.slotInfo(s);
-      results.push([info.price, info.clearedWh, ...(await Promise.all(ids.map((id) => f.market.fillOf(id))))]);
+      results.push([
+        info.price,
+        info.clearedWh,
+        ...(await Promise.all(ids.map((id) => f.market.fillOf(id)))),
+      ]);
     }
     expect(results[1]).to.deep.equal(results[0]);
     expect(results[0].slice(0, 2)).to.deep.equal([8n, 65n]);
@@ -190,7 +209,9 @@ describe("EnergyMarket: clearing", function () {
     await place(f.market, f.alice, slot, Side.Buy, 10n, 4n);
     await place(f.market, f.bob, slot, Side.Sell, 10n, 5n, f.meterBob.address);
     await time.increaseTo(await f.market.gateClosureOf(slot));
-    await expect(f.market.clear(slot)).to.emit(f.market, "SlotCleared").withArgs(slot, 0n, 0n, 1n, 1n);
+    await expect(f.market.clear(slot))
+      .to.emit(f.market, "SlotCleared")
+      .withArgs(slot, 0n, 0n, 1n, 1n);
     expect(await f.market.balanceOf(f.alice.address)).to.deep.equal([DEPOSIT, 0n]);
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT, 0n]);
     expect((await f.market.slotInfo(slot)).status).to.equal(BigInt(SlotStatus.Settled));
@@ -206,7 +227,9 @@ describe("EnergyMarket: clearing", function () {
     await place(f.market, f.bob, slot, Side.Sell, 10n, 4n, f.meterBob.address);
     await (await f.market.connect(f.alice).cancelOrder(cancelled)).wait();
     await time.increaseTo(await f.market.gateClosureOf(slot));
-    await expect(f.market.clear(slot)).to.emit(f.market, "SlotCleared").withArgs(slot, 6n, 10n, 1n, 1n);
+    await expect(f.market.clear(slot))
+      .to.emit(f.market, "SlotCleared")
+      .withArgs(slot, 6n, 10n, 1n, 1n);
     expect(await f.market.fillOf(cancelled)).to.equal(0n);
     expect(await f.market.fillOf(live)).to.equal(10n);
     expect(await f.market.balanceOf(f.alice.address)).to.deep.equal([DEPOSIT, 0n]);

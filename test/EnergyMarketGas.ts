@@ -9,7 +9,11 @@ import { network } from "hardhat";
 
 import { TRANSACTION_GAS_CAP } from "../bench/types.js";
 import { Side } from "./helpers/market.js";
-import { measureOrderOperations, measureScaling, measureWorstCaseClear } from "./helpers/marketGas.js";
+import {
+  measureOrderOperations,
+  measureScaling,
+  measureWorstCaseClear,
+} from "./helpers/marketGas.js";
 
 const connection = await network.create();
 const fullSlot = process.env.GRIDLEDGER_GAS_FULL_SLOT !== "0";
@@ -17,7 +21,8 @@ const fullSlot = process.env.GRIDLEDGER_GAS_FULL_SLOT !== "0";
 describe("EnergyMarket gas", function () {
   it("measures placing and cancelling orders on a cold and a warm ring", async function () {
     const figures = await measureOrderOperations(connection);
-    for (const f of figures) console.log(`      ${f.key.padEnd(28)} ${String(f.gas).padStart(8)}  (target ${f.target})`);
+    for (const f of figures)
+      console.log(`      ${f.key.padEnd(28)} ${String(f.gas).padStart(8)}  (target ${f.target})`);
     for (const f of figures) expect(f.gas).to.be.lessThan(TRANSACTION_GAS_CAP);
   });
 
@@ -30,14 +35,17 @@ describe("EnergyMarket gas", function () {
           `settle ${r.settleGas} (${r.settleGasPerSellOrder}/sell order)`,
       );
     }
-    for (const r of rows) expect(r.fitsOneTransaction, `${r.orders} orders fit one transaction`).to.equal(true);
+    for (const r of rows)
+      expect(r.fitsOneTransaction, `${r.orders} orders fit one transaction`).to.equal(true);
   });
 
   it("clears and settles the costliest full slot in one transaction each (every order marginal, hook set)", async function () {
     const orders = fullSlot ? 700 : 100;
     for (const side of [Side.Buy, Side.Sell]) {
       const { clearGas, settleGas } = await measureWorstCaseClear(connection, orders, side, true);
-      console.log(`      ${orders} orders, crowd of ${Side[side]}s at one price: clear ${clearGas}, settle ${settleGas}`);
+      console.log(
+        `      ${orders} orders, crowd of ${Side[side]}s at one price: clear ${clearGas}, settle ${settleGas}`,
+      );
       expect(clearGas).to.be.lessThan(BigInt(TRANSACTION_GAS_CAP));
       // Leave room for the hook's own work.
       expect(settleGas).to.be.lessThan((BigInt(TRANSACTION_GAS_CAP) * 80n) / 100n);

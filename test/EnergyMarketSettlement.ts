@@ -46,7 +46,9 @@ describe("EnergyMarket: settlement", function () {
     const { slot } = await tradedSlot(f);
     await submitReading(f, timeTo, f.meterBob, slot, 150n);
     await time.increaseTo(await f.market.readingWindowEnd(slot));
-    await expect(f.market.settle(slot)).to.emit(f.market, "SlotSettled").withArgs(slot, 100n, 0n, 0n);
+    await expect(f.market.settle(slot))
+      .to.emit(f.market, "SlotSettled")
+      .withArgs(slot, 100n, 0n, 0n);
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT + 700n, 0n]);
     expect(await f.market.balanceOf(f.gridAccount.address)).to.deep.equal([0n, 0n]);
     expect(await f.market.escrowed()).to.equal(0n);
@@ -62,7 +64,9 @@ describe("EnergyMarket: settlement", function () {
     await time.increaseTo(await f.market.readingWindowEnd(slot));
     // Shortfall 40 Wh: penalty min(40 x 5, 100 x 2) = 200.
     const penalty = 40n * PENALTY_PER_WH;
-    await expect(f.market.settle(slot)).to.emit(f.market, "SlotSettled").withArgs(slot, 60n, 40n, penalty);
+    await expect(f.market.settle(slot))
+      .to.emit(f.market, "SlotSettled")
+      .withArgs(slot, 60n, 40n, penalty);
     const collateral = 100n * COLLATERAL_PER_WH;
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([
       DEPOSIT - collateral + 7n * 60n + collateral - penalty,
@@ -79,7 +83,9 @@ describe("EnergyMarket: settlement", function () {
     const { slot } = await tradedSlot(f);
     await time.increaseTo(await f.market.readingWindowEnd(slot));
     const collateral = 100n * COLLATERAL_PER_WH;
-    await expect(f.market.settle(slot)).to.emit(f.market, "SlotSettled").withArgs(slot, 0n, 100n, collateral);
+    await expect(f.market.settle(slot))
+      .to.emit(f.market, "SlotSettled")
+      .withArgs(slot, 0n, 100n, collateral);
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT - collateral, 0n]);
     expect(await f.market.balanceOf(f.gridAccount.address)).to.deep.equal([700n + collateral, 0n]);
     await expectSolvent(f);
@@ -98,7 +104,9 @@ describe("EnergyMarket: settlement", function () {
     await (await f.market.setSettlementHook(await hook.getAddress())).wait();
     await time.increaseTo(await f.market.readingWindowEnd(slot));
     // The second order fell 40 Wh short: penalty min(40 x 5, its collateral 60 x 2) = 120.
-    await expect(f.market.settle(slot)).to.emit(f.market, "SlotSettled").withArgs(slot, 80n, 40n, 120n);
+    await expect(f.market.settle(slot))
+      .to.emit(f.market, "SlotSettled")
+      .withArgs(slot, 80n, 40n, 120n);
     const deliveries = await hook.lastDeliveries();
     expect(deliveries.map((d) => [d.meter, d.deliveredWh])).to.deep.equal([
       [f.meterAlice.address, 60n],
@@ -227,10 +235,9 @@ describe("EnergyMarket: settlement", function () {
       await expect(f.market.connect(f.operator).setGridOperatorAccount(f.carol.address))
         .to.be.revertedWithCustomError(f.market, "AccessControlUnauthorizedAccount")
         .withArgs(f.operator.address, ethers.ZeroHash);
-      await expect(f.market.setGridOperatorAccount(ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        f.market,
-        "MarketZeroAddress",
-      );
+      await expect(
+        f.market.setGridOperatorAccount(ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(f.market, "MarketZeroAddress");
     });
   });
 
@@ -243,7 +250,9 @@ describe("EnergyMarket: settlement", function () {
       const later = slot + RING;
       // `later` opens for orders once the current slot reaches later - horizon.
       await time.increaseTo(await f.registry.slotStart(later - (await f.market.horizonSlots())));
-      await expect(f.market.connect(f.alice).placeOrder(later, Side.Buy, 10n, 1n, ethers.ZeroAddress))
+      await expect(
+        f.market.connect(f.alice).placeOrder(later, Side.Buy, 10n, 1n, ethers.ZeroAddress),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketRingSlotBusy")
         .withArgs(later, slot);
       expect(await f.market.fillOf(buy)).to.equal(100n);
@@ -287,7 +296,11 @@ describe("EnergyMarket: settlement", function () {
       await expect(f.market.connect(f.operator).setParams(next))
         .to.emit(f.market, "ParamsScheduled")
         .withArgs([50n, 9n, 11n], last + 1n);
-      expect(await f.market.paramsForSlot(last)).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH]);
+      expect(await f.market.paramsForSlot(last)).to.deep.equal([
+        10n,
+        COLLATERAL_PER_WH,
+        PENALTY_PER_WH,
+      ]);
       expect(await f.market.paramsForSlot(last + 1n)).to.deep.equal([50n, 9n, 11n]);
       const [current, pending, activation] = await f.market.params();
       expect(current).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH]);
@@ -302,8 +315,14 @@ describe("EnergyMarket: settlement", function () {
       await (await f.market.connect(f.operator).setParams(next)).wait();
       // Even a later change that would apply to this slot number leaves its snapshot alone.
       await time.increaseTo(await f.registry.slotStart(slot));
-      expect(await f.market.paramsForSlot(slot)).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH]);
-      expect((await f.market.slotInfo(slot)).params.sellerCollateralPerWh).to.equal(COLLATERAL_PER_WH);
+      expect(await f.market.paramsForSlot(slot)).to.deep.equal([
+        10n,
+        COLLATERAL_PER_WH,
+        PENALTY_PER_WH,
+      ]);
+      expect((await f.market.slotInfo(slot)).params.sellerCollateralPerWh).to.equal(
+        COLLATERAL_PER_WH,
+      );
       expect(await f.market.fillOf(id)).to.equal(0n);
     });
 
@@ -319,7 +338,9 @@ describe("EnergyMarket: settlement", function () {
       expect(pending).to.deep.equal([20n, 0n, 0n]);
       // A slot now open but before the new activation uses the promoted parameters.
       const slot = await openSlot(f.market);
-      await expect(f.market.connect(f.alice).placeOrder(slot, Side.Buy, 49n, 1n, ethers.ZeroAddress))
+      await expect(
+        f.market.connect(f.alice).placeOrder(slot, Side.Buy, 49n, 1n, ethers.ZeroAddress),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketOrderTooSmall")
         .withArgs(49n, 50n);
     });
@@ -356,16 +377,22 @@ describe("EnergyMarket: settlement", function () {
       }
       // The bounds themselves are allowed.
       await (
-        await f.market
-          .connect(f.operator)
-          .setParams({ minOrderWh: 100_000n, sellerCollateralPerWh: 1_000_000n, penaltyPerWh: 1_000_000n })
+        await f.market.connect(f.operator).setParams({
+          minOrderWh: 100_000n,
+          sellerCollateralPerWh: 1_000_000n,
+          penaltyPerWh: 1_000_000n,
+        })
       ).wait();
     });
   });
 
   it("settles a market without collateral or penalty: the grid is paid for the shortfall only", async function () {
-    const f = await networkHelpers.loadFixture(function zeroCollateral(connection: NetworkConnection) {
-      return deployMarket(connection, { params: { minOrderWh: 1n, sellerCollateralPerWh: 0n, penaltyPerWh: 0n } });
+    const f = await networkHelpers.loadFixture(function zeroCollateral(
+      connection: NetworkConnection,
+    ) {
+      return deployMarket(connection, {
+        params: { minOrderWh: 1n, sellerCollateralPerWh: 0n, penaltyPerWh: 0n },
+      });
     });
     const slot = await openSlot(f.market);
     await place(f.market, f.dave, slot, Side.Buy, 10n, 8n);

@@ -9,7 +9,9 @@ const LIMIT = 1_000n * 10n ** 6n;
 
 async function stablecoinFixture({ ethers }: NetworkConnection) {
   const [admin, alice, bob] = await ethers.getSigners();
-  const token = (await ethers.deployContract("GridStablecoin", [admin.address])) as unknown as GridStablecoin;
+  const token = (await ethers.deployContract("GridStablecoin", [
+    admin.address,
+  ])) as unknown as GridStablecoin;
   return { token, admin, alice, bob };
 }
 
@@ -58,7 +60,10 @@ describe("GridStablecoin", function () {
       await expect(token.connect(alice).faucet(LIMIT + 1n))
         .to.be.revertedWithCustomError(token, "StablecoinFaucetLimit")
         .withArgs(alice.address, LIMIT + 1n, LIMIT);
-      await expect(token.connect(alice).faucet(0n)).to.be.revertedWithCustomError(token, "StablecoinZeroAmount");
+      await expect(token.connect(alice).faucet(0n)).to.be.revertedWithCustomError(
+        token,
+        "StablecoinZeroAmount",
+      );
     });
 
     it("renews the allowance on the next UTC day", async function () {
@@ -67,7 +72,10 @@ describe("GridStablecoin", function () {
       const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
       const nextDay = (now / 86_400n + 1n) * 86_400n;
       await networkHelpers.time.setNextBlockTimestamp(nextDay - 1n);
-      await expect(token.connect(alice).faucet(1n)).to.be.revertedWithCustomError(token, "StablecoinFaucetLimit");
+      await expect(token.connect(alice).faucet(1n)).to.be.revertedWithCustomError(
+        token,
+        "StablecoinFaucetLimit",
+      );
       await networkHelpers.time.setNextBlockTimestamp(nextDay);
       await (await token.connect(alice).faucet(LIMIT)).wait();
       expect(await token.balanceOf(alice.address)).to.equal(2n * LIMIT);

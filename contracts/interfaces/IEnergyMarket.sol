@@ -128,7 +128,13 @@ interface IEnergyMarket {
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint256 released);
 
     /// @notice Emitted after a slot was cleared: `quantityWh` traded at `price` among the live orders.
-    event SlotCleared(uint64 indexed slot, uint64 price, uint64 quantityWh, uint32 buyOrders, uint32 sellOrders);
+    event SlotCleared(
+        uint64 indexed slot,
+        uint64 price,
+        uint64 quantityWh,
+        uint32 buyOrders,
+        uint32 sellOrders
+    );
 
     /// @notice Emitted after a slot was settled against the meters' readings.
     /// @param deliveredWh sold energy covered by the sellers' readings
@@ -242,7 +248,7 @@ interface IEnergyMarket {
 
     /// @notice Clears `slot` (after its gate closure): one uniform price P for a traded quantity Q, fills
     /// per order, buyers pay P x fill and get the rest of their lock back, unfilled collateral is released.
-    /// When nothing trades every lock is released and the slot is final at once.
+    /// When nothing trades every lock is released and the slot is final at once (no settlement, no hook call).
     function clear(uint64 slot) external;
 
     /// @notice Settles a cleared `slot` (from readingWindowEnd(slot) on): sellers are paid P x delivered,
@@ -307,7 +313,10 @@ interface IEnergyMarket {
     function paramsForSlot(uint64 slot) external view returns (MarketParams memory);
 
     /// @notice The parameters in force and the pending change with its activation slot (0 when none).
-    function params() external view returns (MarketParams memory current, MarketParams memory pending, uint64 activationSlot);
+    function params()
+        external
+        view
+        returns (MarketParams memory current, MarketParams memory pending, uint64 activationSlot);
 
     /// @notice Last second (exclusive) at which orders of `slot` may be placed or cancelled.
     function gateClosureOf(uint64 slot) external view returns (uint256);

@@ -209,6 +209,7 @@ library UniformPriceClearing {
     /// one scratch array. O(n log n) in every case, so an adversarial order book cannot make clearing
     /// quadratic. Assembly because this is the hottest loop of clearing: it saves the bounds checks of
     /// every element access (about a third of the sort's gas; covered by testFuzz_sort*).
+    // solhint-disable-next-line function-max-lines
     function sort(uint256[] memory a) internal pure {
         uint256 n = a.length;
         if (n < 2) return;

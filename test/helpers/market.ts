@@ -94,7 +94,9 @@ export async function deployMarket(connection: NetworkConnection, options: Marke
   ])) as unknown as MeterRegistry;
   await (await registry.grantRole(await registry.GRID_OPERATOR_ROLE(), admin.address)).wait();
   await (await registry.grantRole(await registry.REGULATOR_ROLE(), admin.address)).wait();
-  const token = (await ethers.deployContract("GridStablecoin", [admin.address])) as unknown as GridStablecoin;
+  const token = (await ethers.deployContract("GridStablecoin", [
+    admin.address,
+  ])) as unknown as GridStablecoin;
   const market = (await ethers.deployContract("EnergyMarket", [
     {
       token: await token.getAddress(),
@@ -117,7 +119,8 @@ export async function deployMarket(connection: NetworkConnection, options: Marke
   await registerMeter(registry, meterCarol.address, carol.address, MeterKind.Consumption);
 
   const extra = signers.slice(7, 7 + (options.traders ?? 0));
-  for (const trader of [alice, bob, carol, dave, ...extra]) await fund(token, market, admin, trader, DEPOSIT);
+  for (const trader of [alice, bob, carol, dave, ...extra])
+    await fund(token, market, admin, trader, DEPOSIT);
 
   return {
     ethers,
@@ -155,7 +158,9 @@ export async function registerMeter(
 ): Promise<void> {
   const source = kind === MeterKind.Consumption ? 0 : 1;
   const zone = "0x5a31000000000000"; // "Z1"
-  await (await registry.registerMeter(meter, owner, kind, source, METER_CAPACITY_W, zone, 0)).wait();
+  await (
+    await registry.registerMeter(meter, owner, kind, source, METER_CAPACITY_W, zone, 0)
+  ).wait();
 }
 
 /** Mints `amount` to `trader`, approves the market and deposits it. */
@@ -209,7 +214,9 @@ export async function submitReading(
 ): Promise<void> {
   const slotEnd = await f.registry.slotEnd(slot);
   if ((await latestTime(f)) < slotEnd) await timeTo(slotEnd);
-  await (await f.registry.submitReading(await signReading(f.registry, meter, slot, 0n, exportedWh))).wait();
+  await (
+    await f.registry.submitReading(await signReading(f.registry, meter, slot, 0n, exportedWh))
+  ).wait();
 }
 
 export async function latestTime(f: { ethers: MarketFixture["ethers"] }): Promise<bigint> {

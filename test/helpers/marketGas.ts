@@ -36,7 +36,11 @@ async function setNoOpHook(f: MarketFixture, connection: NetworkConnection): Pro
 }
 
 /** Creates `count` funded traders (each with a registered generation meter). */
-async function createTraders(f: MarketFixture, connection: NetworkConnection, count: number): Promise<Trader[]> {
+async function createTraders(
+  f: MarketFixture,
+  connection: NetworkConnection,
+  count: number,
+): Promise<Trader[]> {
   const { ethers, networkHelpers } = connection;
   const traders: Trader[] = [];
   const perTrader = 10n ** 12n;
@@ -54,7 +58,11 @@ async function createTraders(f: MarketFixture, connection: NetworkConnection, co
 }
 
 /** Warps so that `slot` is open for orders (its horizon reached, gate not closed). */
-async function warpToOpen(f: MarketFixture, connection: NetworkConnection, slot: bigint): Promise<void> {
+async function warpToOpen(
+  f: MarketFixture,
+  connection: NetworkConnection,
+  slot: bigint,
+): Promise<void> {
   const horizon = await f.market.horizonSlots();
   const opensAt = await f.registry.slotStart(slot - horizon);
   if ((await latestTime(f)) < opensAt) await connection.networkHelpers.time.increaseTo(opensAt);
@@ -81,13 +89,24 @@ async function fillSlot(
     await (
       await f.market
         .connect(t.wallet)
-        .placeOrder(slot, Side.Sell, 100n + BigInt((i * 53) % 50), 1n + BigInt((i * 13) % 50), t.meter.address)
+        .placeOrder(
+          slot,
+          Side.Sell,
+          100n + BigInt((i * 53) % 50),
+          1n + BigInt((i * 13) % 50),
+          t.meter.address,
+        )
     ).wait();
   }
 }
 
 /** Submits readings for the sellers' meters: each exported 80 % of a 100 Wh offer, so most fall short. */
-async function submitSellerReadings(f: MarketFixture, connection: NetworkConnection, sellers: Trader[], slot: bigint) {
+async function submitSellerReadings(
+  f: MarketFixture,
+  connection: NetworkConnection,
+  sellers: Trader[],
+  slot: bigint,
+) {
   const slotEnd = await f.registry.slotEnd(slot);
   if ((await latestTime(f)) < slotEnd) await connection.networkHelpers.time.increaseTo(slotEnd);
   for (let i = 0; i < sellers.length; i += 100) {
@@ -135,20 +154,67 @@ export async function measureOrderOperations(connection: NetworkConnection): Pro
   const warmLater = Number(await gasOf(buy(f.bob, warmSlot)));
   const warmSell = Number(await gasOf(sell(f.alice, f.meterAlice.address, warmSlot)));
   await gasOf(buy(f.carol, warmSlot));
-  const warmCancel = Number(await gasOf(f.market.connect(f.carol).cancelOrder((warmSlot << 64n) | 2n)));
+  const warmCancel = Number(
+    await gasOf(f.market.connect(f.carol).cancelOrder((warmSlot << 64n) | 2n)),
+  );
   const sellId = await place(f.market, f.bob, warmSlot, Side.Sell, 100n, 5n, f.meterBob.address);
   const warmCancelSell = Number(await gasOf(f.market.connect(f.bob).cancelOrder(sellId)));
 
   figures.push(
-    { key: "market.place.first.cold", operation: "first order of a slot, ring position never used", gas: coldFirst, target: 55_000 },
-    { key: "market.place.later.cold", operation: "later buy order, order word never used", gas: coldLater, target: 40_000 },
-    { key: "market.place.sell.cold", operation: "first sell order of a slot, order word never used", gas: coldSell, target: 40_000 },
-    { key: "market.cancel.cold", operation: "cancel a buy order (first slot at this ring position)", gas: coldCancel, target: 35_000 },
-    { key: "market.place.first.warm", operation: "first order of a slot, ring position reused (steady state)", gas: warmFirst, target: 55_000 },
-    { key: "market.place.later.warm", operation: "later buy order, order word reused (steady state)", gas: warmLater, target: 40_000 },
-    { key: "market.place.sell.warm", operation: "later sell order, order word reused (steady state)", gas: warmSell, target: 40_000 },
-    { key: "market.cancel.buy.warm", operation: "cancel a buy order (steady state)", gas: warmCancel, target: 35_000 },
-    { key: "market.cancel.sell.warm", operation: "cancel a sell order (steady state)", gas: warmCancelSell, target: 35_000 },
+    {
+      key: "market.place.first.cold",
+      operation: "first order of a slot, ring position never used",
+      gas: coldFirst,
+      target: 55_000,
+    },
+    {
+      key: "market.place.later.cold",
+      operation: "later buy order, order word never used",
+      gas: coldLater,
+      target: 40_000,
+    },
+    {
+      key: "market.place.sell.cold",
+      operation: "first sell order of a slot, order word never used",
+      gas: coldSell,
+      target: 40_000,
+    },
+    {
+      key: "market.cancel.cold",
+      operation: "cancel a buy order (first slot at this ring position)",
+      gas: coldCancel,
+      target: 35_000,
+    },
+    {
+      key: "market.place.first.warm",
+      operation: "first order of a slot, ring position reused (steady state)",
+      gas: warmFirst,
+      target: 55_000,
+    },
+    {
+      key: "market.place.later.warm",
+      operation: "later buy order, order word reused (steady state)",
+      gas: warmLater,
+      target: 40_000,
+    },
+    {
+      key: "market.place.sell.warm",
+      operation: "later sell order, order word reused (steady state)",
+      gas: warmSell,
+      target: 40_000,
+    },
+    {
+      key: "market.cancel.buy.warm",
+      operation: "cancel a buy order (steady state)",
+      gas: warmCancel,
+      target: 35_000,
+    },
+    {
+      key: "market.cancel.sell.warm",
+      operation: "cancel a sell order (steady state)",
+      gas: warmCancelSell,
+      target: 35_000,
+    },
   );
   return figures;
 }
@@ -181,7 +247,8 @@ export async function measureScaling(
       clearGasPerOrder: Math.round(Number(clearGas) / orders),
       settleGas: Number(settleGas),
       settleGasPerSellOrder: Math.round(Number(settleGas) / sells),
-      fitsOneTransaction: clearGas <= BigInt(TRANSACTION_GAS_CAP) && settleGas <= BigInt(TRANSACTION_GAS_CAP),
+      fitsOneTransaction:
+        clearGas <= BigInt(TRANSACTION_GAS_CAP) && settleGas <= BigInt(TRANSACTION_GAS_CAP),
     });
     slot = (await f.market.currentSlot()) + 5n;
   }
@@ -210,13 +277,17 @@ export async function measureWorstCaseClear(
     const quantity = 100n + BigInt(i % 7);
     crowdTotal += quantity;
     const meter = marginalSide === Side.Sell ? t.meter.address : ZERO;
-    await (await f.market.connect(t.wallet).placeOrder(slot, marginalSide, quantity, 10n, meter)).wait();
+    await (
+      await f.market.connect(t.wallet).placeOrder(slot, marginalSide, quantity, 10n, meter)
+    ).wait();
   }
   const last = traders[orders - 1];
   const otherSide = marginalSide === Side.Buy ? Side.Sell : Side.Buy;
   const meter = otherSide === Side.Sell ? last.meter.address : ZERO;
   // One Wh less than the crowd: the whole crowd is rationed pro rata.
-  await (await f.market.connect(last.wallet).placeOrder(slot, otherSide, crowdTotal - 1n, 10n, meter)).wait();
+  await (
+    await f.market.connect(last.wallet).placeOrder(slot, otherSide, crowdTotal - 1n, 10n, meter)
+  ).wait();
   const sellers = marginalSide === Side.Sell ? traders.slice(0, orders - 1) : [last];
   await submitSellerReadings(f, connection, sellers, slot);
   return clearAndSettle(f, connection, slot);

@@ -152,7 +152,12 @@ contract OrderPackingTest is Test {
     }
 
     function test_newBookCountsOrders() public pure {
-        uint256 book = OrderPacking.packNewBook(type(uint64).max, type(uint32).max, type(uint48).max, type(uint48).max);
+        uint256 book = OrderPacking.packNewBook(
+            type(uint64).max,
+            type(uint32).max,
+            type(uint48).max,
+            type(uint48).max
+        );
         assertEq(book.bookStatus(), OrderPacking.BOOK_OPEN);
         book = book.bookWithOrderAdded(OrderPacking.SIDE_BUY);
         book = book.bookWithOrderAdded(OrderPacking.SIDE_SELL);

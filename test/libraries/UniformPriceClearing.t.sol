@@ -16,11 +16,19 @@ contract ReferenceClearing {
         uint256[] sellFills;
     }
 
-    function demandAt(uint256[] memory prices, uint256[] memory qty, uint256 x) internal pure returns (uint256 d) {
+    function demandAt(
+        uint256[] memory prices,
+        uint256[] memory qty,
+        uint256 x
+    ) internal pure returns (uint256 d) {
         for (uint256 i; i < prices.length; ++i) if (prices[i] >= x) d += qty[i];
     }
 
-    function supplyAt(uint256[] memory prices, uint256[] memory qty, uint256 x) internal pure returns (uint256 s) {
+    function supplyAt(
+        uint256[] memory prices,
+        uint256[] memory qty,
+        uint256 x
+    ) internal pure returns (uint256 s) {
         for (uint256 i; i < prices.length; ++i) if (prices[i] <= x) s += qty[i];
     }
 
@@ -102,13 +110,19 @@ contract UniformPriceClearingTest is Test, ReferenceClearing {
     // Helpers
     // ----------------------------------------------------------------------------------------------
 
-    function entries(uint256[] memory prices, uint256[] memory qty) internal pure returns (uint256[] memory e) {
+    function entries(
+        uint256[] memory prices,
+        uint256[] memory qty
+    ) internal pure returns (uint256[] memory e) {
         e = new uint256[](prices.length);
         for (uint256 i; i < prices.length; ++i) e[i] = UniformPriceClearing.encode(prices[i], i, qty[i]);
     }
 
     /// @dev Fills by order index (the library returns them aligned with the sorted entries).
-    function byIndex(uint256[] memory sorted, uint256[] memory fills) internal pure returns (uint256[] memory out) {
+    function byIndex(
+        uint256[] memory sorted,
+        uint256[] memory fills
+    ) internal pure returns (uint256[] memory out) {
         out = new uint256[](sorted.length);
         for (uint256 i; i < sorted.length; ++i) out[UniformPriceClearing.indexOf(sorted[i])] = fills[i];
     }
@@ -334,7 +348,13 @@ contract UniformPriceClearingTest is Test, ReferenceClearing {
     )
         internal
         pure
-        returns (uint256[] memory bp, uint256[] memory bq, uint256[] memory sp, uint256[] memory sq, uint256 maxPrice)
+        returns (
+            uint256[] memory bp,
+            uint256[] memory bq,
+            uint256[] memory sp,
+            uint256[] memory sq,
+            uint256 maxPrice
+        )
     {
         uint256 nb = uint256(keccak256(abi.encode(seed, "nb"))) % 25;
         uint256 ns = uint256(keccak256(abi.encode(seed, "ns"))) % 25;
@@ -355,7 +375,12 @@ contract UniformPriceClearingTest is Test, ReferenceClearing {
         }
     }
 
-    function randomQuantity(uint256 seed, uint256 mode, string memory tag, uint256 i) internal pure returns (uint256) {
+    function randomQuantity(
+        uint256 seed,
+        uint256 mode,
+        string memory tag,
+        uint256 i
+    ) internal pure returns (uint256) {
         uint256 r = uint256(keccak256(abi.encode(seed, tag, i)));
         uint256 shape = (mode / 3) % 4;
         if (shape == 0) return 1 + (r % 3); // tiny: many rounding remainders
@@ -365,10 +390,13 @@ contract UniformPriceClearingTest is Test, ReferenceClearing {
     }
 
     function testFuzz_clearMatchesReference(uint256 seed, uint256 mode) public pure {
-        (uint256[] memory bp, uint256[] memory bq, uint256[] memory sp, uint256[] memory sq, uint256 maxPrice) = randomBook(
-            seed,
-            mode
-        );
+        (
+            uint256[] memory bp,
+            uint256[] memory bq,
+            uint256[] memory sp,
+            uint256[] memory sq,
+            uint256 maxPrice
+        ) = randomBook(seed, mode);
         Outcome memory ref = referenceClear(bp, bq, sp, sq, maxPrice);
         (UniformPriceClearing.Result memory r, uint256[] memory bf, uint256[] memory sf) = clearByIndex(
             bp,
@@ -395,8 +423,15 @@ contract UniformPriceClearingTest is Test, ReferenceClearing {
         assertEq(sum(sf), r.quantityWh, "sell fills = Q");
     }
 
-    function testFuzz_clearIndependentOfArrivalOrder(uint256 seed, uint256 mode, uint256 shuffleSeed) public pure {
-        (uint256[] memory bp, uint256[] memory bq, uint256[] memory sp, uint256[] memory sq, ) = randomBook(seed, mode);
+    function testFuzz_clearIndependentOfArrivalOrder(
+        uint256 seed,
+        uint256 mode,
+        uint256 shuffleSeed
+    ) public pure {
+        (uint256[] memory bp, uint256[] memory bq, uint256[] memory sp, uint256[] memory sq, ) = randomBook(
+            seed,
+            mode
+        );
         (UniformPriceClearing.Result memory r1, uint256[] memory bf1, uint256[] memory sf1) = clearByIndex(
             bp,
             bq,
