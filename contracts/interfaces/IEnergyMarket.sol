@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {IMeterRegistry} from "./IMeterRegistry.sol";
+import {ISettlementHook} from "./ISettlementHook.sol";
+
+/// @title IEnergyMarket
+/// @notice A uniform-price double auction per delivery slot with escrow, settled against metered delivery.
+/// @dev Units: energy in Wh, prices in token base units per Wh, so a payment is exactly price x quantity.
+/// Life of a slot: orders from `lastOpenSlot() >= slot` until `gateClosureOf(slot)` (exclusive); then anyone
+/// may `clear` it; from `readingWindowEnd(slot)` on anyone may `settle` it. No privileged account is needed.
+/// Participants deposit tokens into an internal balance (`free`); orders move funds from free to `locked`;
+/// withdrawals pull from free. Invariant: the market's token balance >= sum of all free and locked balances
+/// plus the escrow of cleared, unsettled slots.
+/// Storage: the order data of a slot lives in a ring of `RING` positions reused every `RING` slots, so
+/// per-slot views answer for the last `RING` slots only; events are the permanent record.
+interface IEnergyMarket {
+    /// @notice Side of an order.
+    enum Side {
+        Buy,
+        Sell
+    }
+
+    /// @notice State of an order. A cleared order stays Live and carries its fill.
+    enum OrderStatus {
+        None,
+        Live,
+        Cancelled
+    }
+
+    /// @notice State of a slot's book.
+    enum SlotStatus {
+        None,
+        Open,
+        Cleared,
+        Settled
+    }
+
+    /// @notice Parameters a slot snapshots at its first order.
+    /// @param minOrderWh smallest order quantity, Wh (>= 1)
+    /// @param sellerCollateralPerWh collateral a sell order locks per Wh offered, token base units per Wh
+    /// @param penaltyPerWh imbalance penalty per Wh not delivered, token base units per Wh; capped by the
+    /// order's collateral
+    struct MarketParams {
+        uint32 minOrderWh;
+        uint64 sellerCollateralPerWh;
+        uint64 penaltyPerWh;
+    }
+
+    /// @notice Deployment settings.
+    /// @param token the payment token (a stablecoin; transfer fees are not supported)
+    /// @param registry the meter registry; its slot clock becomes the market's
+    /// @param admin receives DEFAULT_ADMIN_ROLE
+    /// @param gridOperator receives GRID_OPERATOR_ROLE (may change parameters)
+    /// @param gridOperatorAccount internal account credited with shortfall payments and penalties
+    /// @param horizonSlots how many slots ahead of the current one orders are accepted
+    /// @param gateClosureSeconds seconds before a slot's start at which its orders close
+    /// @param maxOrdersPerSlot cap on the orders (buy + sell, cancelled included) of one slot
+    /// @param params the initial parameters
+    struct MarketConfig {
+        IERC20 token;
+        IMeterRegistry registry;
+        address admin;
+        address gridOperator;
+        address gridOperatorAccount;
+        uint64 horizonSlots;
+        uint64 gateClosureSeconds;
+        uint32 maxOrdersPerSlot;
+        MarketParams params;
+    }
+
+    /// @notice An order as the views show it.
+    /// @param account the owner
+    /// @param meter the generation meter of a sell order (address(0) for a buy)
+    /// @param quantityWh the quantity offered or bid, Wh
+    /// @param limitPrice the limit, token base units per Wh
+    /// @param filledWh the fill (0 until the slot is cleared)
+    struct Order {
+        address account;
+        Side side;
+        OrderStatus status;
+        address meter;
+        uint48 quantityWh;
+        uint64 limitPrice;
+        uint48 filledWh;
+    }
+
+    /// @notice A slot's book as the views show it.
+    /// @param price the clearing price P (0 until cleared, and when nothing traded)
+    /// @param clearedWh the traded quantity Q
+    /// @param params the parameters the slot snapshotted at its first order
+    struct SlotInfo {
+        SlotStatus status;
+        uint32 buyOrders;
+        uint32 sellOrders;
+        uint64 price;
+        uint64 clearedWh;
+        MarketParams params;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Emitted after `account` was given its compact id, at its first deposit.
+    event AccountOpened(address indexed account, uint32 indexed accountId);
+
+    /// @notice Emitted after `amount` tokens paid by `payer` were credited to `account`'s free balance.
+    event Deposited(address indexed account, address indexed payer, uint256 amount);
+
+    /// @notice Emitted after `amount` tokens were withdrawn from `account`'s free balance.
+    event Withdrawn(address indexed account, uint256 amount);
+
+    /// @notice Emitted after an order was placed. `meterIndex` is the registry index of a sell order's meter.
+    event OrderPlaced(
+        uint256 indexed orderId,
+        address indexed account,
+        uint64 indexed slot,
+        Side side,
+        uint256 quantityWh,
+        uint256 limitPrice,
+        uint32 meterIndex
+    );
+
+    /// @notice Emitted after an order was cancelled and `released` tokens returned to its owner's free balance.
+    event OrderCancelled(uint256 indexed orderId, address indexed account, uint256 released);
+
+    /// @notice Emitted after a slot was cleared: `quantityWh` traded at `price` among the live orders.
+    event SlotCleared(
+        uint64 indexed slot,
+        uint64 price,
+        uint64 quantityWh,
+        uint32 buyOrders,
+        uint32 sellOrders
+    );
+
+    /// @notice Emitted after a slot was settled against the meters' readings.
+    /// @param deliveredWh sold energy covered by the sellers' readings
+    /// @param shortfallWh sold energy the grid supplied instead
+    /// @param penalties imbalance penalties paid to the grid operator's account, token base units
+    event SlotSettled(uint64 indexed slot, uint256 deliveredWh, uint256 shortfallWh, uint256 penalties);
+
+    /// @notice Emitted after the parameters for slots from `activationSlot` on were set.
+    event ParamsScheduled(MarketParams params, uint64 activationSlot);
+
+    /// @notice Emitted after the grid operator's account was changed.
+    event GridOperatorAccountSet(address indexed account);
+
+    /// @notice Emitted after the settlement hook was set (once).
+    event SettlementHookSet(address indexed hook);
+
+    // ----------------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Thrown when a zero address is given where an account or contract is required.
+    error MarketZeroAddress();
+    /// @notice Thrown when an amount or quantity of zero is given.
+    error MarketZeroAmount();
+    /// @notice Thrown when the deployment settings are inconsistent (ring too short, cap out of range...).
+    error MarketInvalidConfig(uint256 horizonSlots, uint256 settlementLagSlots, uint256 maxOrdersPerSlot);
+    /// @notice Thrown when a parameter is outside its bounds.
+    error MarketParamOutOfBounds(uint256 value, uint256 minimum, uint256 maximum);
+    /// @notice Thrown when an account's free balance does not cover what it must pay or lock.
+    error MarketInsufficientBalance(address account, uint256 free, uint256 needed);
+    /// @notice Thrown when a balance would exceed 128 bits.
+    error MarketBalanceOverflow(address account);
+    /// @notice Thrown when an order is placed or cancelled at or after its slot's gate closure.
+    error MarketGateClosed(uint64 slot, uint256 gateClosure, uint256 timestamp);
+    /// @notice Thrown when an order is placed for a slot beyond the trading horizon.
+    error MarketBeyondHorizon(uint64 slot, uint64 lastOpenSlot);
+    /// @notice Thrown when an order's quantity is below the slot's minimum.
+    error MarketOrderTooSmall(uint256 quantityWh, uint256 minimumWh);
+    /// @notice Thrown when a slot already holds its maximum number of orders.
+    error MarketSlotFull(uint64 slot, uint256 cap);
+    /// @notice Thrown when the first order of a slot would reuse the ring position of an older slot that
+    /// is not settled yet; anyone can clear and settle `occupiedBy` first.
+    error MarketRingSlotBusy(uint64 slot, uint64 occupiedBy);
+    /// @notice Thrown when a view asks for a slot whose ring position a newer slot reuses.
+    error MarketSlotRecycled(uint64 slot, uint64 occupiedBy);
+    /// @notice Thrown when a buy order names a meter.
+    error MarketBuyWithMeter(address meter);
+    /// @notice Thrown when a sell order's meter is not an active generation or bidirectional meter.
+    error MarketInvalidMeter(address meter, IMeterRegistry.MeterKind kind, IMeterRegistry.MeterStatus status);
+    /// @notice Thrown when a sell order's meter belongs to another account.
+    error MarketNotMeterOwner(address meter, address owner, address caller);
+    /// @notice Thrown when an order id names no order.
+    error MarketUnknownOrder(uint256 orderId);
+    /// @notice Thrown when someone other than its owner cancels an order.
+    error MarketNotOrderOwner(uint256 orderId, address caller);
+    /// @notice Thrown when cancelling an order that is not live (already cancelled).
+    error MarketOrderNotLive(uint256 orderId);
+    /// @notice Thrown when clearing a slot before its gate closure.
+    error MarketGateNotClosed(uint64 slot, uint256 gateClosure, uint256 timestamp);
+    /// @notice Thrown when clearing a slot that has no open book (no orders, or already cleared).
+    error MarketSlotNotOpen(uint64 slot, SlotStatus status);
+    /// @notice Thrown when settling a slot that is not cleared (not yet, or already settled).
+    error MarketSlotNotCleared(uint64 slot, SlotStatus status);
+    /// @notice Thrown when settling a slot before its reading window closed.
+    error MarketReadingWindowOpen(uint64 slot, uint256 windowEnd, uint256 timestamp);
+    /// @notice Thrown when clearing or settlement would break conservation (never expected).
+    error MarketConservationViolated(uint64 slot, uint256 buyFills, uint256 sellFills, uint256 quantityWh);
+    /// @notice Thrown when the settlement hook was already set.
+    error MarketHookAlreadySet(address hook);
+
+    // ----------------------------------------------------------------------------------------------
+    // Money (anyone)
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Moves `amount` tokens (base units) from the caller into the caller's free balance.
+    /// Needs an ERC-20 allowance. Opens the caller's account on first use.
+    function deposit(uint256 amount) external;
+
+    /// @notice Moves `amount` tokens from the caller into `account`'s free balance (funding scripts).
+    function depositFor(address account, uint256 amount) external;
+
+    /// @notice Sends `amount` tokens of the caller's free balance to the caller.
+    function withdraw(uint256 amount) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Orders (anyone with a balance)
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Places an order for `slot`. A buy locks quantityWh x limitPrice; a sell locks
+    /// quantityWh x the slot's seller collateral per Wh and must name the caller's active generation meter.
+    /// @param slot the delivery slot (<= lastOpenSlot(), before gateClosureOf(slot))
+    /// @param side Buy or Sell
+    /// @param quantityWh quantity in Wh (>= the slot's minOrderWh)
+    /// @param limitPrice highest price a buyer pays / lowest a seller accepts, token base units per Wh
+    /// @param meter the generation meter a sell order sells from; address(0) for a buy
+    /// @return orderId the order's id (see OrderPacking: slot, side and index within the side)
+    function placeOrder(
+        uint64 slot,
+        Side side,
+        uint48 quantityWh,
+        uint64 limitPrice,
+        address meter
+    ) external returns (uint256 orderId);
+
+    /// @notice Cancels the caller's live order before its slot's gate closure and releases its lock at once.
+    function cancelOrder(uint256 orderId) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Slot life cycle (anyone)
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Clears `slot` (after its gate closure): one uniform price P for a traded quantity Q, fills
+    /// per order, buyers pay P x fill and get the rest of their lock back, unfilled collateral is released.
+    /// When nothing trades every lock is released and the slot is final at once (no settlement, no hook call).
+    function clear(uint64 slot) external;
+
+    /// @notice Settles a cleared `slot` (from readingWindowEnd(slot) on): sellers are paid P x delivered,
+    /// the grid operator's account P x shortfall plus the penalty (capped by the order's collateral); the
+    /// rest of the collateral is released; then the settlement hook (if set) learns the fills and deliveries.
+    function settle(uint64 slot) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Administration
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Sets the parameters for the slots from currentSlot + horizon + 1 on (no slot open for
+    /// trading is affected). Replaces a change that is still pending. Grid operator only.
+    function setParams(MarketParams calldata params) external;
+
+    /// @notice Changes the internal account that receives shortfall payments and penalties. Admin only.
+    function setGridOperatorAccount(address account) external;
+
+    /// @notice Sets the settlement hook, once. Admin only.
+    function setSettlementHook(ISettlementHook hook) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice The payment token.
+    function token() external view returns (IERC20);
+
+    /// @notice The meter registry.
+    function registry() external view returns (IMeterRegistry);
+
+    /// @notice The settlement hook (address(0) when none).
+    function settlementHook() external view returns (ISettlementHook);
+
+    /// @notice The internal account credited with shortfall payments and penalties.
+    function gridOperatorAccount() external view returns (address);
+
+    /// @notice Free and locked internal balance of `account`, token base units.
+    function balanceOf(address account) external view returns (uint256 free, uint256 locked);
+
+    /// @notice Compact id of `account` (0 before its first deposit).
+    function accountIdOf(address account) external view returns (uint32);
+
+    /// @notice Tokens held for cleared slots that are not settled yet (sum of P x Q).
+    function escrowed() external view returns (uint256);
+
+    /// @notice An order. Reverts with MarketSlotRecycled for orders older than RING slots.
+    function orderOf(uint256 orderId) external view returns (Order memory);
+
+    /// @notice An order's fill in Wh (0 until its slot is cleared).
+    function fillOf(uint256 orderId) external view returns (uint256);
+
+    /// @notice A slot's book (status None when it has no order). Reverts with MarketSlotRecycled for
+    /// slots older than RING slots.
+    function slotInfo(uint64 slot) external view returns (SlotInfo memory);
+
+    /// @notice True when nothing about `slot` can change any more: it was settled (or traded nothing), or it
+    /// never had an order and its reading window has closed.
+    function isSlotFinal(uint64 slot) external view returns (bool);
+
+    /// @notice The parameters the next first order of `slot` would snapshot (or did, if it has orders).
+    function paramsForSlot(uint64 slot) external view returns (MarketParams memory);
+
+    /// @notice The parameters in force and the pending change with its activation slot (0 when none).
+    function params()
+        external
+        view
+        returns (MarketParams memory current, MarketParams memory pending, uint64 activationSlot);
+
+    /// @notice Last second (exclusive) at which orders of `slot` may be placed or cancelled.
+    function gateClosureOf(uint64 slot) external view returns (uint256);
+
+    /// @notice First second at which `slot` may be settled (its reading window's end).
+    function readingWindowEnd(uint64 slot) external view returns (uint256);
+
+    /// @notice The slot that contains the current block's timestamp.
+    function currentSlot() external view returns (uint64);
+
+    /// @notice The furthest slot that accepts orders now.
+    function lastOpenSlot() external view returns (uint64);
+
+    /// @notice Slots ahead of the current one that accept orders.
+    function horizonSlots() external view returns (uint64);
+
+    /// @notice Seconds before a slot's start at which its gate closes.
+    function gateClosureSeconds() external view returns (uint64);
+
+    /// @notice Cap on the orders of one slot.
+    function maxOrdersPerSlot() external view returns (uint32);
+}
