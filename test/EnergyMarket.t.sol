@@ -283,9 +283,9 @@ contract EnergyMarketInvariantTest is MarketSetupView, ReferenceClearing {
     function _liabilities() internal view returns (uint256 total, uint256 locked) {
         total = market.escrowed();
         for (uint256 i; i < ACTORS; ++i) {
-            (uint256 f, uint256 l) = market.balanceOf(actors[i]);
-            total += f + l;
-            locked += l;
+            (uint256 free, uint256 lockedPart) = market.balanceOf(actors[i]);
+            total += free + lockedPart;
+            locked += lockedPart;
         }
         (uint256 gf, uint256 gl) = market.balanceOf(gridAccount);
         total += gf + gl;
