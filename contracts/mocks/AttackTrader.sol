@@ -87,7 +87,13 @@ contract AttackTrader is IAttackTokenHooks {
         _onHook();
     }
 
-    function onERC1155Received(address, address, uint256, uint256, bytes calldata) external view returns (bytes4) {
+    function onERC1155Received(
+        address,
+        address,
+        uint256,
+        uint256,
+        bytes calldata
+    ) external view returns (bytes4) {
         if (_refusing) revert AttackTraderRefused();
         return this.onERC1155Received.selector;
     }
