@@ -7,6 +7,7 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
+import type { Interface } from "ethers";
 
 import { Side, openSlot, orderIdOf } from "../helpers/market.js";
 import { STAKE, deployHookTokenMarket, type HookTokenMarket } from "./hookTokenMarket.js";
@@ -42,10 +43,10 @@ describe("Adversarial: re-entrancy through the payment token", function () {
       ["deposit", [1n]],
       ["depositFor", ["0x000000000000000000000000000000000000dEaD", 1n]],
       ["settle", [1n]],
-    ] as const) {
+    ] as [string, unknown[]][]) {
       it(`refuses ${name} with ReentrancyGuardReentrantCall and pays exactly once`, async function () {
         const f = await networkHelpers.loadFixture(hookTokenMarket);
-        const call = f.market.interface.encodeFunctionData(name, args as never);
+        const call = (f.market.interface as Interface).encodeFunctionData(name, args);
         const outcome = await reenter(f, call, async () =>
           (await f.attacker.withdraw(1_000n)).wait(),
         );
@@ -132,10 +133,10 @@ describe("Adversarial: re-entrancy through the payment token", function () {
     for (const [name, args] of [
       ["deposit", [1_000n]],
       ["withdraw", [1n]],
-    ] as const) {
+    ] as [string, unknown[]][]) {
       it(`refuses ${name} with ReentrancyGuardReentrantCall and credits exactly once`, async function () {
         const f = await networkHelpers.loadFixture(hookTokenMarket);
-        const call = f.market.interface.encodeFunctionData(name, args as never);
+        const call = (f.market.interface as Interface).encodeFunctionData(name, args);
         const outcome = await reenter(f, call, async () =>
           (await f.attacker.deposit(1_000n)).wait(),
         );

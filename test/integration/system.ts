@@ -6,7 +6,7 @@
  * Units: Wh, token base units (6 decimals), token base units per Wh.
  */
 import { expect } from "chai";
-import { Wallet, type EventLog, type Log } from "ethers";
+import { Wallet, type EventLog, type Interface, type Log, type LogDescription } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
@@ -146,19 +146,16 @@ export async function relayReadings(
   }
 }
 
-/** The parsed `name` events of `contract` in a receipt's logs. */
+/** The parsed `name` events of `contract` in a receipt's logs (other contracts' logs are skipped). */
 export function eventsOf(
-  contract: { interface: { parseLog(log: Log): { name: string; args: unknown } | null } },
+  contract: { interface: Interface },
   logs: readonly (Log | EventLog)[],
   name: string,
-) {
-  return logs
-    .map((log) => {
-      try {
-        return contract.interface.parseLog(log);
-      } catch {
-        return null;
-      }
-    })
-    .filter((parsed): parsed is NonNullable<typeof parsed> => parsed?.name === name);
+): LogDescription[] {
+  const events: LogDescription[] = [];
+  for (const log of logs) {
+    const parsed = contract.interface.parseLog(log);
+    if (parsed?.name === name) events.push(parsed);
+  }
+  return events;
 }
