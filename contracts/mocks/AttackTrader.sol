@@ -114,6 +114,7 @@ contract AttackTrader is IAttackTokenHooks {
         if (!_armed) return;
         _armed = false;
         ++reentries;
+        // solhint-disable-next-line avoid-low-level-calls
         (lastReentryOk, lastReentryData) = address(_market).call(_payload);
     }
 }
