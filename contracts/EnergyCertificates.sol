@@ -5,6 +5,8 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IEnergyCertificates} from "./interfaces/IEnergyCertificates.sol";
 import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
@@ -25,6 +27,10 @@ import {CertificateId} from "./libraries/CertificateId.sol";
 /// inside the market's settlement, where a buyer contract's callback could revert the settlement of money
 /// or re-enter the market mid-settlement. Holders that are contracts receive certificates like an EOA.
 contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
+    using SlotDerivation for bytes32;
+    using TransientSlot for bytes32;
+    using TransientSlot for TransientSlot.Uint256Slot;
+
     /// @dev A meter's energy as the settlement hook will issue it.
     struct Lot {
         address meter;
@@ -35,6 +41,14 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         uint256 exportedWh;
         uint256 deliveredWh;
     }
+
+    /// @dev Transient namespace: meter => 1 + its index in the settlement's lots, or `_NOT_A_LOT` once the
+    /// meter was skipped or withheld. Lets `_lotsOf` merge a meter's deliveries in one pass (linear gas,
+    /// where comparing every pair of deliveries was quadratic); cleared before `_lotsOf` returns.
+    bytes32 private constant _LOT_OF_METER = keccak256("gridledger.certificates.lotOfMeter");
+    uint256 private constant _NOT_A_LOT = type(uint256).max;
+    /// @dev Renewable sources (Solar, Wind, Hydro, Biomass): the most distinct ids one settlement can issue.
+    uint256 private constant _MAX_IDS_PER_SLOT = 4;
 
     IMeterRegistry private immutable _registry;
     address private _market;
@@ -126,13 +140,13 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         if (msg.sender != _market) revert CertificatesNotMarket(msg.sender);
 
         (address[] memory holders, uint256[] memory fills, uint256 fillsWh) = _mergeBuyers(buyers);
-        (Lot[] memory lots, uint256 deliveredWh) = _lotsOf(slot, deliveries);
+        (Lot[] memory lots, uint256 lotCount, uint256 deliveredWh) = _lotsOf(slot, deliveries);
         uint256 denominator = Math.max(clearedWh, Math.max(fillsWh, deliveredWh));
 
         // Buyers first, one credit per (buyer, id); then each lot: closed, the rest to the owner, the event.
-        _creditBuyers(holders, fills, lots, denominator);
-        for (uint256 j = 0; j < lots.length && lots[j].meter != address(0); ++j) {
-            _issueLot(slot, lots[j], holders, fills, denominator);
+        uint256[] memory toBuyersWh = _creditBuyers(holders, fills, lots, lotCount, denominator);
+        for (uint256 j = 0; j < lotCount; ++j) {
+            _issueLot(slot, lots[j], toBuyersWh[j]);
         }
     }
 
@@ -250,27 +264,40 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         }
     }
 
-    /// @dev One lot per distinct delivering meter that can be issued (deliveries summed, capped at the
-    /// export); skips and withholds the others. Returns the lots (unused entries at the end have meter
-    /// address(0)) and the sum of their delivered Wh.
+    /// @dev One lot per distinct delivering meter that can be issued, in order of first delivery (a meter's
+    /// deliveries summed, capped at its export); skips and withholds the others. Returns the lots (the first
+    /// `count` entries are used) and the sum of their delivered Wh. Linear in the deliveries: each meter's
+    /// lot is found through a transient mark instead of a search.
     function _lotsOf(
         uint64 slot,
         SellerDelivery[] calldata deliveries
-    ) private returns (Lot[] memory lots, uint256 deliveredWh) {
+    ) private returns (Lot[] memory lots, uint256 count, uint256 deliveredWh) {
         lots = new Lot[](deliveries.length);
-        uint256 count = 0;
         for (uint256 i = 0; i < deliveries.length; ++i) {
             address meter = deliveries[i].meter;
-            if (_seenMeterBefore(deliveries, i)) continue;
-            uint256 meterDeliveredWh = deliveries[i].deliveredWh;
-            for (uint256 k = i + 1; k < deliveries.length; ++k) {
-                if (deliveries[k].meter == meter) meterDeliveredWh += deliveries[k].deliveredWh;
+            TransientSlot.Uint256Slot mark = _LOT_OF_METER.deriveMapping(meter).asUint256();
+            uint256 lotOfMeter = mark.tload();
+            if (lotOfMeter == _NOT_A_LOT) continue;
+            if (lotOfMeter != 0) {
+                lots[lotOfMeter - 1].deliveredWh += deliveries[i].deliveredWh;
+                continue;
             }
             (bool issuable, Lot memory lot) = _lotOf(meter, slot);
-            if (!issuable) continue;
-            lot.deliveredWh = Math.min(meterDeliveredWh, lot.exportedWh);
-            deliveredWh += lot.deliveredWh;
+            if (!issuable) {
+                mark.tstore(_NOT_A_LOT);
+                continue;
+            }
+            lot.deliveredWh = deliveries[i].deliveredWh;
             lots[count++] = lot;
+            mark.tstore(count);
+        }
+        for (uint256 j = 0; j < count; ++j) {
+            lots[j].deliveredWh = Math.min(lots[j].deliveredWh, lots[j].exportedWh);
+            deliveredWh += lots[j].deliveredWh;
+        }
+        // A later call in the same transaction must not see this settlement's marks.
+        for (uint256 i = 0; i < deliveries.length; ++i) {
+            _LOT_OF_METER.deriveMapping(deliveries[i].meter).asUint256().tstore(0);
         }
     }
 
@@ -309,40 +336,71 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         return (true, lot);
     }
 
-    /// @dev Credits each buyer, once per id, its shares of the lots of that id, rounded down.
+    /// @dev Credits each buyer, once per id (in order of the id's first lot), the sum of its shares of the
+    /// lots of that id, each share rounded down; returns each lot's Wh credited to buyers (the sum of its
+    /// shares). One pass over (buyer, lot) pairs: a slot has at most `_MAX_IDS_PER_SLOT` ids, so a buyer's
+    /// amounts per id fit a fixed array.
     function _creditBuyers(
         address[] memory holders,
         uint256[] memory fills,
         Lot[] memory lots,
+        uint256 lotCount,
         uint256 denominator
-    ) private {
+    ) private returns (uint256[] memory toBuyersWh) {
+        toBuyersWh = new uint256[](lotCount);
+        // Nothing was filled nor delivered: no lot has anything to share.
+        if (denominator == 0) return toBuyersWh;
+        (uint256[_MAX_IDS_PER_SLOT] memory ids, uint256 idCount, uint256[] memory idIndexOf) = _idsOf(
+            lots,
+            lotCount
+        );
+        uint256[] memory deliveredOf = new uint256[](lotCount);
+        for (uint256 j = 0; j < lotCount; ++j) deliveredOf[j] = lots[j].deliveredWh;
+        // One buyer's amount per id, zeroed again after each buyer's credits.
+        uint256[_MAX_IDS_PER_SLOT] memory amounts;
         for (uint256 h = 0; h < holders.length; ++h) {
             if (holders[h] == address(0)) continue;
-            for (uint256 j = 0; j < lots.length && lots[j].meter != address(0); ++j) {
-                if (_seenIdBefore(lots, j)) continue;
-                uint256 amountWh = 0;
-                for (uint256 k = j; k < lots.length; ++k) {
-                    if (lots[k].id == lots[j].id)
-                        amountWh += _share(lots[k].deliveredWh, fills[h], denominator);
+            uint256 fill = fills[h];
+            // Unchecked: every share is at most its lot's deliveredWh (fill <= fillsWh <= denominator), and
+            // the holders' fills sum to at most the denominator, so a lot's shares sum to at most its
+            // deliveredWh (< 2^32 each) and an id's amount to at most the slot's deliveredWh.
+            unchecked {
+                for (uint256 j = 0; j < lotCount; ++j) {
+                    uint256 share = _share(deliveredOf[j], fill, denominator);
+                    amounts[idIndexOf[j]] += share;
+                    toBuyersWh[j] += share;
                 }
-                if (amountWh != 0) _credit(holders[h], lots[j].id, amountWh);
+            }
+            for (uint256 k = 0; k < idCount; ++k) {
+                if (amounts[k] != 0) _credit(holders[h], ids[k], amounts[k]);
+                amounts[k] = 0;
             }
         }
     }
 
-    /// @dev Closes a lot's (meter, slot), credits its owner with what the buyers did not get, and emits the
-    /// provenance. The buyers' shares are recomputed exactly as `_creditBuyers` computed them.
-    function _issueLot(
-        uint64 slot,
-        Lot memory lot,
-        address[] memory holders,
-        uint256[] memory fills,
-        uint256 denominator
-    ) private {
-        uint256 toBuyersWh = 0;
-        for (uint256 h = 0; h < holders.length; ++h) {
-            if (holders[h] != address(0)) toBuyersWh += _share(lot.deliveredWh, fills[h], denominator);
+    /// @dev The distinct ids of the lots in order of first appearance, and each lot's index among them.
+    function _idsOf(
+        Lot[] memory lots,
+        uint256 lotCount
+    )
+        private
+        pure
+        returns (uint256[_MAX_IDS_PER_SLOT] memory ids, uint256 idCount, uint256[] memory idIndexOf)
+    {
+        idIndexOf = new uint256[](lotCount);
+        for (uint256 j = 0; j < lotCount; ++j) {
+            uint256 id = lots[j].id;
+            uint256 k = 0;
+            while (k < idCount && ids[k] != id) ++k;
+            // Lots are renewable only and share the slot: at most _MAX_IDS_PER_SLOT distinct ids.
+            if (k == idCount) ids[idCount++] = id;
+            idIndexOf[j] = k;
         }
+    }
+
+    /// @dev Closes a lot's (meter, slot), credits its owner with what the buyers did not get, and emits the
+    /// provenance.
+    function _issueLot(uint64 slot, Lot memory lot, uint256 toBuyersWh) private {
         // Unreachable by construction (the shares sum to at most deliveredWh * fillsWh / denominator <=
         // deliveredWh <= exportedWh); checked anyway so that no arithmetic slip could ever over-issue.
         if (toBuyersWh > lot.exportedWh) {
@@ -381,24 +439,17 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         _update(address(0), to, ids, values);
     }
 
-    /// @dev A buyer's share of a lot's delivered Wh: deliveredWh * fill / denominator, rounded down.
+    /// @dev A buyer's share of a lot's delivered Wh: deliveredWh * fill / denominator, rounded down;
+    /// denominator > 0.
     function _share(uint256 deliveredWh, uint256 fillWh, uint256 denominator) private pure returns (uint256) {
-        if (denominator == 0) return 0;
+        // deliveredWh <= a reading's exportedWh < 2^32: below 2^224 the product cannot overflow. Only a lying
+        // market could claim a larger fill; it takes the full-precision path.
+        if (fillWh >> 224 == 0) {
+            unchecked {
+                return (deliveredWh * fillWh) / denominator;
+            }
+        }
         return Math.mulDiv(deliveredWh, fillWh, denominator);
-    }
-
-    function _seenIdBefore(Lot[] memory lots, uint256 j) private pure returns (bool) {
-        for (uint256 k = 0; k < j; ++k) {
-            if (lots[k].id == lots[j].id) return true;
-        }
-        return false;
-    }
-
-    function _seenMeterBefore(SellerDelivery[] calldata deliveries, uint256 i) private pure returns (bool) {
-        for (uint256 k = 0; k < i; ++k) {
-            if (deliveries[k].meter == deliveries[i].meter) return true;
-        }
-        return false;
     }
 
     function _isClosed(address meter, uint64 slot) private view returns (bool) {
