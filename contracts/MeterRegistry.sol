@@ -20,36 +20,38 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     /// @notice EIP-712 type hash of a reading.
-    bytes32 public constant READING_TYPEHASH =
-        keccak256("Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)");
+    bytes32 public constant READING_TYPEHASH = keccak256(
+        "Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)"
+    );
 
     uint256 private constant _SECONDS_PER_HOUR = 3600;
     uint256 private constant _MAX_SLOT_LENGTH = 1 days;
     uint256 private constant _MAX_READING_WINDOW = 7 days;
 
-    /// @dev One storage word: | status 8 | source 8 | kind 8 | commissionedAt 40 | ratedCapacityW 32 | owner 160 |.
-    struct MeterRecord {
-        address owner;
+    /// @dev What reading validation needs, in one storage word so a reading costs one cold SLOAD of the meter:
+    /// | status 8 | index 24 | commissionedAt 32 | ratedCapacityW 32 | signer 160 |.
+    struct Device {
+        address signer;
         uint32 ratedCapacityW;
-        uint40 commissionedAt;
-        MeterKind kind;
-        EnergySource source;
+        uint32 commissionedAt;
+        uint24 index;
         MeterStatus status;
     }
 
-    /// @dev One storage word: | index 32 | zone 64 | signer 160 |.
-    struct MeterKey {
-        address signer;
+    /// @dev The rest of a meter's record, one storage word: | source 8 | kind 8 | zone 64 | owner 160 |.
+    struct Profile {
+        address owner;
         bytes8 zone;
-        uint32 index;
+        MeterKind kind;
+        EnergySource source;
     }
 
     uint256 private immutable _genesis;
     uint256 private immutable _slotLength;
     uint256 private immutable _readingWindow;
 
-    mapping(address meter => MeterRecord) private _records;
-    mapping(address meter => MeterKey) private _keys;
+    mapping(address meter => Device) private _devices;
+    mapping(address meter => Profile) private _profiles;
     mapping(uint32 index => address meter) private _meterAt;
     /// @dev Four slots per word, see ReadingPacking.
     mapping(uint32 index => mapping(uint256 word => uint256 lanes)) private _readings;
@@ -59,9 +61,12 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     /// @param genesis unix time at which slot 0 starts
     /// @param slotLength_ slot length in seconds (900 for 15-minute slots)
     /// @param readingWindow_ seconds after a slot's end during which its readings are accepted
-    constructor(address admin, uint256 genesis, uint256 slotLength_, uint256 readingWindow_)
-        EIP712("GridLedger MeterRegistry", "1")
-    {
+    constructor(
+        address admin,
+        uint256 genesis,
+        uint256 slotLength_,
+        uint256 readingWindow_
+    ) EIP712("GridLedger MeterRegistry", "1") {
         if (admin == address(0)) revert RegistryZeroAddress();
         if (
             slotLength_ == 0 ||
@@ -87,65 +92,67 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         EnergySource source,
         uint32 ratedCapacityW,
         bytes8 zone,
-        uint40 commissionedAt
+        uint32 commissionedAt
     ) external onlyRole(GRID_OPERATOR_ROLE) returns (uint32 index) {
         if (meter == address(0) || owner == address(0)) revert RegistryZeroAddress();
-        if (_records[meter].status != MeterStatus.Unregistered) revert RegistryMeterExists(meter);
+        if (_devices[meter].status != MeterStatus.Unregistered) revert RegistryMeterExists(meter);
         if ((kind == MeterKind.Consumption) != (source == EnergySource.None)) {
             revert RegistryInvalidSource(kind, source);
         }
         _checkCapacity(ratedCapacityW);
 
-        index = ++_meterCount;
-        _records[meter] = MeterRecord({
-            owner: owner,
+        index = _meterCount + 1;
+        if (index > type(uint24).max) revert RegistryTooManyMeters(type(uint24).max);
+        _meterCount = index;
+        _devices[meter] = Device({
+            signer: meter,
             ratedCapacityW: ratedCapacityW,
             commissionedAt: commissionedAt,
-            kind: kind,
-            source: source,
+            index: uint24(index),
             status: MeterStatus.Active
         });
-        _keys[meter] = MeterKey({signer: meter, zone: zone, index: index});
+        _profiles[meter] = Profile({owner: owner, zone: zone, kind: kind, source: source});
         _meterAt[index] = meter;
         emit MeterRegistered(meter, owner, index, kind, source, ratedCapacityW, zone, commissionedAt);
     }
 
     /// @inheritdoc IMeterRegistry
-    function updateMeter(address meter, address owner, uint32 ratedCapacityW, bytes8 zone)
-        external
-        onlyRole(GRID_OPERATOR_ROLE)
-    {
+    function updateMeter(
+        address meter,
+        address owner,
+        uint32 ratedCapacityW,
+        bytes8 zone
+    ) external onlyRole(GRID_OPERATOR_ROLE) {
         if (owner == address(0)) revert RegistryZeroAddress();
-        MeterRecord storage record = _liveRecord(meter);
+        Device storage device = _liveDevice(meter);
         _checkCapacity(ratedCapacityW);
-        record.owner = owner;
-        record.ratedCapacityW = ratedCapacityW;
-        _keys[meter].zone = zone;
+        device.ratedCapacityW = ratedCapacityW;
+        Profile storage profile = _profiles[meter];
+        profile.owner = owner;
+        profile.zone = zone;
         emit MeterUpdated(meter, owner, ratedCapacityW, zone);
     }
 
     /// @inheritdoc IMeterRegistry
     function rotateMeterKey(address meter, address newSigner) external onlyRole(GRID_OPERATOR_ROLE) {
         if (newSigner == address(0)) revert RegistryZeroAddress();
-        _liveRecord(meter);
-        MeterKey storage key = _keys[meter];
-        address oldSigner = key.signer;
-        key.signer = newSigner;
+        Device storage device = _liveDevice(meter);
+        address oldSigner = device.signer;
+        device.signer = newSigner;
         emit MeterKeyRotated(meter, oldSigner, newSigner);
     }
 
     /// @inheritdoc IMeterRegistry
     function revokeMeterKey(address meter) external onlyRole(GRID_OPERATOR_ROLE) {
-        _liveRecord(meter);
-        MeterKey storage key = _keys[meter];
-        address oldSigner = key.signer;
-        key.signer = address(0);
+        Device storage device = _liveDevice(meter);
+        address oldSigner = device.signer;
+        device.signer = address(0);
         emit MeterKeyRevoked(meter, oldSigner);
     }
 
     /// @inheritdoc IMeterRegistry
     function retireMeter(address meter) external onlyRole(GRID_OPERATOR_ROLE) {
-        _liveRecord(meter).status = MeterStatus.Retired;
+        _liveDevice(meter).status = MeterStatus.Retired;
         emit MeterRetired(meter, msg.sender);
     }
 
@@ -200,7 +207,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IMeterRegistry
     function readingOf(address meter, uint64 slot) external view returns (Reading memory) {
-        return _readingOf(_keys[meter].index, slot);
+        return _readingOf(_devices[meter].index, slot);
     }
 
     /// @inheritdoc IMeterRegistry
@@ -210,19 +217,19 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IMeterRegistry
     function meterOf(address meter) external view returns (Meter memory) {
-        MeterRecord memory record = _records[meter];
-        MeterKey memory key = _keys[meter];
+        Device memory device = _devices[meter];
+        Profile memory profile = _profiles[meter];
         return
             Meter({
-                owner: record.owner,
-                ratedCapacityW: record.ratedCapacityW,
-                commissionedAt: record.commissionedAt,
-                kind: record.kind,
-                source: record.source,
-                status: record.status,
-                signer: key.signer,
-                zone: key.zone,
-                index: key.index
+                owner: profile.owner,
+                ratedCapacityW: device.ratedCapacityW,
+                commissionedAt: device.commissionedAt,
+                kind: profile.kind,
+                source: profile.source,
+                status: device.status,
+                signer: device.signer,
+                zone: profile.zone,
+                index: device.index
             });
     }
 
@@ -238,15 +245,16 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IMeterRegistry
     function maxWhPerSlot(address meter) external view returns (uint256) {
-        return _maxWhPerSlot(_records[meter].ratedCapacityW);
+        return _maxWhPerSlot(_devices[meter].ratedCapacityW);
     }
 
     /// @inheritdoc IMeterRegistry
-    function readingDigest(address meter, uint64 slot, uint32 importedWh, uint32 exportedWh)
-        public
-        view
-        returns (bytes32)
-    {
+    function readingDigest(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        uint32 exportedWh
+    ) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(READING_TYPEHASH, meter, slot, importedWh, exportedWh)));
     }
 
@@ -289,17 +297,17 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     function _record(SignedReading calldata reading) private returns (bytes memory error) {
         address meter = reading.meter;
         uint64 slot = reading.slot;
-        error = _checkMeterAndTime(reading);
+        Device memory device = _devices[meter];
+        error = _checkMeterAndTime(reading, device);
         if (error.length != 0) return error;
 
-        MeterKey memory key = _keys[meter];
-        mapping(uint256 => uint256) storage lanes = _readings[key.index];
+        mapping(uint256 => uint256) storage lanes = _readings[device.index];
         uint256 wordKey = ReadingPacking.wordOf(slot);
         uint256 word = lanes[wordKey];
         if (ReadingPacking.isRecorded(word, slot)) {
             return abi.encodeWithSelector(RegistryReadingExists.selector, meter, slot);
         }
-        error = _checkSignature(reading, key.signer);
+        error = _checkSignature(reading, device.signer);
         if (error.length != 0) return error;
 
         lanes[wordKey] = ReadingPacking.pack(word, slot, reading.importedWh, reading.exportedWh);
@@ -308,10 +316,12 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     /// @dev The meter is active and commissioned, the slot has ended and its window is open, and the values
     /// are physically possible for the meter's rated capacity.
-    function _checkMeterAndTime(SignedReading calldata reading) private view returns (bytes memory) {
+    function _checkMeterAndTime(
+        SignedReading calldata reading,
+        Device memory record
+    ) private view returns (bytes memory error) {
         address meter = reading.meter;
         uint64 slot = reading.slot;
-        MeterRecord memory record = _records[meter];
         if (record.status != MeterStatus.Active) {
             if (record.status == MeterStatus.Unregistered) {
                 return abi.encodeWithSelector(RegistryUnknownMeter.selector, meter);
@@ -325,7 +335,13 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         }
         uint256 windowEnd = slotEnd_ + _readingWindow;
         if (block.timestamp >= windowEnd) {
-            return abi.encodeWithSelector(RegistryReadingWindowClosed.selector, slot, windowEnd, block.timestamp);
+            return
+                abi.encodeWithSelector(
+                    RegistryReadingWindowClosed.selector,
+                    slot,
+                    windowEnd,
+                    block.timestamp
+                );
         }
         if (slotEnd_ - _slotLength < record.commissionedAt) {
             return
@@ -340,20 +356,28 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         uint256 maxWh = _maxWhPerSlot(record.ratedCapacityW);
         uint256 largest = reading.importedWh > reading.exportedWh ? reading.importedWh : reading.exportedWh;
         if (largest > maxWh) {
-            return abi.encodeWithSelector(RegistryReadingExceedsCapacity.selector, meter, slot, largest, maxWh);
+            return
+                abi.encodeWithSelector(RegistryReadingExceedsCapacity.selector, meter, slot, largest, maxWh);
         }
-        return "";
     }
 
     /// @dev The reading is signed by `signer` (OpenZeppelin's ECDSA refuses high-s signatures and address(0)).
-    function _checkSignature(SignedReading calldata reading, address signer) private view returns (bytes memory) {
+    function _checkSignature(
+        SignedReading calldata reading,
+        address signer
+    ) private view returns (bytes memory error) {
         if (signer == address(0)) return abi.encodeWithSelector(RegistryKeyRevoked.selector, reading.meter);
         bytes32 digest = readingDigest(reading.meter, reading.slot, reading.importedWh, reading.exportedWh);
         (address recovered, ECDSA.RecoverError status, ) = ECDSA.tryRecover(digest, reading.r, reading.vs);
         if (status != ECDSA.RecoverError.NoError || recovered != signer) {
-            return abi.encodeWithSelector(RegistryInvalidSignature.selector, reading.meter, reading.slot, recovered);
+            return
+                abi.encodeWithSelector(
+                    RegistryInvalidSignature.selector,
+                    reading.meter,
+                    reading.slot,
+                    recovered
+                );
         }
-        return "";
     }
 
     function _readingOf(uint32 index, uint64 slot) private view returns (Reading memory reading) {
@@ -365,15 +389,15 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     }
 
     /// @dev A meter's record, for changes that any non-retired meter accepts.
-    function _liveRecord(address meter) private view returns (MeterRecord storage record) {
-        record = _records[meter];
-        MeterStatus status = record.status;
+    function _liveDevice(address meter) private view returns (Device storage device) {
+        device = _devices[meter];
+        MeterStatus status = device.status;
         if (status == MeterStatus.Unregistered) revert RegistryUnknownMeter(meter);
         if (status == MeterStatus.Retired) revert RegistryMeterNotActive(meter, status);
     }
 
     function _transition(address meter, MeterStatus from, MeterStatus to) private {
-        MeterRecord storage record = _records[meter];
+        Device storage record = _devices[meter];
         MeterStatus status = record.status;
         if (status == MeterStatus.Unregistered) revert RegistryUnknownMeter(meter);
         if (status != from) revert RegistryInvalidStatusTransition(meter, status, to);
@@ -395,6 +419,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     function _revertIfError(bytes memory error) private pure {
         if (error.length != 0) {
             // Re-throwing raw revert data needs assembly; `error` is a well-formed ABI-encoded custom error.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(error, 0x20), mload(error))
             }

@@ -40,11 +40,11 @@ interface IMeterRegistry {
     /// @param commissionedAt unix time from which readings are accepted
     /// @param zone grid zone / location code (e.g. a substation or bidding-zone code)
     /// @param signer the key that currently signs readings (address(0) once revoked)
-    /// @param index compact id used by the market to reference the meter in packed orders (starts at 1)
+    /// @param index compact id used by the market to reference the meter in packed orders (1 to 2^24 - 1)
     struct Meter {
         address owner;
         uint32 ratedCapacityW;
-        uint40 commissionedAt;
+        uint32 commissionedAt;
         MeterKind kind;
         EnergySource source;
         MeterStatus status;
@@ -89,7 +89,7 @@ interface IMeterRegistry {
         EnergySource source,
         uint32 ratedCapacityW,
         bytes8 zone,
-        uint40 commissionedAt
+        uint32 commissionedAt
     );
 
     /// @notice Emitted after a meter's owner, rated capacity or zone were updated.
@@ -145,9 +145,11 @@ interface IMeterRegistry {
     /// @notice Thrown when a reading is submitted after the reading window of its slot closed.
     error RegistryReadingWindowClosed(uint64 slot, uint256 windowEnd, uint256 timestamp);
     /// @notice Thrown when a reading's slot starts before the meter's commissioning date.
-    error RegistryReadingBeforeCommissioning(address meter, uint64 slot, uint40 commissionedAt);
+    error RegistryReadingBeforeCommissioning(address meter, uint64 slot, uint32 commissionedAt);
     /// @notice Thrown when a reading claims more Wh than the rated capacity allows in one slot.
     error RegistryReadingExceedsCapacity(address meter, uint64 slot, uint256 wh, uint256 maxWh);
+    /// @notice Thrown when registering more meters than a compact index can number.
+    error RegistryTooManyMeters(uint256 limit);
     /// @notice Thrown when a batch is empty.
     error RegistryEmptyBatch();
     /// @notice Thrown when constructor parameters are out of range.
@@ -173,7 +175,7 @@ interface IMeterRegistry {
         EnergySource source,
         uint32 ratedCapacityW,
         bytes8 zone,
-        uint40 commissionedAt
+        uint32 commissionedAt
     ) external returns (uint32 index);
 
     /// @notice Updates a meter's owner, rated capacity and zone. Grid operator only; not for retired meters.
@@ -232,10 +234,12 @@ interface IMeterRegistry {
     function maxWhPerSlot(address meter) external view returns (uint256);
 
     /// @notice EIP-712 digest a meter signs for a reading.
-    function readingDigest(address meter, uint64 slot, uint32 importedWh, uint32 exportedWh)
-        external
-        view
-        returns (bytes32);
+    function readingDigest(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        uint32 exportedWh
+    ) external view returns (bytes32);
 
     /// @notice The slot clock: genesis (unix s), slot length (s) and reading window after a slot's end (s).
     function slotClock() external view returns (uint256 genesis, uint256 slotLength, uint256 readingWindow);

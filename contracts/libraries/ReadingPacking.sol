@@ -30,11 +30,10 @@ library ReadingPacking {
     }
 
     /// @notice Reads `slot`'s lane of `word`; `recorded` is false for an empty lane.
-    function unpack(uint256 word, uint64 slot)
-        internal
-        pure
-        returns (bool recorded, uint32 importedWh, uint32 exportedWh)
-    {
+    function unpack(
+        uint256 word,
+        uint64 slot
+    ) internal pure returns (bool recorded, uint32 importedWh, uint32 exportedWh) {
         uint256 lane = (word >> _shift(slot)) & _LANE_MASK;
         recorded = lane & _RECORDED_BIT != 0;
         importedWh = uint32((lane >> 32) & (_FIELD_MASK >> 1));
@@ -43,7 +42,12 @@ library ReadingPacking {
 
     /// @notice Returns `word` with `slot`'s lane set to a recorded reading. The lane must be empty and
     /// `importedWh` must not exceed MAX_WH_PER_SLOT (the registry checks both before calling).
-    function pack(uint256 word, uint64 slot, uint32 importedWh, uint32 exportedWh) internal pure returns (uint256) {
+    function pack(
+        uint256 word,
+        uint64 slot,
+        uint32 importedWh,
+        uint32 exportedWh
+    ) internal pure returns (uint256) {
         uint256 lane = _RECORDED_BIT | (uint256(importedWh) << 32) | uint256(exportedWh);
         return word | (lane << _shift(slot));
     }

@@ -1,0 +1,119 @@
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import { Wallet, type ContractTransactionResponse } from "ethers";
+
+import type { GasFigure } from "./types.js";
+
+const SLOT_LENGTH = 900n;
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("transaction was not mined");
+  return Number(receipt.gasUsed);
+}
+
+/** Measures the registry's user-facing operations on a fresh deployment. */
+export async function measureRegistry(
+  ethers: HardhatEthers,
+  warpTo: (timestamp: bigint) => Promise<void>,
+): Promise<GasFigure[]> {
+  const [admin] = await ethers.getSigners();
+  const block = await ethers.provider.getBlock("latest");
+  const genesis = BigInt(block!.timestamp);
+  const registry = await ethers.deployContract("MeterRegistry", [
+    admin.address,
+    genesis,
+    SLOT_LENGTH,
+    SLOT_LENGTH,
+  ]);
+  await (await registry.grantRole(await registry.GRID_OPERATOR_ROLE(), admin.address)).wait();
+
+  const meters = Array.from({ length: 101 }, (_, i) => new Wallet(ethers.toBeHex(1000 + i, 32)));
+  const figures: GasFigure[] = [];
+  const register = (meter: Wallet) =>
+    registry.registerMeter(
+      meter.address,
+      admin.address,
+      2,
+      1,
+      10_000,
+      ethers.encodeBytes32String("Z1").slice(0, 18),
+      0,
+    );
+  figures.push({
+    key: "registry.registerMeter",
+    operation: "register a meter",
+    gas: await gasOf(register(meters[0])),
+  });
+  for (const meter of meters.slice(1)) await (await register(meter)).wait();
+
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = {
+    name: "GridLedger MeterRegistry",
+    version: "1",
+    chainId,
+    verifyingContract: await registry.getAddress(),
+  };
+  const types = {
+    Reading: [
+      { name: "meter", type: "address" },
+      { name: "slot", type: "uint64" },
+      { name: "importedWh", type: "uint32" },
+      { name: "exportedWh", type: "uint32" },
+    ],
+  };
+  const sign = async (meter: Wallet, slot: bigint, importedWh: number, exportedWh: number) => {
+    const signature = ethers.Signature.from(
+      await meter.signTypedData(domain, types, {
+        meter: meter.address,
+        slot,
+        importedWh,
+        exportedWh,
+      }),
+    );
+    return {
+      meter: meter.address,
+      slot,
+      importedWh,
+      exportedWh,
+      r: signature.r,
+      vs: signature.yParityAndS,
+    };
+  };
+  const batchOf = (slot: bigint) =>
+    Promise.all(meters.slice(1).map((m, i) => sign(m, slot, 100 + i, 200 + i)));
+
+  // Slot 4 opens a fresh storage word per meter; slot 5 writes into the same words (steady state).
+  await warpTo(genesis + 5n * SLOT_LENGTH);
+  const single = await sign(meters[0], 4n, 1, 2);
+  figures.push({
+    key: "registry.submitReading.freshWord",
+    operation: "one reading, alone in a transaction (first slot of a 4-slot word)",
+    gas: await gasOf(registry.submitReading(single)),
+  });
+  const freshBatch = await batchOf(4n);
+  figures.push({
+    key: "registry.submitReadings.batch100.freshWord",
+    operation: "batch of 100 readings of 100 meters, each opening a new 4-slot word",
+    gas: Math.round((await gasOf(registry.submitReadings(freshBatch))) / 100),
+    unit: "reading",
+    target: 20_000,
+  });
+  await warpTo(genesis + 6n * SLOT_LENGTH);
+  const warmBatch = await batchOf(5n);
+  figures.push({
+    key: "registry.submitReadings.batch100.warmWord",
+    operation: "batch of 100 readings of 100 meters, word already holding an earlier slot",
+    gas: Math.round((await gasOf(registry.submitReadings(warmBatch))) / 100),
+    unit: "reading",
+    target: 20_000,
+  });
+  const average = Math.round((figures[2].gas + 3 * figures[3].gas) / 4);
+  figures.push({
+    key: "registry.submitReadings.batch100.steady",
+    operation: "batch of 100, averaged over the 4 slots of a word (one fresh, three warm)",
+    gas: average,
+    unit: "reading",
+    target: 20_000,
+  });
+  return figures;
+}
