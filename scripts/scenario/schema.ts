@@ -48,7 +48,8 @@ export interface Scenario {
   battery: { capacityKwh: number; powerKw: number; roundTripEfficiency: number; initialSoc: number; minSoc: number };
   sky: { meanClearSkyIndex: number; persistence: number; volatility: number };
   tariffs: { currency: string; retail: string; feedIn: string; retailPerWh: bigint; feedInPerWh: bigint };
-  funding: { deposit: string; depositBase: bigint };
+  /** Market deposit per household (currency) and gas money per household (ETH). */
+  funding: { deposit: string; depositBase: bigint; gasEth: string };
   strategy: { name: string; options: Record<string, number> };
   /** "auto": fast-forward chain time on a development node, wait in real time elsewhere. */
   timing: "auto" | "fast-forward" | "real-time";
@@ -229,6 +230,7 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
   const fundF = s.object("funding");
   const deposit = fundF.string("deposit", "100", DECIMAL, "an amount of currency such as 100");
   const depositBase = currencyToBase(deposit, fundF.at("deposit"));
+  const gasEth = fundF.string("gasEth", "1", /^\d+(\.\d{1,6})?$/, "an amount of ETH with at most 6 decimals such as 0.05");
   fundF.done();
 
   const stratF = s.object("strategy");
@@ -262,7 +264,7 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
     battery,
     sky,
     tariffs: { currency, retail: retail.text, feedIn: feedIn.text, retailPerWh: retail.perWh, feedInPerWh: feedIn.perWh },
-    funding: { deposit, depositBase },
+    funding: { deposit, depositBase, gasEth },
     strategy: { name: strategyName, options },
     timing,
     faults,
