@@ -53,6 +53,6 @@ export async function connect(hre: HardhatRuntimeEnvironment, override?: { netwo
     : override?.network
       ? { network: override.network }
       : undefined;
-  const connection = await hre.network.connect(params);
+  const connection = await hre.network.create(params);
   return chainFrom(connection);
 }

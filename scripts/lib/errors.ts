@@ -62,8 +62,8 @@ function formatValue(value: unknown): string {
 export class ErrorDecoder {
   private readonly interfaces: Interface[];
 
-  constructor(abis: InterfaceAbi[]) {
-    this.interfaces = abis.map((abi) => new Interface(abi));
+  constructor(abis: Array<InterfaceAbi | Interface>) {
+    this.interfaces = abis.map((abi) => Interface.from(abi));
   }
 
   decode(data: string): { name: string; args: Record<string, string> } | undefined {

@@ -321,7 +321,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         return selector;
       }
     };
-    const progress = new Progress("trading", lastTick + 1, options.progress);
+    const progress = new Progress("trading", lastTick + 2, options.progress);
     progress.log(
       `Trading ${N} slots of ${slotLength} s from chain slot ${c0} (${new Date(startOf(c0) * 1000).toISOString()}), ${households.length} households, ${timingMode}`,
     );
@@ -420,9 +420,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
               rng: bidRng.stream(`${h.index}:${j}`),
             });
             for (const intent of intents) {
-              let quantityWh = intent.quantityWh;
+              let { quantityWh, limitPricePerWh } = intent;
               const over = faultFor(scenario.faults, "overPromise", h.index, j);
-              if (over && intent.side === "sell") quantityWh = BigInt(Math.floor(Number(quantityWh) * over.factor));
+              if (over && intent.side === "sell") {
+                // An over-promising seller offers `factor` x its forecast at the feed-in tariff, so it is filled first.
+                quantityWh = BigInt(Math.floor(Number(quantityWh) * over.factor));
+                limitPricePerWh = scenario.tariffs.feedInPerWh;
+              }
               if (quantityWh < marketParams.minOrderWh || (intent.side === "sell" && !h.canSell)) continue;
               const tx = await runner.send(
                 h.account,
@@ -432,7 +436,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
                   slot.chainSlot,
                   SIDE[intent.side],
                   quantityWh,
-                  intent.limitPricePerWh,
+                  limitPricePerWh,
                   intent.side === "sell" ? h.meter.address : ZeroAddress,
                 ]),
                 GAS_LIMITS.placeOrder,
@@ -443,7 +447,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
                 slot: j,
                 side: intent.side,
                 quantityWh,
-                limitPricePerWh: intent.limitPricePerWh,
+                limitPricePerWh,
                 fillWh: 0n,
                 hash: tx.hash,
               };
@@ -537,7 +541,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             h.account,
             `retire ${h.index}`,
             suite.addresses.certificates,
-            certificates.interface.encodeFunctionData("retire", [ids[i], balances[i], h.account.address, `0x${"00".repeat(32)}`, `green electricity of household ${h.index}`]),
+            certificates.interface.encodeFunctionData("retire", [ids[i], balances[i], h.account.address, toUtf8Bytes(`green electricity of household ${h.index}`)]),
             GAS_LIMITS.retire,
           );
         }
@@ -614,7 +618,7 @@ async function blocksGas(chain: Chain, from: number, to: number): Promise<{ tran
 function tickStatus(slots: SlotRuntime[], k: number, localHours: number[]): string {
   const slot = slots[k];
   if (!slot) return "";
-  const h = localHours[k]!;
+  const h = localHours[k]!; // the slot's middle
   const hh = String(Math.floor(h)).padStart(2, "0");
   const mm = String(Math.floor((h % 1) * 60)).padStart(2, "0");
   const cleared = slot.cleared;
