@@ -1,0 +1,383 @@
+// The auditor's rules, as pure functions of AuditData: each finding names the transaction.
+import { RENEWABLE_SOURCES, STATUS_NAMES } from "./abi.js";
+import { key, type AuditData, type Check, type EventRef, type Violation } from "./types.js";
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+const ACTIVE = 1;
+
+/** Runs every rule; returns one check per rule and every violation found. */
+export function reconcile(data: AuditData): { checks: Check[]; violations: Violation[] } {
+  const checks: Check[] = [];
+  const violations: Violation[] = [];
+  const rule = (name: string, found: Violation[], detail: string, skipped = false) => {
+    violations.push(...found);
+    checks.push({
+      name,
+      status: skipped ? "skipped" : found.length ? "fail" : "pass",
+      detail: found.length ? `${found.length} violation(s)` : detail,
+    });
+  };
+  rule(
+    "contracts are bound to each other and to one registry",
+    checkBinding(data),
+    "certificates, market and registry agree",
+  );
+  rule(
+    "issued <= exported of the recorded reading, renewable and active meter",
+    checkIssuance(data),
+    `${data.issuances.length} issuance(s)`,
+  );
+  rule(
+    "at most one issuance per (meter, slot)",
+    checkOnce(data),
+    "no (meter, slot) issued twice or issued and withheld",
+  );
+  rule(
+    "ERC-1155 mints and burns match issuance and retirement events",
+    checkMintsAndBurns(data),
+    `${data.transfers.length} transfer record(s)`,
+  );
+  const supply = checkSupply(data);
+  rule(
+    "per id: supply + retired = issued",
+    supply ?? [],
+    supply
+      ? "balances at the range's ends agree with the events"
+      : "node has no state before the range",
+    supply === null,
+  );
+  rule(
+    "every delivered Wh of a renewable meter has its certificate at a buyer",
+    checkDeliveries(data),
+    `${data.settlements.length} settlement(s)`,
+  );
+  return { checks, violations };
+}
+
+function violation(
+  rule: string,
+  message: string,
+  at: EventRef | null,
+  extra: Partial<Violation> = {},
+): Violation {
+  return { rule, message, tx: at?.tx ?? "-", ...extra };
+}
+
+function checkBinding(d: AuditData): Violation[] {
+  const found: Violation[] = [];
+  const b = d.binding;
+  if (b.certificatesRegistry !== d.registry)
+    found.push(
+      violation(
+        "binding",
+        `certificates trust registry ${b.certificatesRegistry}, not the audited registry ${d.registry}`,
+        null,
+      ),
+    );
+  if (b.marketRegistry !== d.registry)
+    found.push(
+      violation(
+        "binding",
+        `market reads registry ${b.marketRegistry}, not the audited registry ${d.registry}`,
+        null,
+      ),
+    );
+  if (b.certificatesMarket !== d.market)
+    found.push(
+      violation(
+        "binding",
+        `certificates are bound to market ${b.certificatesMarket}, not ${d.market}`,
+        null,
+      ),
+    );
+  if (b.marketHook !== d.certificates)
+    found.push(
+      violation(
+        "binding",
+        `market's settlement hook is ${b.marketHook}, not the certificates ${d.certificates}`,
+        null,
+      ),
+    );
+  return found;
+}
+
+/** Status of `meter` just before the event `at`, from the status before the range and the changes in it. */
+function statusAt(d: AuditData, meter: string, at: EventRef): number {
+  let status = d.initialStatus.get(meter) ?? ACTIVE;
+  for (const change of d.statusChanges) {
+    if (change.meter !== meter) continue;
+    if (change.block > at.block || (change.block === at.block && change.logIndex > at.logIndex))
+      break;
+    status = change.status;
+  }
+  return status;
+}
+
+function checkIssuance(d: AuditData): Violation[] {
+  const found: Violation[] = [];
+  for (const i of d.issuances) {
+    const where = { meter: i.meter, slot: String(i.slot), id: String(i.id) };
+    const meter = d.meters.get(i.meter);
+    const reading = d.readings.get(key(i.meter, i.slot));
+    if (!meter || !RENEWABLE_SOURCES.has(meter.source))
+      found.push(
+        violation(
+          "renewable",
+          `issued for a meter whose source ${meter?.source ?? "?"} is not renewable`,
+          i,
+          where,
+        ),
+      );
+    if (meter && (i.source !== meter.source || i.id !== ((i.slot << 8n) | BigInt(meter.source))))
+      found.push(
+        violation(
+          "id",
+          `id ${i.id} / source ${i.source} do not match slot ${i.slot} and the meter's source ${meter.source}`,
+          i,
+          where,
+        ),
+      );
+    if (i.toBuyersWh + i.toOwnerWh !== i.amountWh)
+      found.push(
+        violation(
+          "split",
+          `to buyers ${i.toBuyersWh} + to owner ${i.toOwnerWh} != issued ${i.amountWh}`,
+          i,
+          where,
+        ),
+      );
+    if (!reading?.recorded)
+      found.push(
+        violation(
+          "reading",
+          `${i.amountWh} Wh issued without a recorded reading in the registry`,
+          i,
+          where,
+        ),
+      );
+    else if (i.amountWh > reading.exportedWh)
+      found.push(
+        violation(
+          "export",
+          `issued ${i.amountWh} Wh > exported ${reading.exportedWh} Wh`,
+          i,
+          where,
+        ),
+      );
+    const status = statusAt(d, i.meter, i);
+    if (status !== ACTIVE)
+      found.push(
+        violation("active", `issued while the meter was ${STATUS_NAMES[status]}`, i, where),
+      );
+  }
+  return found;
+}
+
+function checkOnce(d: AuditData): Violation[] {
+  const found: Violation[] = [];
+  const seen = new Set<string>();
+  for (const i of d.issuances) {
+    const k = key(i.meter, i.slot);
+    if (seen.has(k))
+      found.push(
+        violation("once", `second issuance for (meter, slot)`, i, {
+          meter: i.meter,
+          slot: String(i.slot),
+        }),
+      );
+    seen.add(k);
+  }
+  for (const w of d.withholdings) {
+    if (seen.has(key(w.meter, w.slot)))
+      found.push(
+        violation("once", `(meter, slot) both issued and withheld`, w, {
+          meter: w.meter,
+          slot: String(w.slot),
+        }),
+      );
+  }
+  return found;
+}
+
+function sumBy<T>(
+  items: T[],
+  keyOf: (t: T) => string,
+  valueOf: (t: T) => bigint,
+): Map<string, bigint> {
+  const sums = new Map<string, bigint>();
+  for (const item of items) sums.set(keyOf(item), (sums.get(keyOf(item)) ?? 0n) + valueOf(item));
+  return sums;
+}
+
+function compareSums(
+  rule: string,
+  what: string,
+  events: Map<string, bigint>,
+  transfers: Map<string, bigint>,
+): Violation[] {
+  const found: Violation[] = [];
+  for (const k of new Set([...events.keys(), ...transfers.keys()])) {
+    const [tx, id] = k.split("|");
+    const e = events.get(k) ?? 0n;
+    const t = transfers.get(k) ?? 0n;
+    if (e !== t)
+      found.push({
+        rule,
+        message: `id ${id}: ${what} events say ${e} Wh, ERC-1155 transfers ${t} Wh`,
+        tx,
+        id,
+      });
+  }
+  return found;
+}
+
+function checkMintsAndBurns(d: AuditData): Violation[] {
+  const txId = (x: { tx: string; id: bigint }) => `${x.tx}|${x.id}`;
+  const issued = sumBy(d.issuances, txId, (i) => i.amountWh);
+  const minted = sumBy(
+    d.transfers.filter((t) => t.from === ZERO),
+    txId,
+    (t) => t.valueWh,
+  );
+  const retired = sumBy(d.retirements, txId, (r) => r.amountWh);
+  const burned = sumBy(
+    d.transfers.filter((t) => t.to === ZERO),
+    txId,
+    (t) => t.valueWh,
+  );
+  return [
+    ...compareSums("mint", "issuance", issued, minted),
+    ...compareSums("burn", "retirement", retired, burned),
+  ];
+}
+
+function checkSupply(d: AuditData): Violation[] | null {
+  if (d.balancesBefore === null) return null;
+  const found: Violation[] = [];
+  const byId = (m: Map<string, bigint>) =>
+    sumBy(
+      [...m],
+      ([k]) => k.split(":")[1],
+      ([, v]) => v,
+    );
+  const after = byId(d.balancesAfter);
+  const before = byId(d.balancesBefore);
+  const issued = sumBy(
+    d.issuances,
+    (i) => String(i.id),
+    (i) => i.amountWh,
+  );
+  const retired = sumBy(
+    d.retirements,
+    (r) => String(r.id),
+    (r) => r.amountWh,
+  );
+  for (const id of new Set([...after.keys(), ...issued.keys(), ...retired.keys()])) {
+    const change = (after.get(id) ?? 0n) - (before.get(id) ?? 0n);
+    const expected = (issued.get(id) ?? 0n) - (retired.get(id) ?? 0n);
+    if (change !== expected) {
+      const last = [...d.transfers].reverse().find((t) => String(t.id) === id) ?? null;
+      found.push(
+        violation(
+          "supply",
+          `id ${id}: supply changed by ${change} Wh, issued - retired = ${expected} Wh`,
+          last,
+          { id },
+        ),
+      );
+    }
+  }
+  return found;
+}
+
+function checkDeliveries(d: AuditData): Violation[] {
+  const found: Violation[] = [];
+  for (const s of d.settlements) {
+    const issuedHere = d.issuances.filter((i) => i.tx === s.tx && i.slot === s.slot);
+    const toBuyers = issuedHere.reduce((sum, i) => sum + i.toBuyersWh, 0n);
+    const where = { slot: String(s.slot) };
+    if (toBuyers > s.deliveredWh)
+      found.push(
+        violation(
+          "delivery",
+          `certificates to buyers ${toBuyers} Wh > delivered ${s.deliveredWh} Wh`,
+          s,
+          where,
+        ),
+      );
+    const buyerCredits = new Set(
+      d.transfers
+        .filter(
+          (t) =>
+            t.tx === s.tx &&
+            t.from === ZERO &&
+            !issuedHere.some((i) => d.meters.get(i.meter)?.owner === t.to),
+        )
+        .map((t) => t.to),
+    ).size;
+    let allCovered = true;
+    for (const meter of s.sellers) {
+      const info = d.meters.get(meter);
+      const reading = d.readings.get(key(meter, s.slot));
+      if (!info || !RENEWABLE_SOURCES.has(info.source)) {
+        allCovered = false;
+        continue;
+      }
+      const before = d.issuances.find(
+        (i) => i.meter === meter && i.slot === s.slot && i.block <= s.block && i.tx !== s.tx,
+      );
+      if (before)
+        found.push(
+          violation(
+            "delivery",
+            `certificates of a meter that sold in the slot were issued before its settlement`,
+            before,
+            { meter, ...where },
+          ),
+        );
+      const issued = issuedHere.find((i) => i.meter === meter);
+      const withheld = d.withholdings.some(
+        (w) => w.meter === meter && w.slot === s.slot && w.tx === s.tx,
+      );
+      if (!issued) {
+        allCovered = false;
+        if (!withheld && reading?.recorded && reading.exportedWh > 0n)
+          found.push(
+            violation(
+              "delivery",
+              `renewable meter sold in the slot but its certificates were neither issued nor withheld at settlement`,
+              s,
+              { meter, ...where },
+            ),
+          );
+        continue;
+      }
+      const delivered = s.deliveredByMeter?.get(meter);
+      if (delivered !== undefined) {
+        const due = delivered < issued.amountWh ? delivered : issued.amountWh;
+        if (issued.toBuyersWh + BigInt(buyerCredits) < due)
+          found.push(
+            violation(
+              "delivery",
+              `delivered ${due} Wh but only ${issued.toBuyersWh} Wh of certificates went to buyers`,
+              s,
+              { meter, ...where },
+            ),
+          );
+      }
+    }
+    if (s.deliveredByMeter === undefined && allCovered && s.sellers.size > 0) {
+      const slack = BigInt(buyerCredits * s.sellers.size);
+      if (toBuyers + slack < s.deliveredWh)
+        found.push(
+          violation(
+            "delivery",
+            `delivered ${s.deliveredWh} Wh but only ${toBuyers} Wh of certificates went to buyers`,
+            s,
+            where,
+          ),
+        );
+    }
+  }
+  return found;
+}

@@ -1,0 +1,141 @@
+// The auditor's records and report. Amounts are Wh; big numbers are kept as bigint in memory and written
+// as decimal strings.
+
+export interface EventRef {
+  block: number;
+  tx: string;
+  logIndex: number;
+}
+
+export interface Issuance extends EventRef {
+  meter: string;
+  slot: bigint;
+  id: bigint;
+  source: number;
+  zone: string;
+  amountWh: bigint;
+  toBuyersWh: bigint;
+  toOwnerWh: bigint;
+}
+
+export interface Transfer extends EventRef {
+  operator: string;
+  from: string;
+  to: string;
+  id: bigint;
+  valueWh: bigint;
+}
+
+export interface Retirement extends EventRef {
+  holder: string;
+  beneficiary: string;
+  id: bigint;
+  amountWh: bigint;
+  claimData: string;
+}
+
+export interface Withholding extends EventRef {
+  meter: string;
+  slot: bigint;
+  status: number;
+}
+
+export interface Skip extends EventRef {
+  meter: string;
+  slot: bigint;
+  reason: string;
+}
+
+export interface StatusChange extends EventRef {
+  meter: string;
+  status: number;
+}
+
+/** A market settlement and what the market says it delivered. */
+export interface Settlement extends EventRef {
+  slot: bigint;
+  deliveredWh: bigint;
+  /** Delivered Wh per meter when the market records it (the mock does), else undefined. */
+  deliveredByMeter?: Map<string, bigint>;
+  /** Meters that sold in the slot (live sell orders), when known. */
+  sellers: Set<string>;
+}
+
+export interface MeterInfo {
+  owner: string;
+  source: number;
+  status: number;
+  index: number;
+  zone: string;
+}
+
+export interface Reading {
+  recorded: boolean;
+  exportedWh: bigint;
+}
+
+/** Everything read from the chain for one audit. */
+export interface AuditData {
+  chainId: bigint;
+  fromBlock: number;
+  toBlock: number;
+  registry: string;
+  market: string;
+  certificates: string;
+  binding: {
+    certificatesRegistry: string;
+    certificatesMarket: string;
+    marketRegistry: string;
+    marketHook: string;
+  };
+  issuances: Issuance[];
+  transfers: Transfer[];
+  retirements: Retirement[];
+  withholdings: Withholding[];
+  skips: Skip[];
+  statusChanges: StatusChange[];
+  settlements: Settlement[];
+  meters: Map<string, MeterInfo>;
+  /** Status of each meter of interest just before fromBlock (undefined when the node has no history). */
+  initialStatus: Map<string, number>;
+  /** Readings by `${meter}:${slot}` (lower-case meter). */
+  readings: Map<string, Reading>;
+  /** Balances by `${account}:${id}` at toBlock, and at fromBlock - 1 (empty when fromBlock is 0). */
+  balancesAfter: Map<string, bigint>;
+  balancesBefore: Map<string, bigint> | null;
+}
+
+export type CheckStatus = "pass" | "fail" | "skipped";
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface Violation {
+  rule: string;
+  message: string;
+  tx: string;
+  meter?: string;
+  slot?: string;
+  id?: string;
+}
+
+export interface AuditReport {
+  chainId: string;
+  range: { fromBlock: number; toBlock: number; pageSize: number };
+  contracts: { registry: string; market: string; certificates: string };
+  issuance: Record<string, string | number>[];
+  transfers: Record<string, string | number>[];
+  retirements: Record<string, string | number>[];
+  withheld: Record<string, string | number>[];
+  skipped: Record<string, string | number>[];
+  perMeter: Record<string, string | number>[];
+  perBeneficiary: Record<string, string | number>[];
+  perId: Record<string, string | number>[];
+  checks: Check[];
+  violations: Violation[];
+}
+
+export const key = (a: string, b: bigint | number) => `${a.toLowerCase()}:${b}`;
