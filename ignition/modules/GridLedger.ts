@@ -56,10 +56,18 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
   const hookSet = m.call(market, "setSettlementHook", [certificates]);
   m.call(certificates, "bindMarket", [market], { after: [hookSet] });
 
-  const operatorRole = m.staticCall(registry, "GRID_OPERATOR_ROLE", [], 0, { id: "registryOperatorRole" });
-  const regulatorRole = m.staticCall(registry, "REGULATOR_ROLE", [], 0, { id: "registryRegulatorRole" });
-  const grantOperator = m.call(registry, "grantRole", [operatorRole, gridOperator], { id: "grantRegistryOperator" });
-  const grantRegulator = m.call(registry, "grantRole", [regulatorRole, regulator], { id: "grantRegistryRegulator" });
+  const operatorRole = m.staticCall(registry, "GRID_OPERATOR_ROLE", [], 0, {
+    id: "registryOperatorRole",
+  });
+  const regulatorRole = m.staticCall(registry, "REGULATOR_ROLE", [], 0, {
+    id: "registryRegulatorRole",
+  });
+  const grantOperator = m.call(registry, "grantRole", [operatorRole, gridOperator], {
+    id: "grantRegistryOperator",
+  });
+  const grantRegulator = m.call(registry, "grantRole", [regulatorRole, regulator], {
+    id: "grantRegistryRegulator",
+  });
 
   return { registry, market, certificates, grants: [grantOperator, grantRegulator] };
 }
@@ -70,5 +78,10 @@ export default buildModule("GridLedger", (m) => {
   const suite = buildSuite(m, stablecoin);
   const minterRole = m.staticCall(stablecoin, "MINTER_ROLE", [], 0, { id: "stablecoinMinterRole" });
   m.call(stablecoin, "grantRole", [minterRole, gridOperator], { id: "grantStablecoinMinter" });
-  return { stablecoin, registry: suite.registry, market: suite.market, certificates: suite.certificates };
+  return {
+    stablecoin,
+    registry: suite.registry,
+    market: suite.market,
+    certificates: suite.certificates,
+  };
 });

@@ -9,5 +9,10 @@ import { buildSuite } from "./GridLedger.js";
 export default buildModule("GridLedgerExternalToken", (m) => {
   const token = m.contractAt("IERC20", m.getParameter<string>("token"), { id: "token" });
   const suite = buildSuite(m, token);
-  return { token, registry: suite.registry, market: suite.market, certificates: suite.certificates };
+  return {
+    token,
+    registry: suite.registry,
+    market: suite.market,
+    certificates: suite.certificates,
+  };
 });

@@ -47,7 +47,10 @@ export async function chainFrom(connection: Connection): Promise<Chain> {
 }
 
 /** Connects to the network chosen with `--network` (or the default, embedded one). */
-export async function connect(hre: HardhatRuntimeEnvironment, override?: { network?: string; url?: string }): Promise<Chain> {
+export async function connect(
+  hre: HardhatRuntimeEnvironment,
+  override?: { network?: string; url?: string },
+): Promise<Chain> {
   const params = override?.url
     ? { network: override.network ?? "localhost", override: { url: override.url } }
     : override?.network

@@ -37,14 +37,30 @@ export async function runCommand(body: () => Promise<unknown>): Promise<CommandR
 }
 
 export function decoderFor(suite: Suite): ErrorDecoder {
-  return new ErrorDecoder([suite.registry, suite.market, suite.certificates, suite.token].map((c) => c.interface) as never);
+  return new ErrorDecoder(
+    [suite.registry, suite.market, suite.certificates, suite.token].map(
+      (c) => c.interface,
+    ) as never,
+  );
 }
 
-/** Connects to `--network`, finds the suite in Ignition's record (embedded: deploys it). */
-export async function openContext(hre: HardhatRuntimeEnvironment, deploymentId = ""): Promise<CommandContext> {
-  const chain = await chainFrom(await hre.network.create());
+/**
+ * Connects to `--network` and finds the suite in Ignition's record. The embedded network's connection is
+ * shared within the process, and its suite deployed once, so commands run one after the other see one chain.
+ */
+export async function openContext(
+  hre: HardhatRuntimeEnvironment,
+  deploymentId = "",
+): Promise<CommandContext> {
+  const chain = await chainFrom(await hre.network.getOrCreate());
   const suite = await loadSuite(chain, { deploymentId: deploymentId || undefined });
-  return { hre, chain, suite, decoder: decoderFor(suite), print: (line) => process.stdout.write(`${line}\n`) };
+  return {
+    hre,
+    chain,
+    suite,
+    decoder: decoderFor(suite),
+    print: (line) => process.stdout.write(`${line}\n`),
+  };
 }
 
 /** The account `--account` names: an index into the network's accounts, or one of their addresses. */
@@ -52,16 +68,29 @@ export async function signerFor(chain: Chain, account: string, option = "--accou
   const signers = await chain.ethers.getSigners();
   if (/^\d+$/.test(account)) {
     const signer = signers[Number(account)];
-    if (!signer) throw new UsageError(option, `account ${account} does not exist (this network has ${signers.length})`);
+    if (!signer)
+      throw new UsageError(
+        option,
+        `account ${account} does not exist (this network has ${signers.length})`,
+      );
     return signer;
   }
   const signer = signers.find((s) => s.address.toLowerCase() === account.toLowerCase());
-  if (!signer) throw new UsageError(option, `${account} is not an account of this network (give an index 0..${signers.length - 1} or one of its addresses)`);
+  if (!signer)
+    throw new UsageError(
+      option,
+      `${account} is not an account of this network (give an index 0..${signers.length - 1} or one of its addresses)`,
+    );
   return signer;
 }
 
 /** The first of the network's accounts that holds `role` on `contract`, or the one `--account` names. */
-export async function roleSigner(chain: Chain, contract: Contract, roleName: string, account: string) {
+export async function roleSigner(
+  chain: Chain,
+  contract: Contract,
+  roleName: string,
+  account: string,
+) {
   const role = (await contract.getFunction(roleName)()) as string;
   if (account !== "") {
     const signer = await signerFor(chain, account);
@@ -90,13 +119,19 @@ export async function transact(
 }
 
 export function parseAddress(value: string, option: string): string {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new UsageError(option, `"${value}" is not an address (0x followed by 40 hex digits)`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value))
+    throw new UsageError(option, `"${value}" is not an address (0x followed by 40 hex digits)`);
   return value;
 }
 
-export function parseChoice<T extends string>(value: string, option: string, choices: readonly T[]): T {
+export function parseChoice<T extends string>(
+  value: string,
+  option: string,
+  choices: readonly T[],
+): T {
   const v = value.toLowerCase() as T;
-  if (!choices.includes(v)) throw new UsageError(option, `"${value}" is not one of ${choices.join(", ")}`);
+  if (!choices.includes(v))
+    throw new UsageError(option, `"${value}" is not one of ${choices.join(", ")}`);
   return v;
 }
 

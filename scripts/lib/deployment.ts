@@ -28,16 +28,28 @@ const CONTRACT_KEYS = {
   certificates: "EnergyCertificates",
 } as const;
 
-async function attach(chain: Chain, addresses: Omit<Suite["addresses"], "token">, source: string): Promise<Suite> {
+async function attach(
+  chain: Chain,
+  addresses: Omit<Suite["addresses"], "token">,
+  source: string,
+): Promise<Suite> {
   const { ethers } = chain;
   // Plain ethers Contracts (typechain types differ per contract; the scripts call by name).
-  const at = async (name: string, address: string) => (await ethers.getContractAt(name, address)) as unknown as Contract;
+  const at = async (name: string, address: string) =>
+    (await ethers.getContractAt(name, address)) as unknown as Contract;
   const registry = await at("MeterRegistry", addresses.registry);
   const market = await at("EnergyMarket", addresses.market);
   const certificates = await at("EnergyCertificates", addresses.certificates);
   const tokenAddress = (await market.getFunction("token")()) as string;
   const token = await at("GridStablecoin", tokenAddress);
-  return { registry, market, certificates, token, addresses: { ...addresses, token: tokenAddress }, source };
+  return {
+    registry,
+    market,
+    certificates,
+    token,
+    addresses: { ...addresses, token: tokenAddress },
+    source,
+  };
 }
 
 /** Deploys the suite with Ignition (module GridLedger) and returns it. */
@@ -79,13 +91,17 @@ export async function readDeploymentRecord(
   } catch {
     return undefined;
   }
-  const find = (contract: string) => Object.entries(record).find(([key]) => key.endsWith(`#${contract}`))?.[1];
+  const find = (contract: string) =>
+    Object.entries(record).find(([key]) => key.endsWith(`#${contract}`))?.[1];
   const registry = find(CONTRACT_KEYS.registry);
   const market = find(CONTRACT_KEYS.market);
   const certificates = find(CONTRACT_KEYS.certificates);
   if (!registry || !market || !certificates) return undefined;
   return { registry, market, certificates };
 }
+
+/** Suites deployed on embedded networks, per connection, so that commands in one process share one. */
+const embeddedSuites = new WeakMap<object, Promise<Suite>>();
 
 /**
  * The suite of this chain: from Ignition's record; on the embedded network (whose state starts empty in
@@ -95,7 +111,9 @@ export async function loadSuite(
   chain: Chain,
   options: { deploymentId?: string; parameters?: DeploymentParameters } = {},
 ): Promise<Suite> {
-  const record = chain.embedded ? undefined : await readDeploymentRecord(chain, options.deploymentId);
+  const record = chain.embedded
+    ? undefined
+    : await readDeploymentRecord(chain, options.deploymentId);
   if (record) {
     const code = await chain.rpc<string>("eth_getCode", [record.market, "latest"]);
     if (code === "0x") {
@@ -106,7 +124,14 @@ export async function loadSuite(
     }
     return attach(chain, record, `Ignition record ${deploymentDir(chain, options.deploymentId)}`);
   }
-  if (chain.embedded) return deploySuite(chain, options.parameters);
+  if (chain.embedded) {
+    let suite = embeddedSuites.get(chain.connection);
+    if (!suite) {
+      suite = deploySuite(chain, options.parameters);
+      embeddedSuites.set(chain.connection, suite);
+    }
+    return suite;
+  }
   throw new UsageError(
     "--network",
     `no GridLedger deployment for chain ${chain.chainId} in ${deploymentDir(chain, options.deploymentId)}; run: npx hardhat ignition deploy ignition/modules/GridLedger.ts --network ${chain.networkName} --parameters <file>`,

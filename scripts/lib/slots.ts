@@ -3,9 +3,15 @@ import type { Contract } from "ethers";
 import type { Chain } from "./chain.js";
 import { UsageError } from "./errors.js";
 
-export async function resolveSlot(chain: Chain, market: Contract, value: string, option = "--slot"): Promise<bigint> {
+export async function resolveSlot(
+  chain: Chain,
+  market: Contract,
+  value: string,
+  option = "--slot",
+): Promise<bigint> {
   const text = value.trim();
-  if (text === "") throw new UsageError(option, "is required (a slot number, 'next', '+N' or '-N')");
+  if (text === "")
+    throw new UsageError(option, "is required (a slot number, 'next', '+N' or '-N')");
   const current = (await market.getFunction("currentSlot")()) as bigint;
   if (text === "next") {
     const now = BigInt(await chain.latestTimestamp());

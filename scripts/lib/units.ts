@@ -38,7 +38,9 @@ export function parseDecimal(value: string | number, decimals: number, field: st
   if (significant.length > decimals) {
     throw new UnitError(field, `${text} has more than ${decimals} decimals`);
   }
-  return BigInt(whole!) * 10n ** BigInt(decimals) + BigInt(significant.padEnd(decimals, "0") || "0");
+  return (
+    BigInt(whole!) * 10n ** BigInt(decimals) + BigInt(significant.padEnd(decimals, "0") || "0")
+  );
 }
 
 /** Formats an integer scaled by 10^decimals as a decimal string without trailing zeros. */

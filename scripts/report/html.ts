@@ -51,9 +51,23 @@ export function renderHtml(report: SimulationReport): string {
       yLabel: `${run.currency}/kWh`,
       xLabels: labels,
       series: [
-        { name: "clearing price", values: report.slots.map((s) => price(s.clearingPricePerWh)), color: COLORS.price },
-        { name: "retail tariff", values: labels.map(() => retail), color: COLORS.retail, dashed: true },
-        { name: "feed-in tariff", values: labels.map(() => feedIn), color: COLORS.feedIn, dashed: true },
+        {
+          name: "clearing price",
+          values: report.slots.map((s) => price(s.clearingPricePerWh)),
+          color: COLORS.price,
+        },
+        {
+          name: "retail tariff",
+          values: labels.map(() => retail),
+          color: COLORS.retail,
+          dashed: true,
+        },
+        {
+          name: "feed-in tariff",
+          values: labels.map(() => feedIn),
+          color: COLORS.feedIn,
+          dashed: true,
+        },
       ],
     }),
     renderChart({
@@ -62,9 +76,23 @@ export function renderHtml(report: SimulationReport): string {
       yLabel: "kWh",
       xLabels: labels,
       series: [
-        { name: "traded", values: report.slots.map((s) => s.tradedWh / 1000), color: COLORS.traded, kind: "bar" },
-        { name: "generation", values: report.slots.map((s) => s.generationWh / 1000), color: COLORS.generation, kind: "area" },
-        { name: "consumption", values: report.slots.map((s) => s.consumptionWh / 1000), color: COLORS.consumption },
+        {
+          name: "traded",
+          values: report.slots.map((s) => s.tradedWh / 1000),
+          color: COLORS.traded,
+          kind: "bar",
+        },
+        {
+          name: "generation",
+          values: report.slots.map((s) => s.generationWh / 1000),
+          color: COLORS.generation,
+          kind: "area",
+        },
+        {
+          name: "consumption",
+          values: report.slots.map((s) => s.consumptionWh / 1000),
+          color: COLORS.consumption,
+        },
       ],
     }),
     renderChart({
@@ -73,8 +101,18 @@ export function renderHtml(report: SimulationReport): string {
       yLabel: "kWh",
       xLabels: labels,
       series: [
-        { name: "import", values: report.slots.map((s) => s.gridImportWh / 1000), color: COLORS.import, kind: "bar" },
-        { name: "export", values: report.slots.map((s) => -s.gridExportWh / 1000), color: COLORS.export, kind: "bar" },
+        {
+          name: "import",
+          values: report.slots.map((s) => s.gridImportWh / 1000),
+          color: COLORS.import,
+          kind: "bar",
+        },
+        {
+          name: "export",
+          values: report.slots.map((s) => -s.gridExportWh / 1000),
+          color: COLORS.export,
+          kind: "bar",
+        },
       ],
     }),
     renderChart({
@@ -83,8 +121,18 @@ export function renderHtml(report: SimulationReport): string {
       yLabel: "kWh",
       xLabels: labels,
       series: [
-        { name: "imbalance", values: report.slots.map((s) => s.imbalanceWh / 1000), color: COLORS.imbalance, kind: "bar" },
-        { name: "shortfall", values: report.slots.map((s) => s.shortfallWh / 1000), color: COLORS.shortfall, kind: "bar" },
+        {
+          name: "imbalance",
+          values: report.slots.map((s) => s.imbalanceWh / 1000),
+          color: COLORS.imbalance,
+          kind: "bar",
+        },
+        {
+          name: "shortfall",
+          values: report.slots.map((s) => s.shortfallWh / 1000),
+          color: COLORS.shortfall,
+          kind: "bar",
+        },
       ],
     }),
     renderChart({
@@ -93,7 +141,14 @@ export function renderHtml(report: SimulationReport): string {
       yLabel: run.currency,
       xLabels: report.households.map((h) => String(h.index)),
       xLabelEvery: Math.max(1, Math.ceil(report.households.length / 25)),
-      series: [{ name: "savings", values: report.households.map((h) => baseToCurrencyNumber(h.savings)), color: COLORS.savings, kind: "bar" }],
+      series: [
+        {
+          name: "savings",
+          values: report.households.map((h) => baseToCurrencyNumber(h.savings)),
+          color: COLORS.savings,
+          kind: "bar",
+        },
+      ],
     }),
     renderChart({
       id: "gas",
@@ -101,7 +156,14 @@ export function renderHtml(report: SimulationReport): string {
       yLabel: "Mgas",
       xLabels: report.roles.map((r) => r.role),
       xLabelEvery: 1,
-      series: [{ name: "gas used", values: report.roles.map((r) => Number(r.gasUsed) / 1e6), color: COLORS.gas, kind: "bar" }],
+      series: [
+        {
+          name: "gas used",
+          values: report.roles.map((r) => Number(r.gasUsed) / 1e6),
+          color: COLORS.gas,
+          kind: "bar",
+        },
+      ],
     }),
   ];
 
@@ -112,25 +174,82 @@ export function renderHtml(report: SimulationReport): string {
   );
   const faults = table(
     ["fault", "household", "slots", "expected", "observed", "result"],
-    report.faults.map((f) => [f.type, f.household ?? "-", f.slots, f.expected, f.observed, f.ok ? "ok" : "NOT OBSERVED"]),
+    report.faults.map((f) => [
+      f.type,
+      f.household ?? "-",
+      f.slots,
+      f.expected,
+      f.observed,
+      f.ok ? "ok" : "NOT OBSERVED",
+    ]),
     "faults",
   );
   const households = table(
-    ["#", "kind", "PV kWp", "battery kWh", "gen kWh", "load kWh", "import kWh", "export kWh", "bought kWh", "sold kWh", "shortfall kWh", `baseline ${run.currency}`, `with market ${run.currency}`, `saved ${run.currency}`, "certs kWh", "rejected readings"],
+    [
+      "#",
+      "kind",
+      "PV kWp",
+      "battery kWh",
+      "gen kWh",
+      "load kWh",
+      "import kWh",
+      "export kWh",
+      "bought kWh",
+      "sold kWh",
+      "shortfall kWh",
+      `baseline ${run.currency}`,
+      `with market ${run.currency}`,
+      `saved ${run.currency}`,
+      "certs kWh",
+      "rejected readings",
+    ],
     report.households.map((h) => [
-      h.index, h.kind, h.pvPeakKw, h.batteryKwh, kwh(h.generationWh), kwh(h.consumptionWh), kwh(h.importWh), kwh(h.exportWh),
-      kwh(h.boughtWh), kwh(h.soldWh), kwh(h.shortfallWh), money(h.baselineCost), money(h.actualCost), money(h.savings),
-      kwh(h.certificatesReceivedWh), h.readingsRejected,
+      h.index,
+      h.kind,
+      h.pvPeakKw,
+      h.batteryKwh,
+      kwh(h.generationWh),
+      kwh(h.consumptionWh),
+      kwh(h.importWh),
+      kwh(h.exportWh),
+      kwh(h.boughtWh),
+      kwh(h.soldWh),
+      kwh(h.shortfallWh),
+      money(h.baselineCost),
+      money(h.actualCost),
+      money(h.savings),
+      kwh(h.certificatesReceivedWh),
+      h.readingsRejected,
     ]),
     "households",
   );
   const roles = table(
     ["role", "transactions", "gas used", "gas / tx"],
-    report.roles.map((r) => [r.role, r.transactions, r.gasUsed.toString(), r.transactions ? (r.gasUsed / BigInt(r.transactions)).toString() : "0"]),
+    report.roles.map((r) => [
+      r.role,
+      r.transactions,
+      r.gasUsed.toString(),
+      r.transactions ? (r.gasUsed / BigInt(r.transactions)).toString() : "0",
+    ]),
     "roles",
   );
+  const actions = table(
+    ["action", "transactions", "gas used", "gas / tx", "largest"],
+    report.actions.map((a) => [
+      a.action,
+      a.transactions,
+      a.gasUsed.toString(),
+      a.transactions ? (a.gasUsed / BigInt(a.transactions)).toString() : "0",
+      a.maxGas.toString(),
+    ]),
+    "actions",
+  );
   const contracts = table(["contract", "address"], Object.entries(run.contracts), "contracts");
-  const phases = table(["phase", "seconds"], Object.entries(run.phases).map(([k, v]) => [k, v.toFixed(2)]), "phases");
+  const phases = table(
+    ["phase", "seconds"],
+    Object.entries(run.phases).map(([k, v]) => [k, v.toFixed(2)]),
+    "phases",
+  );
   const ledgerOk = report.ledger.every((c) => c.ok);
 
   return `<!doctype html>
@@ -170,6 +289,8 @@ ${faults}
 ${households}
 <h2>Transactions and gas per role</h2>
 ${roles}
+<h2>Gas per action</h2>
+${actions}
 <h2>Where the time went</h2>
 ${phases}
 <h2>Contracts</h2>

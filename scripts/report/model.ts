@@ -23,7 +23,7 @@ export interface SlotReport {
   consumptionWh: number;
   gridImportWh: number;
   gridExportWh: number;
-  /** Sum over households of |metered net - traded net|, Wh. */
+  /** Sum over households of |metered net - forecast net| (the forecast they bid on), Wh. */
   imbalanceWh: number;
   penalties: bigint;
   /** Money buyers paid at clearing, base units. */
@@ -64,6 +64,14 @@ export interface RoleStats {
   role: string;
   transactions: number;
   gasUsed: bigint;
+}
+
+/** Gas per kind of transaction (placeOrder, clear, settle, trySubmitReadings...). */
+export interface ActionStats {
+  action: string;
+  transactions: number;
+  gasUsed: bigint;
+  maxGas: bigint;
 }
 
 export interface LedgerCheck {
@@ -113,6 +121,7 @@ export interface SimulationReport {
   slots: SlotReport[];
   households: HouseholdReport[];
   roles: RoleStats[];
+  actions: ActionStats[];
   certificates: CertificateSummary;
   faults: FaultObservation[];
   ledger: LedgerCheck[];

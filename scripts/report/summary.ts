@@ -14,15 +14,21 @@ function money(base: bigint, currency: string): string {
 export function formatSummary(report: SimulationReport): string {
   const { run, totals } = report;
   const cur = run.currency;
-  const prices = report.slots.flatMap((s) => (s.clearingPricePerWh === null ? [] : [s.clearingPricePerWh]));
+  const prices = report.slots.flatMap((s) =>
+    s.clearingPricePerWh === null ? [] : [s.clearingPricePerWh],
+  );
   const meanPrice =
-    prices.length === 0 ? "-" : basePerWhToPricePerKWh(prices.reduce((a, b) => a + b, 0n) / BigInt(prices.length));
+    prices.length === 0
+      ? "-"
+      : basePerWhToPricePerKWh(prices.reduce((a, b) => a + b, 0n) / BigInt(prices.length));
   const failed = report.ledger.filter((c) => !c.ok);
   const faultLines = report.faults.map(
-    (f) => `  ${f.ok ? "ok  " : "FAIL"} ${f.type}${f.household ? ` (household ${f.household})` : ""}, slots ${f.slots}: ${f.observed}`,
+    (f) =>
+      `  ${f.ok ? "ok  " : "FAIL"} ${f.type}${f.household ? ` (household ${f.household})` : ""}, slots ${f.slots}: ${f.observed}`,
   );
   const roleLines = report.roles.map(
-    (r) => `  ${r.role.padEnd(14)} ${String(r.transactions).padStart(6)} tx ${r.gasUsed.toString().padStart(12)} gas`,
+    (r) =>
+      `  ${r.role.padEnd(14)} ${String(r.transactions).padStart(6)} tx ${r.gasUsed.toString().padStart(12)} gas`,
   );
   return [
     `Scenario ${run.scenario}: ${run.households} households, ${run.slots} slots of ${run.slotLengthSeconds / 60} min on ${run.network} (chain ${run.chainId})`,

@@ -27,7 +27,11 @@ export interface ChartSpec {
 const PAD = { left: 64, right: 16, top: 34, bottom: 46 };
 
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }
 
 /** "Nice" tick step for a range (1, 2 or 5 x 10^k). */
@@ -115,9 +119,12 @@ export function renderChart(spec: ChartSpec): string {
     });
     if (s.kind === "area" && d) {
       const firstIdx = s.values.findIndex((v) => Number.isFinite(v));
-      const lastIdx = s.values.length - 1 - [...s.values].reverse().findIndex((v) => Number.isFinite(v));
+      const lastIdx =
+        s.values.length - 1 - [...s.values].reverse().findIndex((v) => Number.isFinite(v));
       const area = `${d}L${x(lastIdx).toFixed(1)},${y(0).toFixed(1)}L${x(firstIdx).toFixed(1)},${y(0).toFixed(1)}Z`;
-      parts.push(`<path class="datum" d="${area}" fill="${s.color}" fill-opacity="0.25" stroke="none"/>`);
+      parts.push(
+        `<path class="datum" d="${area}" fill="${s.color}" fill-opacity="0.25" stroke="none"/>`,
+      );
     }
     parts.push(
       `<g class="series" data-series="${escapeXml(s.name)}"><path class="datum" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/></g>`,

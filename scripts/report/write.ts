@@ -1,18 +1,21 @@
-/** Writes a report folder: report.json, slots.csv, households.csv, roles.csv, report.html. */
+/** Writes a report folder: report.json, slots.csv, households.csv, roles.csv, actions.csv, report.html. */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { householdsCsv, rolesCsv, slotsCsv } from "./csv.js";
+import { actionsCsv, householdsCsv, rolesCsv, slotsCsv } from "./csv.js";
 import { renderHtml } from "./html.js";
 import { toJson, type SimulationReport } from "./model.js";
 
 export interface WrittenReport {
   dir: string;
-  files: Record<"json" | "slots" | "households" | "roles" | "html", string>;
+  files: Record<"json" | "slots" | "households" | "roles" | "actions" | "html", string>;
 }
 
 /** Default folder: reports/<scenario>-<UTC timestamp>/. */
 export function defaultReportDir(scenario: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return path.join("reports", `${scenario}-${stamp}`);
 }
 
@@ -23,6 +26,7 @@ export async function writeReport(report: SimulationReport, dir: string): Promis
     slots: path.join(dir, "slots.csv"),
     households: path.join(dir, "households.csv"),
     roles: path.join(dir, "roles.csv"),
+    actions: path.join(dir, "actions.csv"),
     html: path.join(dir, "report.html"),
   };
   await Promise.all([
@@ -30,6 +34,7 @@ export async function writeReport(report: SimulationReport, dir: string): Promis
     writeFile(files.slots, slotsCsv(report)),
     writeFile(files.households, householdsCsv(report)),
     writeFile(files.roles, rolesCsv(report)),
+    writeFile(files.actions, actionsCsv(report)),
     writeFile(files.html, renderHtml(report)),
   ]);
   return { dir, files };

@@ -27,7 +27,10 @@ export function buildHouseholds(scenario: Scenario): HouseholdSpec[] {
   const root = new Rng(scenario.seed).stream("equipment");
   return householdKinds(scenario.households, scenario.mix).map((kind, i) => {
     const rng = root.stream(String(i + 1));
-    const pvPeakW = kind === "consumer" ? 0 : Math.round(rng.uniform(scenario.pv.peakKwMin, scenario.pv.peakKwMax) * 1000);
+    const pvPeakW =
+      kind === "consumer"
+        ? 0
+        : Math.round(rng.uniform(scenario.pv.peakKwMin, scenario.pv.peakKwMax) * 1000);
     const b = scenario.battery;
     return {
       index: i + 1,

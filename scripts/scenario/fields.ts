@@ -85,7 +85,8 @@ export class Fields {
     const field = this.at(key);
     // Numbers are accepted where a decimal string is expected (prices written as 0.25).
     const text = typeof value === "number" ? String(value) : value;
-    if (typeof text !== "string") throw new ScenarioError(field, `expected text, got ${describe(value)}`);
+    if (typeof text !== "string")
+      throw new ScenarioError(field, `expected text, got ${describe(value)}`);
     if (pattern && !pattern.test(text)) {
       throw new ScenarioError(field, `expected ${expected ?? pattern.source}, got "${text}"`);
     }
@@ -95,7 +96,10 @@ export class Fields {
   oneOf<T extends string>(key: string, fallback: T | undefined, choices: readonly T[]): T {
     const value = this.raw(key) ?? fallback;
     if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
-      throw new ScenarioError(this.at(key), `expected one of ${choices.join(", ")}, got ${describe(value)}`);
+      throw new ScenarioError(
+        this.at(key),
+        `expected one of ${choices.join(", ")}, got ${describe(value)}`,
+      );
     }
     return value as T;
   }
@@ -107,7 +111,8 @@ export class Fields {
 
   list(key: string): Json[] {
     const value = this.raw(key) ?? [];
-    if (!Array.isArray(value)) throw new ScenarioError(this.at(key), `expected a list, got ${describe(value)}`);
+    if (!Array.isArray(value))
+      throw new ScenarioError(this.at(key), `expected a list, got ${describe(value)}`);
     return value;
   }
 

@@ -10,7 +10,13 @@ async function parseYaml(text: string, file: string): Promise<unknown> {
   // Imported by name at run time so that JSON scenarios need no YAML package at all.
   const candidates: Array<[string, (mod: Record<string, unknown>) => unknown]> = [
     ["yaml", (mod) => (mod.parse as (t: string) => unknown)(text)],
-    ["js-yaml", (mod) => ((mod.load ?? (mod.default as Record<string, unknown>).load) as (t: string) => unknown)(text)],
+    [
+      "js-yaml",
+      (mod) =>
+        ((mod.load ?? (mod.default as Record<string, unknown>).load) as (t: string) => unknown)(
+          text,
+        ),
+    ],
   ];
   for (const [name, parse] of candidates) {
     let mod: Record<string, unknown>;
@@ -25,7 +31,10 @@ async function parseYaml(text: string, file: string): Promise<unknown> {
       throw new ScenarioError(file, `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
     }
   }
-  throw new ScenarioError(file, "YAML scenarios need the npm package `yaml`; use JSON or install it");
+  throw new ScenarioError(
+    file,
+    "YAML scenarios need the npm package `yaml`; use JSON or install it",
+  );
 }
 
 /** Parses scenario text; the format follows the file name's extension. */
@@ -48,12 +57,18 @@ export async function parseScenarioText(
   return parseScenario(data, overrides, path.basename(file, ext));
 }
 
-export async function loadScenario(file: string = DEFAULT_SCENARIO, overrides: ScenarioOverrides = {}): Promise<Scenario> {
+export async function loadScenario(
+  file: string = DEFAULT_SCENARIO,
+  overrides: ScenarioOverrides = {},
+): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new ScenarioError("--scenario", `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ScenarioError(
+      "--scenario",
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   return parseScenarioText(text, file, overrides);
 }

@@ -44,10 +44,28 @@ export interface Scenario {
   site: { latitude: number; longitude: number; utcOffsetHours: number; date: string };
   mix: { consumers: number; prosumers: number; batteries: number };
   pv: { peakKwMin: number; peakKwMax: number; performanceRatio: number };
-  load: { annualKwhMin: number; annualKwhMax: number; noise: number; spikeProbability: number; spikePowerKw: number };
-  battery: { capacityKwh: number; powerKw: number; roundTripEfficiency: number; initialSoc: number; minSoc: number };
+  load: {
+    annualKwhMin: number;
+    annualKwhMax: number;
+    noise: number;
+    spikeProbability: number;
+    spikePowerKw: number;
+  };
+  battery: {
+    capacityKwh: number;
+    powerKw: number;
+    roundTripEfficiency: number;
+    initialSoc: number;
+    minSoc: number;
+  };
   sky: { meanClearSkyIndex: number; persistence: number; volatility: number };
-  tariffs: { currency: string; retail: string; feedIn: string; retailPerWh: bigint; feedInPerWh: bigint };
+  tariffs: {
+    currency: string;
+    retail: string;
+    feedIn: string;
+    retailPerWh: bigint;
+    feedInPerWh: bigint;
+  };
   /** Market deposit per household (currency) and gas money per household (ETH). */
   funding: { deposit: string; depositBase: bigint; gasEth: string };
   strategy: { name: string; options: Record<string, number> };
@@ -72,7 +90,11 @@ function price(fields: Fields, key: string, fallback: string): { text: string; p
   try {
     return { text, perWh: pricePerKWhToBasePerWh(text, fields.at(key)) };
   } catch (error) {
-    if (error instanceof UnitError) throw new ScenarioError(fields.at(key), `${error.message.split(": ").slice(1).join(": ")} (prices have at most 3 decimals per kWh)`);
+    if (error instanceof UnitError)
+      throw new ScenarioError(
+        fields.at(key),
+        `${error.message.split(": ").slice(1).join(": ")} (prices have at most 3 decimals per kWh)`,
+      );
     throw error;
   }
 }
@@ -81,7 +103,10 @@ function slotWindow(fields: Fields): SlotWindow {
   const fromSlot = fields.number("fromSlot", 0, { integer: true, min: 0 });
   const toSlot = fields.number("toSlot", Number.MAX_SAFE_INTEGER, { integer: true, min: 0 });
   if (toSlot < fromSlot) {
-    throw new ScenarioError(fields.at("toSlot"), `must not be before fromSlot (${fromSlot}), got ${toSlot}`);
+    throw new ScenarioError(
+      fields.at("toSlot"),
+      `must not be before fromSlot (${fromSlot}), got ${toSlot}`,
+    );
   }
   return { fromSlot, toSlot };
 }
@@ -92,7 +117,10 @@ function parseFault(value: unknown, path: string, households: number): Fault {
   const household = () => {
     const h = f.number("household", undefined, { integer: true, min: 1 });
     if (h > households) {
-      throw new ScenarioError(f.at("household"), `household ${h} does not exist (the community has ${households})`);
+      throw new ScenarioError(
+        f.at("household"),
+        `household ${h} does not exist (the community has ${households})`,
+      );
     }
     return h;
   };
@@ -108,7 +136,12 @@ function parseFault(value: unknown, path: string, households: number): Fault {
       fault = { type, depth: f.number("depth", 0.2, { min: 0, max: 1 }), ...slotWindow(f) };
       break;
     case "overPromise":
-      fault = { type, household: household(), factor: f.number("factor", 2, { min: 1, max: 100 }), ...slotWindow(f) };
+      fault = {
+        type,
+        household: household(),
+        factor: f.number("factor", 2, { min: 1, max: 100 }),
+        ...slotWindow(f),
+      };
       break;
     case "lateReadings":
       fault = {
@@ -124,27 +157,52 @@ function parseFault(value: unknown, path: string, households: number): Fault {
 }
 
 /** Validates scenario data (parsed JSON/YAML) and applies command-line overrides. */
-export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, fallbackName = "scenario"): Scenario {
+export function parseScenario(
+  data: unknown,
+  overrides: ScenarioOverrides = {},
+  fallbackName = "scenario",
+): Scenario {
   const s = Fields.of(data ?? {}, "scenario");
-  const name = s.string("name", fallbackName, /^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'");
+  const name = s.string(
+    "name",
+    fallbackName,
+    /^[A-Za-z0-9._-]+$/,
+    "letters, digits, '.', '_' or '-'",
+  );
   const description = s.string("description", "");
   const seedRaw = s.raw("seed");
   const seed = overrides.seed ?? (seedRaw === undefined ? "gridledger" : String(seedRaw));
-  const households = overrides.households ?? s.number("households", 20, { integer: true, min: 1, max: 10_000 });
+  const households =
+    overrides.households ?? s.number("households", 20, { integer: true, min: 1, max: 10_000 });
   if (overrides.households !== undefined) s.raw("households");
   if (!Number.isInteger(households) || households < 1) {
-    throw new ScenarioError("--households", `expected a whole number of at least 1, got ${households}`);
+    throw new ScenarioError(
+      "--households",
+      `expected a whole number of at least 1, got ${households}`,
+    );
   }
   const days = overrides.days ?? s.number("days", 1, { integer: true, min: 1, max: 366 });
   if (overrides.days !== undefined) s.raw("days");
-  if (!Number.isInteger(days) || days < 1) throw new ScenarioError("--days", `expected a whole number of at least 1, got ${days}`);
+  if (!Number.isInteger(days) || days < 1)
+    throw new ScenarioError("--days", `expected a whole number of at least 1, got ${days}`);
 
-  const slotLengthSeconds = s.number("slotLengthSeconds", 900, { integer: true, min: 10, max: 86_400 });
+  const slotLengthSeconds = s.number("slotLengthSeconds", 900, {
+    integer: true,
+    min: 10,
+    max: 86_400,
+  });
   if (86_400 % slotLengthSeconds !== 0) {
-    throw new ScenarioError(s.at("slotLengthSeconds"), `must divide a day (86400 s) evenly, got ${slotLengthSeconds}`);
+    throw new ScenarioError(
+      s.at("slotLengthSeconds"),
+      `must divide a day (86400 s) evenly, got ${slotLengthSeconds}`,
+    );
   }
   const slotsPerDay = 86_400 / slotLengthSeconds;
-  const startSlotOfDay = s.number("startSlotOfDay", 0, { integer: true, min: 0, max: slotsPerDay - 1 });
+  const startSlotOfDay = s.number("startSlotOfDay", 0, {
+    integer: true,
+    min: 0,
+    max: slotsPerDay - 1,
+  });
   const maxSlots = days * slotsPerDay - startSlotOfDay;
   const slotsRaw = overrides.slots ?? s.optionalNumber("slots", { integer: true, min: 1 });
   if (overrides.slots !== undefined) s.raw("slots");
@@ -152,7 +210,10 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
     throw new ScenarioError("--slots", `expected a whole number of at least 1, got ${slotsRaw}`);
   }
   const slots = Math.min(slotsRaw ?? maxSlots, maxSlots);
-  const readingWindowSeconds = s.number("readingWindowSeconds", slotLengthSeconds, { integer: true, min: 1 });
+  const readingWindowSeconds = s.number("readingWindowSeconds", slotLengthSeconds, {
+    integer: true,
+    min: 1,
+  });
 
   const siteF = s.object("site");
   const site = {
@@ -174,7 +235,10 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
   };
   const mixSum = mix.consumers + mix.prosumers + mix.batteries;
   if (Math.abs(mixSum - 1) > 1e-6) {
-    throw new ScenarioError(s.at("mix"), `shares of consumers, prosumers and batteries must add up to 1, got ${mixSum}`);
+    throw new ScenarioError(
+      s.at("mix"),
+      `shares of consumers, prosumers and batteries must add up to 1, got ${mixSum}`,
+    );
   }
   mixF.done();
 
@@ -184,7 +248,8 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
     peakKwMax: pvF.number("peakKwMax", 9, { min: 0.1, max: 1000 }),
     performanceRatio: pvF.number("performanceRatio", 0.85, { min: 0.1, max: 1 }),
   };
-  if (pv.peakKwMax < pv.peakKwMin) throw new ScenarioError(pvF.at("peakKwMax"), `must not be below peakKwMin (${pv.peakKwMin})`);
+  if (pv.peakKwMax < pv.peakKwMin)
+    throw new ScenarioError(pvF.at("peakKwMax"), `must not be below peakKwMin (${pv.peakKwMin})`);
   pvF.done();
 
   const loadF = s.object("load");
@@ -196,7 +261,10 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
     spikePowerKw: loadF.number("spikePowerKw", 2, { min: 0, max: 100 }),
   };
   if (load.annualKwhMax < load.annualKwhMin) {
-    throw new ScenarioError(loadF.at("annualKwhMax"), `must not be below annualKwhMin (${load.annualKwhMin})`);
+    throw new ScenarioError(
+      loadF.at("annualKwhMax"),
+      `must not be below annualKwhMin (${load.annualKwhMin})`,
+    );
   }
   loadF.done();
 
@@ -223,28 +291,40 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
   const feedIn = price(tarF, "feedIn", "0.08");
   const currency = tarF.string("currency", "EUR", /^[A-Za-z]{1,8}$/, "a currency code such as EUR");
   if (feedIn.perWh >= retail.perWh) {
-    throw new ScenarioError(tarF.at("feedIn"), `must be below the retail tariff (${retail.text}), got ${feedIn.text}`);
+    throw new ScenarioError(
+      tarF.at("feedIn"),
+      `must be below the retail tariff (${retail.text}), got ${feedIn.text}`,
+    );
   }
   tarF.done();
 
   const fundF = s.object("funding");
   const deposit = fundF.string("deposit", "100", DECIMAL, "an amount of currency such as 100");
   const depositBase = currencyToBase(deposit, fundF.at("deposit"));
-  const gasEth = fundF.string("gasEth", "1", /^\d+(\.\d{1,6})?$/, "an amount of ETH with at most 6 decimals such as 0.05");
+  const gasEth = fundF.string(
+    "gasEth",
+    "1",
+    /^\d+(\.\d{1,6})?$/,
+    "an amount of ETH with at most 6 decimals such as 0.05",
+  );
   fundF.done();
 
   const stratF = s.object("strategy");
   const strategyName = stratF.string("name", "linear", /^[A-Za-z0-9_-]+$/, "a strategy name");
   const optF = stratF.object("options");
   const options: Record<string, number> = {};
-  for (const key of Object.keys((stratF.raw("options") as Record<string, unknown> | undefined) ?? {})) {
+  for (const key of Object.keys(
+    (stratF.raw("options") as Record<string, unknown> | undefined) ?? {},
+  )) {
     options[key] = optF.number(key, undefined);
   }
   optF.done();
   stratF.done();
 
   const timing = s.oneOf("timing", "auto", ["auto", "fast-forward", "real-time"] as const);
-  const faults = s.list("faults").map((f, i) => parseFault(f, `${s.at("faults")}[${i}]`, households));
+  const faults = s
+    .list("faults")
+    .map((f, i) => parseFault(f, `${s.at("faults")}[${i}]`, households));
   s.done();
 
   return {
@@ -263,7 +343,13 @@ export function parseScenario(data: unknown, overrides: ScenarioOverrides = {}, 
     load,
     battery,
     sky,
-    tariffs: { currency, retail: retail.text, feedIn: feedIn.text, retailPerWh: retail.perWh, feedInPerWh: feedIn.perWh },
+    tariffs: {
+      currency,
+      retail: retail.text,
+      feedIn: feedIn.text,
+      retailPerWh: retail.perWh,
+      feedInPerWh: feedIn.perWh,
+    },
     funding: { deposit, depositBase, gasEth },
     strategy: { name: strategyName, options },
     timing,

@@ -31,6 +31,7 @@ export interface AccountingInput {
   /** The deployed registry's reading window, seconds. */
   readingWindowSeconds: number;
   roles: Map<Role, RoleTally>;
+  actions: Map<string, RoleTally & { maxGas: bigint }>;
   transactions: number;
   wallSeconds: number;
   phases: Record<string, number>;
@@ -74,7 +75,14 @@ function check(name: string, ok: boolean, detail: string): LedgerCheck {
   return { name, ok, detail };
 }
 
-const ROLE_ORDER: Role[] = ["deployer", "grid operator", "household", "data hub", "keeper", "regulator"];
+const ROLE_ORDER: Role[] = [
+  "deployer",
+  "grid operator",
+  "household",
+  "data hub",
+  "keeper",
+  "regulator",
+];
 
 export function buildReport(input: AccountingInput): SimulationReport {
   const { scenario, twin, households, slots, totals, market } = input;
@@ -95,7 +103,15 @@ export function buildReport(input: AccountingInput): SimulationReport {
   const flows = new Map<number, Flow[]>(
     households.map((h) => [
       h.index,
-      slots.map(() => ({ boughtWh: 0n, soldWh: 0n, deliveredWh: 0n, shortfallWh: 0n, paid: 0n, proceeds: 0n, penalty: 0n })),
+      slots.map(() => ({
+        boughtWh: 0n,
+        soldWh: 0n,
+        deliveredWh: 0n,
+        shortfallWh: 0n,
+        paid: 0n,
+        proceeds: 0n,
+        penalty: 0n,
+      })),
     ]),
   );
   const modelSettled = slots.map(() => ({ deliveredWh: 0n, shortfallWh: 0n, penalties: 0n }));
@@ -115,7 +131,12 @@ export function buildReport(input: AccountingInput): SimulationReport {
       const meter = h.meter.address.toLowerCase();
       const exported = BigInt(slot.recorded.get(meter)?.exportedWh ?? 0);
       const already = assigned.get(meter) ?? 0n;
-      const s = settleSell(order.fillWh, exported - already, market.penaltyPerWh, market.collateralPerWh);
+      const s = settleSell(
+        order.fillWh,
+        exported - already,
+        market.penaltyPerWh,
+        market.collateralPerWh,
+      );
       assigned.set(meter, already + s.deliveredWh);
       f.soldWh += order.fillWh;
       f.deliveredWh += s.deliveredWh;
@@ -139,12 +160,13 @@ export function buildReport(input: AccountingInput): SimulationReport {
     for (const h of households) {
       const a = h.series.actual[j]!;
       const r = h.series.readings[j]!;
-      const f = flows.get(h.index)![j]!;
       gen += a.pvWh;
       load += a.loadWh;
       imp += r.importedWh;
       exp += r.exportedWh;
-      imbalance += Math.abs(r.exportedWh - r.importedWh - (Number(f.soldWh) - Number(f.boughtWh)));
+      // Imbalance: metered net position against the forecast the household bid on.
+      const forecast = h.series.forecast[j]!;
+      imbalance += Math.abs(r.exportedWh - r.importedWh - (forecast.exportWh - forecast.importWh));
     }
     const traded = Number(slot.cleared?.quantityWh ?? 0n);
     const settled = slot.settled;
@@ -152,7 +174,9 @@ export function buildReport(input: AccountingInput): SimulationReport {
     return {
       index: j,
       chainSlot: slot.chainSlot,
-      localTime: hhmm(((twin.localHours[j]! - input.scenario.slotLengthSeconds / 7200) % 24 + 24) % 24),
+      localTime: hhmm(
+        (((twin.localHours[j]! - input.scenario.slotLengthSeconds / 7200) % 24) + 24) % 24,
+      ),
       clearingPricePerWh: price,
       buyOrders: slot.orders.filter((o) => o.side === "buy").length,
       sellOrders: slot.orders.filter((o) => o.side === "sell").length,
@@ -163,7 +187,7 @@ export function buildReport(input: AccountingInput): SimulationReport {
       consumptionWh: Math.round(load),
       gridImportWh: imp,
       gridExportWh: exp,
-      imbalanceWh: imbalance,
+      imbalanceWh: Math.round(imbalance),
       penalties: settled?.penalties ?? 0n,
       buyerPayments: (price ?? 0n) * BigInt(traded),
       sellerProceeds: (price ?? 0n) * (settled?.deliveredWh ?? 0n),
@@ -217,8 +241,16 @@ export function buildReport(input: AccountingInput): SimulationReport {
   const ledger: LedgerCheck[] = [];
   const tradedSlots = slots.filter((s) => (s.cleared?.quantityWh ?? 0n) > 0n);
   const unsettled = tradedSlots.filter((s) => !s.settled);
-  ledger.push(check("every traded slot settled", unsettled.length === 0, `${tradedSlots.length} traded, ${unsettled.length} unsettled`));
-  const badEnergy = tradedSlots.filter((s) => s.settled && s.settled.deliveredWh + s.settled.shortfallWh !== s.cleared!.quantityWh);
+  ledger.push(
+    check(
+      "every traded slot settled",
+      unsettled.length === 0,
+      `${tradedSlots.length} traded, ${unsettled.length} unsettled`,
+    ),
+  );
+  const badEnergy = tradedSlots.filter(
+    (s) => s.settled && s.settled.deliveredWh + s.settled.shortfallWh !== s.cleared!.quantityWh,
+  );
   ledger.push(
     check(
       "traded Wh = settled Wh + shortfall Wh (each slot)",
@@ -227,25 +259,49 @@ export function buildReport(input: AccountingInput): SimulationReport {
     ),
   );
   const badFills = tradedSlots.filter((s) => {
-    const buys = sumBig(s.orders.filter((o) => o.side === "buy"), (o) => o.fillWh);
-    const sells = sumBig(s.orders.filter((o) => o.side === "sell"), (o) => o.fillWh);
+    const buys = sumBig(
+      s.orders.filter((o) => o.side === "buy"),
+      (o) => o.fillWh,
+    );
+    const sells = sumBig(
+      s.orders.filter((o) => o.side === "sell"),
+      (o) => o.fillWh,
+    );
     return buys !== s.cleared!.quantityWh || sells !== s.cleared!.quantityWh;
   });
-  ledger.push(check("buy fills = sell fills = traded Wh (each slot)", badFills.length === 0, badFills.length ? `off in slots ${badFills.map((s) => s.index).join(", ")}` : `${tradedSlots.length} slots`));
+  ledger.push(
+    check(
+      "buy fills = sell fills = traded Wh (each slot)",
+      badFills.length === 0,
+      badFills.length
+        ? `off in slots ${badFills.map((s) => s.index).join(", ")}`
+        : `${tradedSlots.length} slots`,
+    ),
+  );
   const modelOff = tradedSlots.filter((s) => {
     const m = modelSettled[s.index]!;
-    return !s.settled || m.deliveredWh !== s.settled.deliveredWh || m.shortfallWh !== s.settled.shortfallWh || m.penalties !== s.settled.penalties;
+    return (
+      !s.settled ||
+      m.deliveredWh !== s.settled.deliveredWh ||
+      m.shortfallWh !== s.settled.shortfallWh ||
+      m.penalties !== s.settled.penalties
+    );
   });
   ledger.push(
     check(
       "settlement matches the meters' readings (delivered, shortfall, penalties)",
       modelOff.length === 0,
-      modelOff.length ? `differs in slots ${modelOff.map((s) => s.index).join(", ")}` : "recomputed from fills and recorded readings",
+      modelOff.length
+        ? `differs in slots ${modelOff.map((s) => s.index).join(", ")}`
+        : "recomputed from fills and recorded readings",
     ),
   );
   const paid = sumBig(slotReports, (s) => s.buyerPayments);
   const proceeds = sumBig(slotReports, (s) => s.sellerProceeds);
-  const shortfallPay = sumBig(tradedSlots, (s) => s.cleared!.price * (s.settled?.shortfallWh ?? 0n));
+  const shortfallPay = sumBig(
+    tradedSlots,
+    (s) => s.cleared!.price * (s.settled?.shortfallWh ?? 0n),
+  );
   const penalties = sumBig(slotReports, (s) => s.penalties);
   ledger.push(
     check(
@@ -264,48 +320,100 @@ export function buildReport(input: AccountingInput): SimulationReport {
   );
   const badHouseholds = households.filter((h) => {
     const fs = flows.get(h.index)!;
-    const expected = h.balanceBefore + h.depositBase - sumBig(fs, (f) => f.paid) + sumBig(fs, (f) => f.proceeds) - sumBig(fs, (f) => f.penalty);
+    const expected =
+      h.balanceBefore +
+      h.depositBase -
+      sumBig(fs, (f) => f.paid) +
+      sumBig(fs, (f) => f.proceeds) -
+      sumBig(fs, (f) => f.penalty);
     return expected !== h.balanceAfter;
   });
   ledger.push(
     check(
       "each household's market balance = deposit - payments + proceeds - penalties",
       badHouseholds.length === 0,
-      badHouseholds.length ? `off for households ${badHouseholds.map((h) => h.index).join(", ")}` : `${households.length} households`,
+      badHouseholds.length
+        ? `off for households ${badHouseholds.map((h) => h.index).join(", ")}`
+        : `${households.length} households`,
     ),
   );
   const internalDelta =
-    sumBig(households, (h) => h.balanceAfter - h.balanceBefore) + operatorGain + (totals.escrowAfter - totals.escrowBefore);
+    sumBig(households, (h) => h.balanceAfter - h.balanceBefore) +
+    operatorGain +
+    (totals.escrowAfter - totals.escrowBefore);
   const tokenDelta = totals.marketTokenAfter - totals.marketTokenBefore;
-  ledger.push(check("money in = money out: tokens deposited = market's token balance change", tokenDelta === totals.depositsBase, `${tokenDelta} = ${totals.depositsBase} base units`));
-  ledger.push(check("internal balances + escrow = market's token balance (change)", internalDelta === tokenDelta, `${internalDelta} = ${tokenDelta} base units`));
-  ledger.push(check("escrow back to its level before the run", totals.escrowAfter === totals.escrowBefore, `${totals.escrowBefore} -> ${totals.escrowAfter}`));
+  ledger.push(
+    check(
+      "money in = money out: tokens deposited = market's token balance change",
+      tokenDelta === totals.depositsBase,
+      `${tokenDelta} = ${totals.depositsBase} base units`,
+    ),
+  );
+  ledger.push(
+    check(
+      "internal balances + escrow = market's token balance (change)",
+      internalDelta === tokenDelta,
+      `${internalDelta} = ${tokenDelta} base units`,
+    ),
+  );
+  ledger.push(
+    check(
+      "escrow back to its level before the run",
+      totals.escrowAfter === totals.escrowBefore,
+      `${totals.escrowBefore} -> ${totals.escrowAfter}`,
+    ),
+  );
 
   // Certificates: every recorded renewable export, exactly once.
-  const renewable = new Set(households.filter((h) => h.canSell).map((h) => h.meter.address.toLowerCase()));
+  const renewable = new Set(
+    households.filter((h) => h.canSell).map((h) => h.meter.address.toLowerCase()),
+  );
   let exportedRenewable = 0n;
   let issued = 0n;
   let bundled = 0n;
   let deliveredRenewable = 0n;
   for (const slot of slots) {
-    for (const [meter, r] of slot.recorded) if (renewable.has(meter) && !slot.notIssued.has(meter)) exportedRenewable += BigInt(r.exportedWh);
+    for (const [meter, r] of slot.recorded)
+      if (renewable.has(meter) && !slot.notIssued.has(meter))
+        exportedRenewable += BigInt(r.exportedWh);
     for (const c of slot.issued.values()) {
       issued += c.amountWh;
       bundled += c.toBuyersWh;
     }
     deliveredRenewable += slot.settled?.deliveredWh ?? 0n;
   }
-  ledger.push(check("certificates issued = recorded renewable export", issued === exportedRenewable, `${issued} = ${exportedRenewable} Wh`));
-  ledger.push(check("certificates bundled to buyers <= delivered Wh", bundled <= deliveredRenewable, `${bundled} <= ${deliveredRenewable} Wh`));
+  ledger.push(
+    check(
+      "certificates issued = recorded renewable export",
+      issued === exportedRenewable,
+      `${issued} = ${exportedRenewable} Wh`,
+    ),
+  );
+  ledger.push(
+    check(
+      "certificates bundled to buyers <= delivered Wh",
+      bundled <= deliveredRenewable,
+      `${bundled} <= ${deliveredRenewable} Wh`,
+    ),
+  );
 
   // Physics: energy balance of the twin.
   let worst = 0;
   for (const h of households) {
     for (const a of h.series.actual) {
-      worst = Math.max(worst, Math.abs(a.pvWh + a.importWh + a.dischargedWh - a.loadWh - a.exportWh - a.chargedWh));
+      worst = Math.max(
+        worst,
+        Math.abs(a.pvWh + a.importWh + a.dischargedWh - a.loadWh - a.exportWh - a.chargedWh),
+      );
     }
   }
-  ledger.push(check("twin energy balance per household and slot", worst < 1e-6, `largest error ${worst.toExponential(1)} Wh`));
+  ledger.push(
+    check(
+      "twin energy balance per household and slot",
+      worst < 1e-6,
+      `largest error ${worst.toExponential(1)} Wh`,
+    ),
+  );
 
   // ----- faults -----
   const faults = observeFaults(input, flows);
@@ -344,7 +452,17 @@ export function buildReport(input: AccountingInput): SimulationReport {
     slots: slotReports,
     households: householdReports,
     roles,
-    certificates: { issuedWh: Number(issued), bundledWh: Number(bundled), retiredWh: Number(totals.retiredWh) },
+    actions: [...input.actions].map(([action, t]) => ({
+      action,
+      transactions: t.transactions,
+      gasUsed: t.gasUsed,
+      maxGas: t.maxGas,
+    })),
+    certificates: {
+      issuedWh: Number(issued),
+      bundledWh: Number(bundled),
+      retiredWh: Number(totals.retiredWh),
+    },
     faults,
     ledger,
     totals: {
@@ -386,14 +504,18 @@ function observeFaults(
         type: fault.type,
         slots: slotsText,
         expected: `generation below forecast (sky x${fault.depth})`,
-        observed: night ? "night: no generation to hide" : `generation ${(actual / 1000).toFixed(1)} kWh vs forecast ${(forecast / 1000).toFixed(1)} kWh`,
+        observed: night
+          ? "night: no generation to hide"
+          : `generation ${(actual / 1000).toFixed(1)} kWh vs forecast ${(forecast / 1000).toFixed(1)} kWh`,
         ok: range.length === 0 || night || actual < forecast,
       };
     }
     const h = households.find((x) => x.index === fault.household)!;
     const meter = h.meter.address.toLowerCase();
     const recorded = range.filter((s) => slots[s]!.recorded.has(meter)).length;
-    const rejectedReasons = range.flatMap((s) => (slots[s]!.rejected.has(meter) ? [slots[s]!.rejected.get(meter)!] : []));
+    const rejectedReasons = range.flatMap((s) =>
+      slots[s]!.rejected.has(meter) ? [slots[s]!.rejected.get(meter)!] : [],
+    );
     const f = flows.get(h.index)!;
     const shortfall = sumBig(range, (s) => f[s]!.shortfallWh);
     const sold = sumBig(range, (s) => f[s]!.soldWh);
@@ -421,7 +543,8 @@ function observeFaults(
       case "lateReadings": {
         const closed = rejectedReasons.filter((r) => r === "RegistryReadingWindowClosed").length;
         // Submitted at the start of slot s+1+delay (+1 s): refused once that is past the window's end.
-        const tooLate = fault.delaySlots * scenario.slotLengthSeconds + 1 >= input.readingWindowSeconds;
+        const tooLate =
+          fault.delaySlots * scenario.slotLengthSeconds + 1 >= input.readingWindowSeconds;
         return {
           type: fault.type,
           household: fault.household,

@@ -13,7 +13,13 @@
 import { readFile } from "node:fs/promises";
 import { ZeroAddress, toUtf8Bytes, zeroPadBytes, type Contract, type Interface } from "ethers";
 import type { Chain } from "../lib/chain.js";
-import { deploySuite, loadSuite, readDeploymentRecord, type DeploymentParameters, type Suite } from "../lib/deployment.js";
+import {
+  deploySuite,
+  loadSuite,
+  readDeploymentRecord,
+  type DeploymentParameters,
+  type Suite,
+} from "../lib/deployment.js";
 import { ErrorDecoder, UsageError } from "../lib/errors.js";
 import { Rng } from "../lib/prng.js";
 import { Progress, type ProgressOptions } from "../lib/progress.js";
@@ -30,21 +36,24 @@ import type { HouseholdRuntime, OrderRecord, RunTotals, SlotRuntime } from "./st
 import { parseLogs, TxRunner, type MinedTx } from "./transactions.js";
 
 /**
- * Explicit gas limits (measured gasUsed x about 2; the unused part is never paid). Per-item terms scale with
- * the batch. A transaction that runs out reports which limit to raise.
+ * Explicit gas limits: about twice the largest gasUsed measured on the default scenario (the unused part is
+ * never paid), per-item terms scaling with the batch, and never above the per-transaction cap of current
+ * chains (EIP-7825: 2^24 gas). A transaction that runs out says which limit to raise.
  */
+const TX_GAS_CAP = 16_777_216n;
+const capped = (gas: bigint) => (gas < TX_GAS_CAP ? gas : TX_GAS_CAP);
 export const GAS_LIMITS = {
   transfer: 21_000n,
-  registerMeter: 300_000n,
+  registerMeter: 250_000n,
   mint: 150_000n,
   approve: 100_000n,
-  depositFor: 200_000n,
-  placeOrder: 400_000n,
-  clear: (orders: number) => 300_000n + 90_000n * BigInt(orders),
-  readings: (count: number) => 100_000n + 70_000n * BigInt(count),
-  settle: (orders: number) => 400_000n + 200_000n * BigInt(orders),
-  issueBatch: (count: number) => 100_000n + 120_000n * BigInt(count),
-  retire: 200_000n,
+  depositFor: 250_000n,
+  placeOrder: 220_000n,
+  clear: (orders: number) => capped(200_000n + 30_000n * BigInt(orders)),
+  readings: (count: number) => capped(100_000n + 60_000n * BigInt(count)),
+  settle: (orders: number) => capped(300_000n + 150_000n * BigInt(orders)),
+  issueBatch: (count: number) => capped(100_000n + 80_000n * BigInt(count)),
+  retire: 80_000n,
 };
 
 const READINGS_PER_BATCH = 100;
@@ -123,22 +132,32 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // Accounts and the deployed suite.
   // ---------------------------------------------------------------------------------------------
   const signers = await chain.ethers.getSigners();
-  if (signers.length === 0) throw new UsageError("--network", `${chain.networkName} has no accounts configured`);
+  if (signers.length === 0)
+    throw new UsageError("--network", `${chain.networkName} has no accounts configured`);
   const pick = (i: number) => (signers[i] ?? signers[0]!).address;
   const deployerAddress = pick(0);
 
-  const timingMode = scenario.timing === "auto" ? (chain.devNode ? "fast-forward" : "real-time") : scenario.timing;
+  const timingMode =
+    scenario.timing === "auto" ? (chain.devNode ? "fast-forward" : "real-time") : scenario.timing;
   if (timingMode === "fast-forward" && !chain.devNode) {
-    throw new UsageError("scenario.timing", `fast-forward needs a development node; ${chain.networkName} runs in real time`);
+    throw new UsageError(
+      "scenario.timing",
+      `fast-forward needs a development node; ${chain.networkName} runs in real time`,
+    );
   }
 
   const blockBeforeDeploy = Number(await chain.rpc<string>("eth_blockNumber"));
-  const record = chain.embedded ? undefined : await readDeploymentRecord(chain, options.deploymentId);
+  const record = chain.embedded
+    ? undefined
+    : await readDeploymentRecord(chain, options.deploymentId);
   let deployedNow = false;
   let blockAfterDeploy = blockBeforeDeploy;
   const suite: Suite = await phase("deploy", async () => {
-    if (record && !options.freshDeployment) return loadSuite(chain, { deploymentId: options.deploymentId });
-    const fileParams = await readParametersFile(options.parametersFile ?? "ignition/parameters/embedded.json");
+    if (record && !options.freshDeployment)
+      return loadSuite(chain, { deploymentId: options.deploymentId });
+    const fileParams = await readParametersFile(
+      options.parametersFile ?? "ignition/parameters/embedded.json",
+    );
     deployedNow = true;
     const deployed = await deploySuite(
       chain,
@@ -156,7 +175,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return deployed;
   });
   const { registry, market, certificates, token } = suite;
-  const [genesisRaw, slotLengthRaw, readingWindowRaw] = (await registry.getFunction("slotClock")()) as bigint[];
+  const [genesisRaw, slotLengthRaw, readingWindowRaw] = (await registry.getFunction(
+    "slotClock",
+  )()) as bigint[];
   const genesis = Number(genesisRaw);
   const slotLength = Number(slotLengthRaw);
   const readingWindow = Number(readingWindowRaw);
@@ -169,20 +190,42 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const gateClosureSeconds = Number(await market.getFunction("gateClosureSeconds")());
   // Orders for slot j go out at the start of slot j-1 and must be in before j's gate closes.
   if (gateClosureSeconds + Math.min(30, slotLength / 4) >= slotLength) {
-    throw new UsageError("--network", `the market's gate closes ${gateClosureSeconds} s before a ${slotLength} s slot: too late for orders placed one slot ahead`);
+    throw new UsageError(
+      "--network",
+      `the market's gate closes ${gateClosureSeconds} s before a ${slotLength} s slot: too late for orders placed one slot ahead`,
+    );
   }
-  const marketParams = (await market.getFunction("paramsForSlot")(0n)) as { minOrderWh: bigint; sellerCollateralPerWh: bigint; penaltyPerWh: bigint };
+  const marketParams = (await market.getFunction("paramsForSlot")(0n)) as {
+    minOrderWh: bigint;
+    sellerCollateralPerWh: bigint;
+    penaltyPerWh: bigint;
+  };
   const maxOrdersPerSlot = Number(await market.getFunction("maxOrdersPerSlot")());
   if (scenario.households > maxOrdersPerSlot) {
-    throw new UsageError("--households", `${scenario.households} households exceed the market's ${maxOrdersPerSlot} orders per slot`);
+    throw new UsageError(
+      "--households",
+      `${scenario.households} households exceed the market's ${maxOrdersPerSlot} orders per slot`,
+    );
   }
 
   const operatorRole = (await registry.getFunction("GRID_OPERATOR_ROLE")()) as string;
-  const operatorAddress = await findRoleHolder(registry, operatorRole, signers.map((s) => s.address));
+  const operatorAddress = await findRoleHolder(
+    registry,
+    operatorRole,
+    signers.map((s) => s.address),
+  );
   if (!operatorAddress) {
-    throw new UsageError("--network", "no account of this network holds the registry's GRID_OPERATOR_ROLE");
+    throw new UsageError(
+      "--network",
+      "no account of this network holds the registry's GRID_OPERATOR_ROLE",
+    );
   }
-  const decoder = new ErrorDecoder([registry.interface, market.interface, certificates.interface, token.interface] as never);
+  const decoder = new ErrorDecoder([
+    registry.interface,
+    market.interface,
+    certificates.interface,
+    token.interface,
+  ] as never);
   const runner = new TxRunner(chain, timingMode === "fast-forward" ? "mine" : "wait", decoder);
   const deployer = await runner.actor("deployer", deployerAddress);
   const operator = await runner.actor("grid operator", operatorAddress);
@@ -238,12 +281,25 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   await runner.begin();
   try {
     await phase("setup", async () => {
-      const gasMoney = currencyToBase(scenario.funding.gasEth, "scenario.funding.gasEth") * 10n ** 12n; // 18 decimals
+      const gasMoney =
+        currencyToBase(scenario.funding.gasEth, "scenario.funding.gasEth") * 10n ** 12n; // 18 decimals
       const now = await chain.latestTimestamp();
       for (const h of households) {
-        const balance = BigInt(await chain.rpc<string>("eth_getBalance", [h.account.address, "latest"]));
-        if (balance < gasMoney / 2n) await runner.send(deployer, `fund ${h.account.address}`, h.account.address, "0x", GAS_LIMITS.transfer, gasMoney);
-        const status = ((await registry.getFunction("meterOf")(h.meter.address)) as { status: bigint }).status;
+        const balance = BigInt(
+          await chain.rpc<string>("eth_getBalance", [h.account.address, "latest"]),
+        );
+        if (balance < gasMoney / 2n)
+          await runner.send(
+            deployer,
+            `fund ${h.account.address}`,
+            h.account.address,
+            "0x",
+            GAS_LIMITS.transfer,
+            gasMoney,
+          );
+        const status = (
+          (await registry.getFunction("meterOf")(h.meter.address)) as { status: bigint }
+        ).status;
         if (status === 0n) {
           const consumer = h.series.spec.kind === "consumer";
           await runner.send(
@@ -264,12 +320,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         }
       }
       const total = scenario.funding.depositBase * BigInt(households.length);
-      const minterRole = (await token.getFunction("MINTER_ROLE")().catch(() => undefined)) as string | undefined;
-      const canMint = minterRole !== undefined && ((await token.getFunction("hasRole")(minterRole, operator.address)) as boolean);
+      const minterRole = (await token
+        .getFunction("MINTER_ROLE")()
+        .catch(() => undefined)) as string | undefined;
+      const canMint =
+        minterRole !== undefined &&
+        ((await token.getFunction("hasRole")(minterRole, operator.address)) as boolean);
       if (canMint) {
-        await runner.send(operator, "mint", suite.addresses.token, token.interface.encodeFunctionData("mint", [operator.address, total]), GAS_LIMITS.mint);
+        await runner.send(
+          operator,
+          "mint",
+          suite.addresses.token,
+          token.interface.encodeFunctionData("mint", [operator.address, total]),
+          GAS_LIMITS.mint,
+        );
       }
-      await runner.send(operator, "approve", suite.addresses.token, token.interface.encodeFunctionData("approve", [suite.addresses.market, total]), GAS_LIMITS.approve);
+      await runner.send(
+        operator,
+        "approve",
+        suite.addresses.token,
+        token.interface.encodeFunctionData("approve", [suite.addresses.market, total]),
+        GAS_LIMITS.approve,
+      );
       for (const h of households) {
         await runner.send(
           operator,
@@ -288,11 +360,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // -------------------------------------------------------------------------------------------
     const now = await chain.latestTimestamp();
     const startOf = (chainSlot: bigint) => genesis + Number(chainSlot) * slotLength;
-    let c0 = BigInt(Math.floor((now - genesis) / slotLength) + (timingMode === "fast-forward" ? 2 : 3));
+    let c0 = BigInt(
+      Math.floor((now - genesis) / slotLength) + (timingMode === "fast-forward" ? 2 : 3),
+    );
     if (timingMode === "fast-forward") {
-      const wanted = (((twin.slotStarts[0]! + scenario.site.utcOffsetHours * 3600) % 86_400) + 86_400) % 86_400;
+      const wanted =
+        (((twin.slotStarts[0]! + scenario.site.utcOffsetHours * 3600) % 86_400) + 86_400) % 86_400;
       for (let i = 0; i < 86_400 / slotLength; i++, c0++) {
-        const local = (((startOf(c0) + scenario.site.utcOffsetHours * 3600) % 86_400) + 86_400) % 86_400;
+        const local =
+          (((startOf(c0) + scenario.site.utcOffsetHours * 3600) % 86_400) + 86_400) % 86_400;
         if (local === wanted) break;
       }
     }
@@ -311,7 +387,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const lateTicks = new Map<number, SignedReading[]>();
     let lastTick = N + 2 + windowSlots;
     for (const f of scenario.faults) {
-      if (f.type === "lateReadings") lastTick = Math.max(lastTick, Math.min(f.toSlot, N - 1) + 1 + f.delaySlots);
+      if (f.type === "lateReadings")
+        lastTick = Math.max(lastTick, Math.min(f.toSlot, N - 1) + 1 + f.delaySlots);
     }
     const domain = registryDomain(chain.chainId, suite.addresses.registry);
     const registryError = (selector: string) => {
@@ -327,15 +404,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     );
 
     const processEvents = (mined: MinedTx[]) => {
-      const events = parseLogs(mined.map((m) => m.receipt), contracts);
-      const orderByHash = new Map(mined.filter((m) => m.label.startsWith("placeOrder")).map((m) => [m.hash, m]));
+      const events = parseLogs(
+        mined.map((m) => m.receipt),
+        contracts,
+      );
+      const orderByHash = new Map(
+        mined.filter((m) => m.label.startsWith("placeOrder")).map((m) => [m.hash, m]),
+      );
       for (const e of events) {
         const a = e.args as unknown as Record<string, never>;
         switch (e.name) {
           case "OrderPlaced": {
             const slot = slotByChain.get(BigInt(a.slot));
             const tx = orderByHash.get(e.log.transactionHash);
-            const order = slot?.orders.find((o) => (o as OrderRecord & { hash?: string }).hash === tx?.hash);
+            const order = slot?.orders.find(
+              (o) => (o as OrderRecord & { hash?: string }).hash === tx?.hash,
+            );
             if (order) order.id = BigInt(a.orderId);
             break;
           }
@@ -346,12 +430,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           }
           case "SlotSettled": {
             const slot = slotByChain.get(BigInt(a.slot));
-            if (slot) slot.settled = { deliveredWh: BigInt(a.deliveredWh), shortfallWh: BigInt(a.shortfallWh), penalties: BigInt(a.penalties) };
+            if (slot)
+              slot.settled = {
+                deliveredWh: BigInt(a.deliveredWh),
+                shortfallWh: BigInt(a.shortfallWh),
+                penalties: BigInt(a.penalties),
+              };
             break;
           }
           case "ReadingRecorded": {
             const slot = slotByChain.get(BigInt(a.slot));
-            slot?.recorded.set(String(a.meter).toLowerCase(), { importedWh: Number(a.importedWh), exportedWh: Number(a.exportedWh) });
+            slot?.recorded.set(String(a.meter).toLowerCase(), {
+              importedWh: Number(a.importedWh),
+              exportedWh: Number(a.exportedWh),
+            });
             break;
           }
           case "ReadingRejected": {
@@ -375,13 +467,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             break;
           }
           case "TransferSingle": {
-            const h = String(a.from) === ZeroAddress ? byAccount.get(String(a.to).toLowerCase()) : undefined;
+            const h =
+              String(a.from) === ZeroAddress
+                ? byAccount.get(String(a.to).toLowerCase())
+                : undefined;
             if (h) h.certificatesReceivedWh += Number(a.value);
             break;
           }
           case "TransferBatch": {
-            const h = String(a.from) === ZeroAddress ? byAccount.get(String(a.to).toLowerCase()) : undefined;
-            if (h) for (const v of a.values as unknown as bigint[]) h.certificatesReceivedWh += Number(v);
+            const h =
+              String(a.from) === ZeroAddress
+                ? byAccount.get(String(a.to).toLowerCase())
+                : undefined;
+            if (h)
+              for (const v of a.values as unknown as bigint[])
+                h.certificatesReceivedWh += Number(v);
             break;
           }
           case "CertificatesRetired":
@@ -414,7 +514,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
               slot: j,
               forecastNetWh: f.exportWh - f.importWh,
               canSell: h.canSell,
-              batterySoc: h.series.spec.battery ? (j === 0 ? h.series.spec.battery.initialSoc : h.series.actual[j - 1]!.storedAfterWh / h.series.spec.battery.capacityWh) : undefined,
+              batterySoc: h.series.spec.battery
+                ? j === 0
+                  ? h.series.spec.battery.initialSoc
+                  : h.series.actual[j - 1]!.storedAfterWh / h.series.spec.battery.capacityWh
+                : undefined,
               retailPerWh: scenario.tariffs.retailPerWh,
               feedInPerWh: scenario.tariffs.feedInPerWh,
               rng: bidRng.stream(`${h.index}:${j}`),
@@ -427,7 +531,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
                 quantityWh = BigInt(Math.floor(Number(quantityWh) * over.factor));
                 limitPricePerWh = scenario.tariffs.feedInPerWh;
               }
-              if (quantityWh < marketParams.minOrderWh || (intent.side === "sell" && !h.canSell)) continue;
+              if (quantityWh < marketParams.minOrderWh || (intent.side === "sell" && !h.canSell))
+                continue;
               const tx = await runner.send(
                 h.account,
                 `placeOrder ${h.index} slot ${j}`,
@@ -458,7 +563,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         // (b) clear slot k
         if (k >= 0 && k < N && slots[k]!.orders.length > 0) {
           const slot = slots[k]!;
-          await runner.send(keeper, `clear slot ${k}`, suite.addresses.market, market.interface.encodeFunctionData("clear", [slot.chainSlot]), GAS_LIMITS.clear(slot.orders.length));
+          await runner.send(
+            keeper,
+            `clear slot ${k}`,
+            suite.addresses.market,
+            market.interface.encodeFunctionData("clear", [slot.chainSlot]),
+            GAS_LIMITS.clear(slot.orders.length),
+          );
         }
         // (c) readings of slot k-1, and late readings due now
         const batch: SignedReading[] = [...(lateTicks.get(k) ?? [])];
@@ -470,7 +581,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             const forged = faultFor(scenario.faults, "forgedSignatures", h.index, s);
             const late = faultFor(scenario.faults, "lateReadings", h.index, s);
             const r = h.series.readings[s]!;
-            const signed = await signReading(domain, forged ? forgerKey(scenario.seed, h.index) : h.meter, h.meter.address, slot.chainSlot, r.importedWh, r.exportedWh);
+            const signed = await signReading(
+              domain,
+              forged ? forgerKey(scenario.seed, h.index) : h.meter,
+              h.meter.address,
+              slot.chainSlot,
+              r.importedWh,
+              r.exportedWh,
+            );
             const key = h.meter.address.toLowerCase();
             if (late) {
               const due = k + late.delaySlots;
@@ -483,13 +601,25 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           }
         }
         for (const part of chunk(batch, READINGS_PER_BATCH)) {
-          await runner.send(hub, `trySubmitReadings (${part.length})`, suite.addresses.registry, registry.interface.encodeFunctionData("trySubmitReadings", [part]), GAS_LIMITS.readings(part.length));
+          await runner.send(
+            hub,
+            `trySubmitReadings (${part.length})`,
+            suite.addresses.registry,
+            registry.interface.encodeFunctionData("trySubmitReadings", [part]),
+            GAS_LIMITS.readings(part.length),
+          );
         }
         // (d) settle slot k-1-w
         const ss = k - 1 - windowSlots;
         if (ss >= 0 && ss < N && (slots[ss]!.cleared?.quantityWh ?? 0n) > 0n) {
           const slot = slots[ss]!;
-          await runner.send(keeper, `settle slot ${ss}`, suite.addresses.market, market.interface.encodeFunctionData("settle", [slot.chainSlot]), GAS_LIMITS.settle(slot.orders.length));
+          await runner.send(
+            keeper,
+            `settle slot ${ss}`,
+            suite.addresses.market,
+            market.interface.encodeFunctionData("settle", [slot.chainSlot]),
+            GAS_LIMITS.settle(slot.orders.length),
+          );
         }
         // (e) certificates of meters that exported but sold nothing in slot k-2-w
         const si = k - 2 - windowSlots;
@@ -498,13 +628,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           const meters = households
             .filter((h) => h.canSell)
             .map((h) => h.meter.address.toLowerCase())
-            .filter((m) => (slot.recorded.get(m)?.exportedWh ?? 0) > 0 && !slot.issued.has(m) && !slot.notIssued.has(m));
+            .filter(
+              (m) =>
+                (slot.recorded.get(m)?.exportedWh ?? 0) > 0 &&
+                !slot.issued.has(m) &&
+                !slot.notIssued.has(m),
+            );
           for (const part of chunk(meters, ISSUES_PER_BATCH)) {
             await runner.send(
               keeper,
               `issueBatch slot ${si} (${part.length})`,
               suite.addresses.certificates,
-              certificates.interface.encodeFunctionData("issueBatch", [part, part.map(() => slot.chainSlot)]),
+              certificates.interface.encodeFunctionData("issueBatch", [
+                part,
+                part.map(() => slot.chainSlot),
+              ]),
               GAS_LIMITS.issueBatch(part.length),
             );
           }
@@ -528,32 +666,46 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Consumers retire the certificates they received (a green-electricity claim).
     // -------------------------------------------------------------------------------------------
     await phase("retire", async () => {
-      const ids = [...new Set(slots.flatMap((s) => [...s.issued.keys()].length > 0 ? [s.chainSlot] : []))].map(
-        (chainSlot) => (chainSlot << 8n) | BigInt(SOURCE.solar),
-      );
+      const ids = [
+        ...new Set(slots.flatMap((s) => ([...s.issued.keys()].length > 0 ? [s.chainSlot] : []))),
+      ].map((chainSlot) => (chainSlot << 8n) | BigInt(SOURCE.solar));
       const consumers = households.filter((h) => !h.canSell);
       if (ids.length === 0 || consumers.length === 0) return;
       for (const h of consumers) {
-        const balances = (await certificates.getFunction("balanceOfBatch")(ids.map(() => h.account.address), ids)) as bigint[];
+        const balances = (await certificates.getFunction("balanceOfBatch")(
+          ids.map(() => h.account.address),
+          ids,
+        )) as bigint[];
         for (let i = 0; i < ids.length; i++) {
           if (balances[i]! === 0n) continue;
           await runner.send(
             h.account,
             `retire ${h.index}`,
             suite.addresses.certificates,
-            certificates.interface.encodeFunctionData("retire", [ids[i], balances[i], h.account.address, toUtf8Bytes(`green electricity of household ${h.index}`)]),
+            certificates.interface.encodeFunctionData("retire", [
+              ids[i],
+              balances[i],
+              h.account.address,
+              toUtf8Bytes(`green electricity of household ${h.index}`),
+            ]),
             GAS_LIMITS.retire,
           );
         }
       }
-      processEvents(await runner.flush(timingMode === "fast-forward" ? (await chain.latestTimestamp()) + 1 : undefined));
+      processEvents(
+        await runner.flush(
+          timingMode === "fast-forward" ? (await chain.latestTimestamp()) + 1 : undefined,
+        ),
+      );
     });
 
     // -------------------------------------------------------------------------------------------
     // Final balances, then the report.
     // -------------------------------------------------------------------------------------------
     for (const h of households) h.balanceAfter = await balanceOf(h.account.address);
-    totals.marketTokenAfter = (await token.getFunction("balanceOf")(suite.addresses.market)) as bigint;
+    totals.marketTokenAfter = (await token.getFunction("balanceOf")(
+      suite.addresses.market,
+    )) as bigint;
     totals.escrowAfter = (await market.getFunction("escrowed")()) as bigint;
     totals.operatorBalanceAfter = await balanceOf(operatorAccount);
 
@@ -575,9 +727,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       households,
       slots,
       totals,
-      market: { penaltyPerWh: marketParams.penaltyPerWh, collateralPerWh: marketParams.sellerCollateralPerWh },
+      market: {
+        penaltyPerWh: marketParams.penaltyPerWh,
+        collateralPerWh: marketParams.sellerCollateralPerWh,
+      },
       readingWindowSeconds: readingWindow,
       roles: runner.tally,
+      actions: runner.actions,
       transactions: runner.transactions,
       wallSeconds,
       phases,
@@ -596,7 +752,11 @@ function ratedCapacityW(h: HouseholdRuntime, slotLength: number): number {
   return Math.max(10_000, Math.ceil((peakW * 3) / 1000) * 1000);
 }
 
-async function findRoleHolder(contract: Contract, role: string, candidates: string[]): Promise<string | undefined> {
+async function findRoleHolder(
+  contract: Contract,
+  role: string,
+  candidates: string[],
+): Promise<string | undefined> {
   for (const address of candidates) {
     if ((await contract.getFunction("hasRole")(role, address)) as boolean) return address;
   }
@@ -604,11 +764,18 @@ async function findRoleHolder(contract: Contract, role: string, candidates: stri
 }
 
 /** Transactions and gas of the blocks `from`..`to` (the deployment's, on a node nobody else uses). */
-async function blocksGas(chain: Chain, from: number, to: number): Promise<{ transactions: number; gasUsed: bigint }> {
+async function blocksGas(
+  chain: Chain,
+  from: number,
+  to: number,
+): Promise<{ transactions: number; gasUsed: bigint }> {
   let transactions = 0;
   let gasUsed = 0n;
   for (let b = from; b <= to; b++) {
-    const block = await chain.rpc<{ transactions: string[]; gasUsed: string }>("eth_getBlockByNumber", [`0x${b.toString(16)}`, false]);
+    const block = await chain.rpc<{ transactions: string[]; gasUsed: string }>(
+      "eth_getBlockByNumber",
+      [`0x${b.toString(16)}`, false],
+    );
     transactions += block.transactions.length;
     gasUsed += BigInt(block.gasUsed);
   }

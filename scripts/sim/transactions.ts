@@ -57,6 +57,8 @@ export class TxRunner {
   private pending: SentTx[] = [];
   private fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined;
   readonly tally = new Map<Role, RoleTally>();
+  /** Per action (the label's first word: placeOrder, clear, settle...): count, gas, largest gas of one. */
+  readonly actions = new Map<string, RoleTally & { maxGas: bigint }>();
   transactions = 0;
   /** Seconds spent signing and sending, and mining and collecting receipts. */
   readonly seconds = { send: 0, mine: 0 };
@@ -100,7 +102,10 @@ export class TxRunner {
 
   private async currentFees() {
     if (this.fees) return this.fees;
-    const block = await this.chain.rpc<{ baseFeePerGas?: string }>("eth_getBlockByNumber", ["latest", false]);
+    const block = await this.chain.rpc<{ baseFeePerGas?: string }>("eth_getBlockByNumber", [
+      "latest",
+      false,
+    ]);
     const base = BigInt(block.baseFeePerGas ?? "0");
     let tip = GWEI;
     if (!this.chain.devNode) {
@@ -116,7 +121,14 @@ export class TxRunner {
   }
 
   /** Sends a transaction without waiting for it to be mined. */
-  async send(actor: Actor, label: string, to: string, data: string, gasLimit: bigint, value = 0n): Promise<SentTx> {
+  async send(
+    actor: Actor,
+    label: string,
+    to: string,
+    data: string,
+    gasLimit: bigint,
+    value = 0n,
+  ): Promise<SentTx> {
     const started = performance.now();
     const fees = await this.currentFees();
     const account = actor.account;
@@ -172,10 +184,13 @@ export class TxRunner {
       for (let round = 0; ; round++) {
         await this.chain.rpc("evm_mine");
         const missing = batch.filter((tx) => !receipts.has(tx.hash));
-        const found = await Promise.all(missing.map((tx) => provider.getTransactionReceipt(tx.hash)));
+        const found = await Promise.all(
+          missing.map((tx) => provider.getTransactionReceipt(tx.hash)),
+        );
         found.forEach((r, i) => r && receipts.set(missing[i]!.hash, r));
         if (receipts.size === batch.length) break;
-        if (round > 200) throw new TxFailedError(`${batch.length - receipts.size} transactions were never mined`);
+        if (round > 200)
+          throw new TxFailedError(`${batch.length - receipts.size} transactions were never mined`);
       }
     } else {
       await Promise.all(
@@ -193,6 +208,12 @@ export class TxRunner {
       tally.transactions += 1;
       tally.gasUsed += tx.receipt.gasUsed;
       this.tally.set(tx.actor.role, tally);
+      const name = tx.label.split(" ")[0]!;
+      const action = this.actions.get(name) ?? { transactions: 0, gasUsed: 0n, maxGas: 0n };
+      action.transactions += 1;
+      action.gasUsed += tx.receipt.gasUsed;
+      if (tx.receipt.gasUsed > action.maxGas) action.maxGas = tx.receipt.gasUsed;
+      this.actions.set(name, action);
       this.transactions += 1;
     }
     const failed = mined.find((tx) => tx.receipt.status !== 1);
@@ -200,20 +221,30 @@ export class TxRunner {
     return mined;
   }
 
-  /** Replays a failed transaction as a call to recover its revert reason. */
+  /**
+   * Replays a failed transaction as a call on its own block (right timestamp; the failed transaction changed
+   * nothing) to recover its revert reason.
+   */
   private async explainFailure(tx: MinedTx): Promise<Error> {
+    const gas = `${tx.receipt.gasUsed} of ${tx.gasLimit} gas`;
     if (tx.receipt.gasUsed >= tx.gasLimit) {
-      return new TxFailedError(`${tx.label} ran out of gas (limit ${tx.gasLimit}); raise its limit in GAS_LIMITS`);
+      return new TxFailedError(
+        `${tx.label} ran out of gas (${gas}); raise its limit in GAS_LIMITS`,
+      );
     }
     try {
       await this.chain.rpc("eth_call", [
         { from: tx.actor.address, to: tx.to, data: tx.data, gas: `0x${tx.gasLimit.toString(16)}` },
-        `0x${(tx.receipt.blockNumber - 1).toString(16)}`,
+        `0x${tx.receipt.blockNumber.toString(16)}`,
       ]);
     } catch (error) {
-      return this.decoder.explain(tx.label, error);
+      const explained = this.decoder.explain(tx.label, error);
+      explained.message += ` (${gas})`;
+      return explained;
     }
-    return new TxFailedError(`${tx.label} reverted in block ${tx.receipt.blockNumber} (reason not recoverable)`);
+    return new TxFailedError(
+      `${tx.label} reverted in block ${tx.receipt.blockNumber}, ${gas} (probably out of gas in a nested call)`,
+    );
   }
 }
 

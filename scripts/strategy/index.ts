@@ -13,8 +13,17 @@ const reservationStrategy: StrategyFactory = (options) => {
     bid(ctx) {
       const q = BigInt(Math.floor(Math.abs(ctx.forecastNetWh)));
       if (q < minWh) return [];
-      if (ctx.forecastNetWh > 0) return ctx.canSell ? [{ side: "sell", quantityWh: q, limitPricePerWh: ctx.feedInPerWh }] : [];
-      return [{ side: "buy", quantityWh: q, limitPricePerWh: priceInBand(ctx.feedInPerWh, ctx.retailPerWh, 1) }];
+      if (ctx.forecastNetWh > 0)
+        return ctx.canSell
+          ? [{ side: "sell", quantityWh: q, limitPricePerWh: ctx.feedInPerWh }]
+          : [];
+      return [
+        {
+          side: "buy",
+          quantityWh: q,
+          limitPricePerWh: priceInBand(ctx.feedInPerWh, ctx.retailPerWh, 1),
+        },
+      ];
     },
   };
 };
@@ -37,8 +46,14 @@ export function strategyNames(): string[] {
   return [...registry.keys()];
 }
 
-export function createStrategy(name: string, options: Record<string, number> = {}): BiddingStrategy {
+export function createStrategy(
+  name: string,
+  options: Record<string, number> = {},
+): BiddingStrategy {
   const factory = registry.get(name);
-  if (!factory) throw new Error(`scenario.strategy.name: unknown strategy "${name}" (known: ${strategyNames().join(", ")})`);
+  if (!factory)
+    throw new Error(
+      `scenario.strategy.name: unknown strategy "${name}" (known: ${strategyNames().join(", ")})`,
+    );
   return factory(options);
 }

@@ -28,7 +28,14 @@ export interface LinearOptions {
   sellShare: number;
 }
 
-export const LINEAR_DEFAULTS: LinearOptions = { ask: 0.35, bid: 0.65, jitter: 0.1, minWh: 10, buyShare: 1, sellShare: 0.9 };
+export const LINEAR_DEFAULTS: LinearOptions = {
+  ask: 0.35,
+  bid: 0.65,
+  jitter: 0.1,
+  minWh: 10,
+  buyShare: 1,
+  sellShare: 0.9,
+};
 
 function clamp01(x: number): number {
   return Math.min(1, Math.max(0, x));
@@ -47,7 +54,8 @@ export class LinearStrategy implements BiddingStrategy {
   constructor(options: Partial<LinearOptions> = {}) {
     this.options = { ...LINEAR_DEFAULTS, ...options };
     for (const [key, value] of Object.entries(this.options)) {
-      if (!Number.isFinite(value) || value < 0) throw new Error(`strategy.options.${key}: must be a number >= 0, got ${value}`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new Error(`strategy.options.${key}: must be a number >= 0, got ${value}`);
     }
   }
 
@@ -57,12 +65,24 @@ export class LinearStrategy implements BiddingStrategy {
     if (ctx.forecastNetWh > 0 && ctx.canSell) {
       const quantityWh = BigInt(Math.floor(ctx.forecastNetWh * sellShare));
       if (quantityWh < BigInt(Math.ceil(minWh))) return [];
-      return [{ side: "sell", quantityWh, limitPricePerWh: priceInBand(ctx.feedInPerWh, ctx.retailPerWh, ask + jitter * u) }];
+      return [
+        {
+          side: "sell",
+          quantityWh,
+          limitPricePerWh: priceInBand(ctx.feedInPerWh, ctx.retailPerWh, ask + jitter * u),
+        },
+      ];
     }
     if (ctx.forecastNetWh < 0) {
       const quantityWh = BigInt(Math.floor(-ctx.forecastNetWh * buyShare));
       if (quantityWh < BigInt(Math.ceil(minWh))) return [];
-      return [{ side: "buy", quantityWh, limitPricePerWh: priceInBand(ctx.feedInPerWh, ctx.retailPerWh, bid + jitter * u) }];
+      return [
+        {
+          side: "buy",
+          quantityWh,
+          limitPricePerWh: priceInBand(ctx.feedInPerWh, ctx.retailPerWh, bid + jitter * u),
+        },
+      ];
     }
     return [];
   }

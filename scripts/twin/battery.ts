@@ -45,10 +45,20 @@ export function dispatchBattery(
     const room = Math.max(0, spec.capacityWh - storedWh);
     const chargedWh = Math.min(surplusWh, maxAcWh, room / eta);
     const storedAfterWh = Math.min(spec.capacityWh, storedWh + chargedWh * eta);
-    return { chargedWh, dischargedWh: 0, storedAfterWh, lossWh: chargedWh - (storedAfterWh - storedWh) };
+    return {
+      chargedWh,
+      dischargedWh: 0,
+      storedAfterWh,
+      lossWh: chargedWh - (storedAfterWh - storedWh),
+    };
   }
   const available = Math.max(0, storedWh - floorWh);
   const dischargedWh = Math.min(-surplusWh, maxAcWh, available * eta);
   const storedAfterWh = Math.max(0, storedWh - dischargedWh / eta);
-  return { chargedWh: 0, dischargedWh, storedAfterWh, lossWh: storedWh - storedAfterWh - dischargedWh };
+  return {
+    chargedWh: 0,
+    dischargedWh,
+    storedAfterWh,
+    lossWh: storedWh - storedAfterWh - dischargedWh,
+  };
 }

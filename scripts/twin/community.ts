@@ -106,12 +106,17 @@ export function householdSlot(
 
 export function simulateCommunity(input: TwinInput): TwinResult {
   const root = new Rng(input.seed);
-  const slotStarts = Array.from({ length: input.slots }, (_, s) => input.firstSlotStart + s * input.slotSeconds);
+  const slotStarts = Array.from(
+    { length: input.slots },
+    (_, s) => input.firstSlotStart + s * input.slotSeconds,
+  );
   const localHours = slotStarts.map(
     (start) => ((((start + input.slotSeconds / 2) / 3600 + input.utcOffsetHours) % 24) + 24) % 24,
   );
   const sky = simulateSky(root.stream("sky"), input.slots, input.sky, input.cloudFronts);
-  const clearSkyGhi = slotStarts.map((start) => meanClearSkyGhi(input.site, start, input.slotSeconds));
+  const clearSkyGhi = slotStarts.map((start) =>
+    meanClearSkyGhi(input.site, start, input.slotSeconds),
+  );
 
   const households = input.households.map((spec) => {
     const rng = root.stream(`household:${spec.index}`);
@@ -124,15 +129,31 @@ export function simulateCommunity(input: TwinInput): TwinResult {
       const pvAt = (index: number) =>
         spec.pvPeakW === 0
           ? 0
-          : pvEnergyWh(clearSkyGhi[s]! * index, spec.pvPeakW * spec.pvFactor, spec.performanceRatio, input.slotSeconds);
+          : pvEnergyWh(
+              clearSkyGhi[s]! * index,
+              spec.pvPeakW * spec.pvFactor,
+              spec.performanceRatio,
+              input.slotSeconds,
+            );
       const localIndex = Math.max(0, sky.actual[s]! * (1 + skyJitter.normal(0, 0.03)));
       // The forecast starts from the battery's actual state at the slot's start (see docs/testbed.md).
-      forecast.push(householdSlot(spec, stored, pvAt(sky.forecast[s]!), load.forecastWh[s]!, input.slotSeconds));
-      const flows = householdSlot(spec, stored, pvAt(localIndex), load.actualWh[s]!, input.slotSeconds);
+      forecast.push(
+        householdSlot(spec, stored, pvAt(sky.forecast[s]!), load.forecastWh[s]!, input.slotSeconds),
+      );
+      const flows = householdSlot(
+        spec,
+        stored,
+        pvAt(localIndex),
+        load.actualWh[s]!,
+        input.slotSeconds,
+      );
       actual.push(flows);
       stored = flows.storedAfterWh;
     }
-    const readings = actual.map((f) => ({ importedWh: Math.round(f.importWh), exportedWh: Math.round(f.exportWh) }));
+    const readings = actual.map((f) => ({
+      importedWh: Math.round(f.importWh),
+      exportedWh: Math.round(f.exportWh),
+    }));
     return { spec, actual, forecast, readings };
   });
   return { slotStarts, localHours, sky, clearSkyGhi, households };

@@ -59,7 +59,9 @@ export function simulateLoad(
   for (const hour of localHours) {
     const expected = meanPowerW * loadShape(hour) * hours;
     noise = 0.7 * noise + rng.normal(0, params.noise * Math.sqrt(1 - 0.49));
-    const spike = rng.chance(params.spikeProbability) ? params.spikePowerW * hours * rng.uniform(0.3, 1) : 0;
+    const spike = rng.chance(params.spikeProbability)
+      ? params.spikePowerW * hours * rng.uniform(0.3, 1)
+      : 0;
     forecastWh.push(expected);
     actualWh.push(Math.max(0.05 * expected, expected * (1 + noise)) + spike);
   }

@@ -3,7 +3,10 @@ import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/
 import { UsageError } from "../../scripts/lib/errors.js";
 import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
 
-export default async function deposit(args: { amount: string; account: string; deploymentId: string }, hre: HardhatRuntimeEnvironment) {
+export default async function deposit(
+  args: { amount: string; account: string; deploymentId: string },
+  hre: HardhatRuntimeEnvironment,
+) {
   return runCommand(async () => {
     if (args.amount === "") throw new UsageError("--amount", "is required (currency, e.g. 25.5)");
     const amount = currencyToBase(args.amount, "--amount");
@@ -13,14 +16,26 @@ export default async function deposit(args: { amount: string; account: string; d
     const { market, token } = ctx.suite;
     const balance = (await token.getFunction("balanceOf")(signer.address)) as bigint;
     if (balance < amount) {
-      throw new UsageError("--amount", `${args.amount} exceeds the wallet's ${baseToCurrency(balance)} (get tokens from the grid operator or the faucet)`);
+      throw new UsageError(
+        "--amount",
+        `${args.amount} exceeds the wallet's ${baseToCurrency(balance)} (get tokens from the grid operator or the faucet)`,
+      );
     }
-    const allowance = (await token.getFunction("allowance")(signer.address, ctx.suite.addresses.market)) as bigint;
+    const allowance = (await token.getFunction("allowance")(
+      signer.address,
+      ctx.suite.addresses.market,
+    )) as bigint;
     if (allowance < amount) {
-      await transact(ctx, "approve", () => token.connect(signer).getFunction("approve")(ctx.suite.addresses.market, amount));
+      await transact(ctx, "approve", () =>
+        token.connect(signer).getFunction("approve")(ctx.suite.addresses.market, amount),
+      );
     }
-    const { hash, gasUsed } = await transact(ctx, "deposit", () => market.connect(signer).getFunction("deposit")(amount));
+    const { hash, gasUsed } = await transact(ctx, "deposit", () =>
+      market.connect(signer).getFunction("deposit")(amount),
+    );
     const [free, locked] = (await market.getFunction("balanceOf")(signer.address)) as bigint[];
-    ctx.print(`deposited ${baseToCurrency(amount)} for ${signer.address} (tx ${hash}, ${gasUsed} gas); free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}`);
+    ctx.print(
+      `deposited ${baseToCurrency(amount)} for ${signer.address} (tx ${hash}, ${gasUsed} gas); free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}`,
+    );
   });
 }

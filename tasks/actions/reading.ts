@@ -20,12 +20,16 @@ export default async function reading(args: ReadingArguments, hre: HardhatRuntim
     const imported = kWhToWh(args.importedKwh, "--imported-kwh");
     const exported = kWhToWh(args.exportedKwh, "--exported-kwh");
     const key = process.env[args.keyEnv];
-    if (!key) throw new UsageError("--key-env", `environment variable ${args.keyEnv} holds no meter key`);
+    if (!key)
+      throw new UsageError("--key-env", `environment variable ${args.keyEnv} holds no meter key`);
     let meter: Wallet;
     try {
       meter = new Wallet(key);
     } catch {
-      throw new UsageError("--key-env", `${args.keyEnv} is not a private key (0x followed by 64 hex digits)`);
+      throw new UsageError(
+        "--key-env",
+        `${args.keyEnv} is not a private key (0x followed by 64 hex digits)`,
+      );
     }
     const ctx = await openContext(hre, args.deploymentId);
     const relayer = await signerFor(ctx.chain, args.account || "0");
@@ -38,7 +42,11 @@ export default async function reading(args: ReadingArguments, hre: HardhatRuntim
       Number(imported),
       Number(exported),
     );
-    const { hash, gasUsed } = await transact(ctx, "submitReading", () => ctx.suite.registry.connect(relayer).getFunction("submitReading")(signed));
-    ctx.print(`recorded reading of meter ${meter.address} for slot ${slot}: imported ${whToKWh(imported)} kWh, exported ${whToKWh(exported)} kWh (tx ${hash}, ${gasUsed} gas)`);
+    const { hash, gasUsed } = await transact(ctx, "submitReading", () =>
+      ctx.suite.registry.connect(relayer).getFunction("submitReading")(signed),
+    );
+    ctx.print(
+      `recorded reading of meter ${meter.address} for slot ${slot}: imported ${whToKWh(imported)} kWh, exported ${whToKWh(exported)} kWh (tx ${hash}, ${gasUsed} gas)`,
+    );
   });
 }

@@ -23,7 +23,8 @@ export interface SimulateArguments {
 /** 0 / "" mean "as the scenario says". */
 function optional(value: number, option: string): number | undefined {
   if (value === 0) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(option, `expected a whole number of at least 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(option, `expected a whole number of at least 1, got ${value}`);
   return value;
 }
 
@@ -44,8 +45,11 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       progress: { silent: args.quiet },
     });
     const written = await writeReport(report, args.out || defaultReportDir(scenario.name));
-    process.stdout.write(`\n${formatSummary(report)}\n\nReport: ${written.files.html}\n        ${written.dir}/ (report.json, slots.csv, households.csv, roles.csv)\n`);
-    if (report.ledger.some((c) => !c.ok)) throw new Error("the ledger does not add up (see the report)");
+    process.stdout.write(
+      `\n${formatSummary(report)}\n\nReport: ${written.files.html}\n        ${written.dir}/ (report.json, slots.csv, households.csv, roles.csv, actions.csv)\n`,
+    );
+    if (report.ledger.some((c) => !c.ok))
+      throw new Error("the ledger does not add up (see the report)");
     return written;
   });
 }

@@ -34,7 +34,9 @@ export async function freePort(): Promise<number> {
 export function anvilBinary(): string | undefined {
   const require = createRequire(import.meta.url);
   try {
-    const pkg = require.resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}/package.json`);
+    const pkg = require.resolve(
+      `@foundry-rs/anvil-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}/package.json`,
+    );
     const bin = path.join(path.dirname(pkg), "bin", "anvil");
     return existsSync(bin) ? bin : undefined;
   } catch {
@@ -42,10 +44,16 @@ export function anvilBinary(): string | undefined {
   }
 }
 
-async function waitForRpc(url: string, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
+async function waitForRpc(
+  url: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}: ${log().slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`node exited with ${child.exitCode}: ${log().slice(-2000)}`);
     try {
       const response = await fetch(url, {
         method: "POST",
@@ -79,11 +87,15 @@ export async function startNode(kind: RunningNode["kind"]): Promise<RunningNode>
     const manifest = createRequire(import.meta.url).resolve("hardhat/package.json");
     const cli = path.join(path.dirname(manifest), "dist", "src", "cli.js"); // the package's "bin"
     // process.execPath is the Node that runs the tests (Node 22 from node_modules when run via npx).
-    child = spawn(process.execPath, [cli, "node", "--hostname", HOST, "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [cli, "node", "--hostname", HOST, "--port", String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } else {
     const bin = anvilBinary();
     if (!bin) throw new Error("Anvil is not installed (npm package @foundry-rs/anvil)");
-    child = spawn(bin, ["--host", HOST, "--port", String(port), "--silent"], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(bin, ["--host", HOST, "--port", String(port), "--silent"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   }
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));

@@ -22,7 +22,13 @@ interface AuditModule {
     certificates: string;
     fromBlock?: number;
     outDir?: string;
-  }): Promise<{ report: { violations: Array<{ rule: string; message: string }>; checks: Array<{ name: string; status: string }>; issuance: unknown[] } }>;
+  }): Promise<{
+    report: {
+      violations: Array<{ rule: string; message: string }>;
+      checks: Array<{ name: string; status: string }>;
+      issuance: unknown[];
+    };
+  }>;
 }
 
 for (const kind of ["hardhat", "anvil"] as const) {
@@ -39,17 +45,29 @@ for (const kind of ["hardhat", "anvil"] as const) {
         throw new Error("Anvil is missing: the npm package @foundry-rs/anvil must be installed");
       }
       node = await startNode(kind);
-      const connection = await network.create({ network: "localhost", override: { url: node.url } });
+      const connection = await network.create({
+        network: "localhost",
+        override: { url: node.url },
+      });
       chain = await chainFrom(connection);
       chainBlockBefore = Number(await chain.rpc<string>("eth_blockNumber"));
       const scenario = await loadScenario("scenarios/e2e.json");
-      report = await runSimulation({ chain, scenario, deploymentId, freshDeployment: true, progress: { silent: true } });
+      report = await runSimulation({
+        chain,
+        scenario,
+        deploymentId,
+        freshDeployment: true,
+        progress: { silent: true },
+      });
       await writeReport(report, outDir);
     });
 
     after(async function () {
       await node?.stop();
-      await rm(path.join("ignition", "deployments", deploymentId), { recursive: true, force: true });
+      await rm(path.join("ignition", "deployments", deploymentId), {
+        recursive: true,
+        force: true,
+      });
       await rm(outDir, { recursive: true, force: true });
     });
 
@@ -68,9 +86,13 @@ for (const kind of ["hardhat", "anvil"] as const) {
     });
 
     it("shows every injected fault, and the forged meter's readings refused", function () {
-      expect(report.faults.map((f) => f.type).sort()).to.deep.equal(
-        ["cloudFront", "forgedSignatures", "lateReadings", "meterOffline", "overPromise"],
-      );
+      expect(report.faults.map((f) => f.type).sort()).to.deep.equal([
+        "cloudFront",
+        "forgedSignatures",
+        "lateReadings",
+        "meterOffline",
+        "overPromise",
+      ]);
       for (const f of report.faults) expect(f.ok, `${f.type}: ${f.observed}`).to.equal(true);
       const forged = report.faults.find((f) => f.type === "forgedSignatures")!;
       expect(forged.observed).to.match(/^8 of 8 refused as RegistryInvalidSignature, 0 recorded/);
@@ -96,7 +118,10 @@ for (const kind of ["hardhat", "anvil"] as const) {
         certificates: report.run.contracts.certificates!,
         fromBlock: chainBlockBefore,
       });
-      expect(audit.violations, audit.violations.map((v) => `${v.rule}: ${v.message}`).join("; ")).to.deep.equal([]);
+      expect(
+        audit.violations,
+        audit.violations.map((v) => `${v.rule}: ${v.message}`).join("; "),
+      ).to.deep.equal([]);
       expect(audit.issuance.length).to.be.above(0);
     });
   });

@@ -13,7 +13,9 @@ describe("Rng", function () {
   it("gives different sequences for different seeds", function () {
     const a = new Rng("seed-1");
     const b = new Rng("seed-2");
-    expect(Array.from({ length: 5 }, () => a.next())).to.not.deep.equal(Array.from({ length: 5 }, () => b.next()));
+    expect(Array.from({ length: 5 }, () => a.next())).to.not.deep.equal(
+      Array.from({ length: 5 }, () => b.next()),
+    );
   });
 
   it("derives streams from the seed, not from the position", function () {

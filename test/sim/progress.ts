@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { Progress, progressBar, type ProgressStream } from "../../scripts/lib/progress.js";
 
 function capture(isTTY: boolean): ProgressStream & { text: string } {
-  const stream = { isTTY, columns: 120, text: "", write(chunk: string) { stream.text += chunk; return true; } };
+  const stream = {
+    isTTY,
+    columns: 120,
+    text: "",
+    write(chunk: string) {
+      stream.text += chunk;
+      return true;
+    },
+  };
   return stream;
 }
 

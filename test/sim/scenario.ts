@@ -40,29 +40,46 @@ describe("scenario", function () {
   });
 
   it("reads YAML scenarios", async function () {
-    const s = await parseScenarioText("name: small\nhouseholds: 4\ntariffs:\n  retail: 0.30\n  feedIn: 0.07\n", "small.yaml");
+    const s = await parseScenarioText(
+      "name: small\nhouseholds: 4\ntariffs:\n  retail: 0.30\n  feedIn: 0.07\n",
+      "small.yaml",
+    );
     expect(s.name).to.equal("small");
     expect(s.tariffs.retailPerWh).to.equal(300n);
   });
 
   it("names the field of a wrong type", function () {
-    expect(refusal({ households: "many" })).to.equal('scenario.households: expected a number, got "many"');
-    expect(refusal({ site: { latitude: 95 } })).to.equal("scenario.site.latitude: must be at most 66, got 95");
+    expect(refusal({ households: "many" })).to.equal(
+      'scenario.households: expected a number, got "many"',
+    );
+    expect(refusal({ site: { latitude: 95 } })).to.equal(
+      "scenario.site.latitude: must be at most 66, got 95",
+    );
   });
 
   it("refuses a misspelt field instead of ignoring it", function () {
     expect(refusal({ tarifs: {} })).to.match(/^scenario\.tarifs: unknown field/);
-    expect(refusal({ tariffs: { retial: "0.3" } })).to.match(/^scenario\.tariffs\.retial: unknown field/);
+    expect(refusal({ tariffs: { retial: "0.3" } })).to.match(
+      /^scenario\.tariffs\.retial: unknown field/,
+    );
   });
 
   it("refuses tariffs that are out of order or too precise", function () {
-    expect(refusal({ tariffs: { retail: "0.10", feedIn: "0.20" } })).to.match(/^scenario\.tariffs\.feedIn: must be below the retail tariff/);
-    expect(refusal({ tariffs: { retail: "0.3333" } })).to.match(/^scenario\.tariffs\.retail: .*more than 3 decimals/);
+    expect(refusal({ tariffs: { retail: "0.10", feedIn: "0.20" } })).to.match(
+      /^scenario\.tariffs\.feedIn: must be below the retail tariff/,
+    );
+    expect(refusal({ tariffs: { retail: "0.3333" } })).to.match(
+      /^scenario\.tariffs\.retail: .*more than 3 decimals/,
+    );
   });
 
   it("refuses shares that do not add up and slot lengths that do not divide the day", function () {
-    expect(refusal({ mix: { consumers: 0.5, prosumers: 0.5, batteries: 0.5 } })).to.match(/^scenario\.mix: shares .* add up to 1/);
-    expect(refusal({ slotLengthSeconds: 7 })).to.match(/^scenario\.slotLengthSeconds: must be at least 10/);
+    expect(refusal({ mix: { consumers: 0.5, prosumers: 0.5, batteries: 0.5 } })).to.match(
+      /^scenario\.mix: shares .* add up to 1/,
+    );
+    expect(refusal({ slotLengthSeconds: 7 })).to.match(
+      /^scenario\.slotLengthSeconds: must be at least 10/,
+    );
     expect(refusal({ slotLengthSeconds: 1000 })).to.match(/must divide a day/);
   });
 
@@ -70,8 +87,12 @@ describe("scenario", function () {
     expect(refusal({ households: 3, faults: [{ type: "meterOffline", household: 7 }] })).to.equal(
       "scenario.faults[0].household: household 7 does not exist (the community has 3)",
     );
-    expect(refusal({ faults: [{ type: "earthquake" }] })).to.match(/^scenario\.faults\[0\]\.type: expected one of meterOffline/);
-    expect(refusal({ faults: [{ type: "cloudFront", fromSlot: 5, toSlot: 2 }] })).to.match(/toSlot: must not be before fromSlot/);
+    expect(refusal({ faults: [{ type: "earthquake" }] })).to.match(
+      /^scenario\.faults\[0\]\.type: expected one of meterOffline/,
+    );
+    expect(refusal({ faults: [{ type: "cloudFront", fromSlot: 5, toSlot: 2 }] })).to.match(
+      /toSlot: must not be before fromSlot/,
+    );
   });
 
   it("names the command-line option of a bad override", function () {
@@ -84,6 +105,10 @@ describe("scenario", function () {
     expect(kinds.filter((k) => k === "consumer")).to.have.lengthOf(8);
     expect(kinds.filter((k) => k === "prosumer")).to.have.lengthOf(9);
     expect(kinds.filter((k) => k === "battery")).to.have.lengthOf(3);
-    expect(householdKinds(3, { consumers: 0.4, prosumers: 0.45, batteries: 0.15 })).to.deep.equal(["prosumer", "consumer", "battery"]);
+    expect(householdKinds(3, { consumers: 0.4, prosumers: 0.45, batteries: 0.15 })).to.deep.equal([
+      "prosumer",
+      "consumer",
+      "battery",
+    ]);
   });
 });

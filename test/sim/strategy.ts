@@ -39,8 +39,14 @@ describe("strategy: linear (default)", function () {
 
   it("bids buyers above sellers on average, so orders cross", function () {
     const rng = new Rng("cross");
-    const asks = Array.from({ length: 200 }, () => strategy.bid(context(1000, { rng }))[0]!.limitPricePerWh);
-    const bids = Array.from({ length: 200 }, () => strategy.bid(context(-1000, { rng }))[0]!.limitPricePerWh);
+    const asks = Array.from(
+      { length: 200 },
+      () => strategy.bid(context(1000, { rng }))[0]!.limitPricePerWh,
+    );
+    const bids = Array.from(
+      { length: 200 },
+      () => strategy.bid(context(-1000, { rng }))[0]!.limitPricePerWh,
+    );
     const mean = (xs: bigint[]) => Number(xs.reduce((a, b) => a + b, 0n)) / xs.length;
     expect(mean(bids) - mean(asks)).to.be.closeTo(0.3 * 240, 10);
   });
@@ -62,7 +68,9 @@ describe("strategy registry", function () {
   it("creates strategies by name with options and refuses unknown names", function () {
     expect(createStrategy("reservation").bid(context(1000))[0]!.limitPricePerWh).to.equal(80n);
     expect(createStrategy("idle").bid(context(1000))).to.deep.equal([]);
-    expect(() => createStrategy("nope")).to.throw(/scenario\.strategy\.name: unknown strategy "nope"/);
+    expect(() => createStrategy("nope")).to.throw(
+      /scenario\.strategy\.name: unknown strategy "nope"/,
+    );
   });
 
   it("accepts a plugged-in strategy", function () {

@@ -43,7 +43,13 @@ describe("twin: load shape", function () {
 });
 
 describe("twin: battery", function () {
-  const spec: BatterySpec = { capacityWh: 10_000, maxPowerW: 4_000, roundTripEfficiency: 0.81, initialSoc: 0.5, minSoc: 0.1 };
+  const spec: BatterySpec = {
+    capacityWh: 10_000,
+    maxPowerW: 4_000,
+    roundTripEfficiency: 0.81,
+    initialSoc: 0.5,
+    minSoc: 0.1,
+  };
 
   it("charges within its power limit and loses energy on the way in", function () {
     const step = dispatchBattery(spec, 5_000, 3_000, 900);
@@ -84,7 +90,9 @@ describe("twin: sky", function () {
   it("stays in range and a cloud front darkens the sky where the forecast did not expect it", function () {
     const params = { meanClearSkyIndex: 0.8, persistence: 0.9, volatility: 0.05 };
     const clear = simulateSky(new Rng("sky"), 96, params, []);
-    const front = simulateSky(new Rng("sky"), 96, params, [{ fromSlot: 50, toSlot: 55, depth: 0.2 }]);
+    const front = simulateSky(new Rng("sky"), 96, params, [
+      { fromSlot: 50, toSlot: 55, depth: 0.2 },
+    ]);
     for (const v of clear.actual) expect(v).to.be.within(0.05, 1.05);
     expect(front.actual[52]).to.be.closeTo(clear.actual[52]! * 0.2, 0.02);
     expect(front.actual[40]).to.equal(clear.actual[40]);
@@ -94,7 +102,11 @@ describe("twin: sky", function () {
 });
 
 describe("twin: community", function () {
-  const scenario = parseScenario({ seed: "twin-test", households: 12, mix: { consumers: 0.34, prosumers: 0.33, batteries: 0.33 } });
+  const scenario = parseScenario({
+    seed: "twin-test",
+    households: 12,
+    mix: { consumers: 0.34, prosumers: 0.33, batteries: 0.33 },
+  });
   const twin = simulateCommunity(buildTwinInput(scenario));
 
   it("balances energy in every slot of every household, actual and forecast", function () {
@@ -115,7 +127,9 @@ describe("twin: community", function () {
       const b = h.spec.battery!;
       const sum = (key: keyof SlotFlows) => h.actual.reduce((a, f) => a + f[key], 0);
       const final = h.actual.at(-1)!.storedAfterWh;
-      expect(b.initialSoc * b.capacityWh + sum("chargedWh") - sum("dischargedWh") - sum("lossWh")).to.be.closeTo(final, 1e-6);
+      expect(
+        b.initialSoc * b.capacityWh + sum("chargedWh") - sum("dischargedWh") - sum("lossWh"),
+      ).to.be.closeTo(final, 1e-6);
       for (const f of h.actual) expect(f.storedAfterWh).to.be.within(0, b.capacityWh + EPS);
     }
   });
@@ -123,7 +137,10 @@ describe("twin: community", function () {
   it("reads meters as rounded actual import and export", function () {
     const h = twin.households[0]!;
     h.actual.forEach((f, s) => {
-      expect(h.readings[s]).to.deep.equal({ importedWh: Math.round(f.importWh), exportedWh: Math.round(f.exportWh) });
+      expect(h.readings[s]).to.deep.equal({
+        importedWh: Math.round(f.importWh),
+        exportedWh: Math.round(f.exportWh),
+      });
     });
   });
 
@@ -131,13 +148,15 @@ describe("twin: community", function () {
     for (const h of twin.households) {
       const total = h.actual.reduce((a, f) => a + f.pvWh, 0);
       if (h.spec.kind === "consumer") expect(total).to.equal(0);
-      else expect(total).to.be.above(h.spec.pvPeakW / 1000 * 2_000); // > 2 kWh per kWp on a June day
+      else expect(total).to.be.above((h.spec.pvPeakW / 1000) * 2_000); // > 2 kWh per kWp on a June day
       expect(h.actual[4]!.pvWh).to.equal(0); // 01:00 local
     }
   });
 
   it("makes forecasts differ from actuals (real imbalance)", function () {
-    const errors = twin.households.flatMap((h) => h.actual.map((f, s) => Math.abs(f.loadWh - h.forecast[s]!.loadWh)));
+    const errors = twin.households.flatMap((h) =>
+      h.actual.map((f, s) => Math.abs(f.loadWh - h.forecast[s]!.loadWh)),
+    );
     expect(Math.max(...errors)).to.be.above(10);
   });
 

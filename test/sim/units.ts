@@ -34,12 +34,18 @@ describe("units", function () {
   });
 
   it("refuses a price with more precision than one base unit per Wh, naming the field", function () {
-    expect(() => pricePerKWhToBasePerWh("0.2505", "--price")).to.throw(UnitError, /^--price: 0.2505 has more than 3 decimals/);
+    expect(() => pricePerKWhToBasePerWh("0.2505", "--price")).to.throw(
+      UnitError,
+      /^--price: 0.2505 has more than 3 decimals/,
+    );
   });
 
   it("refuses negative and non-numeric values, naming the field", function () {
     expect(() => kWhToWh("-1", "--amount")).to.throw(UnitError, /--amount: must not be negative/);
-    expect(() => kWhToWh("abc", "--amount")).to.throw(UnitError, /--amount: "abc" is not a decimal number/);
+    expect(() => kWhToWh("abc", "--amount")).to.throw(
+      UnitError,
+      /--amount: "abc" is not a decimal number/,
+    );
     expect(() => kWhToWh("1.0005", "--amount")).to.throw(UnitError, /more than 3 decimals/);
     expect(() => currencyToBase(Number.NaN, "--deposit")).to.throw(UnitError, /--deposit/);
   });
