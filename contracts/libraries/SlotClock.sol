@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 /// @title SlotClock
 /// @notice The one definition of GridLedger's delivery slots: slot `s` is the half-open interval
 /// [genesis + s * length, genesis + (s + 1) * length). The registry owns the parameters; the market and
@@ -12,7 +14,7 @@ library SlotClock {
     /// @notice The slot that contains `timestamp`.
     function slotOf(uint256 genesis, uint256 length, uint256 timestamp) internal pure returns (uint64) {
         if (timestamp < genesis) revert SlotClockBeforeGenesis(timestamp, genesis);
-        return uint64((timestamp - genesis) / length);
+        return SafeCast.toUint64((timestamp - genesis) / length);
     }
 
     /// @notice First second of `slot`.

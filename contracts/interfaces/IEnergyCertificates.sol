@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {IMeterRegistry} from "./IMeterRegistry.sol";
+import {ISettlementHook} from "./ISettlementHook.sol";
+
+/// @title IEnergyCertificates
+/// @notice Granular renewable-energy certificates (ERC-1155): 1 unit = 1 Wh of renewable generation, one
+/// token id per vintage (delivery slot, energy source), see CertificateId for the encoding.
+/// @dev Rules:
+/// - Certificates are only ever issued from the registry's recorded reading of an active, renewable
+///   (Solar, Wind, Hydro, Biomass) generation or bidirectional meter, for exactly its exported Wh, at most
+///   once per (meter, slot) whatever the path. No account, not even the admin, can mint otherwise.
+/// - When the market settles a slot (`onSlotSettled`), the Wh it delivered from a meter go to that slot's
+///   buyers pro-rata to their fills, rounded down; the rounding remainder and the unsold rest of the export
+///   go to the meter's owner. A meter that sold nothing in a slot is issued to its owner on request
+///   (`issue`), by anyone, once the market says the slot is final.
+/// - A (meter, slot) whose meter is not active (suspended or retired) when its certificates would be issued
+///   is withheld: final, never issued (its energy may already belong to buyers). Anyone may also withhold
+///   the unissued slots of a meter that is not active (`withhold`), so that a reinstatement does not
+///   revive them.
+/// - Retiring burns certificates for good; the `CertificatesRetired` event, indexed by beneficiary, is the
+///   claim's record (as ERC-1888's `ClaimSingle`), no storage counter (see the gas note of the contract).
+/// - Issuance credits balances without the ERC-1155 receiver callback (see `onSlotSettled`).
+interface IEnergyCertificates is IERC1155, ISettlementHook {
+    // ----------------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Emitted after the admin bound the market whose settlements issue certificates (once).
+    event MarketBound(address indexed market);
+
+    /// @notice Emitted after the admin replaced the metadata URI template.
+    event MetadataURIUpdated(string newUri);
+
+    /// @notice Emitted after the certificates of (meter, slot) were issued, once per (meter, slot).
+    /// @param meter the generation meter whose reading the certificates stand for
+    /// @param slot the delivery slot
+    /// @param id the token id (slot, source)
+    /// @param source the meter's energy source
+    /// @param zone the meter's grid zone
+    /// @param amountWh Wh issued in total, equal to the reading's exported Wh
+    /// @param toBuyersWh part issued to the slot's buyers (energy the market delivered from this meter)
+    /// @param toOwnerWh part issued to the meter's owner (unsold export plus the buyers' rounding remainder)
+    event CertificatesIssued(
+        address indexed meter,
+        uint64 indexed slot,
+        uint256 indexed id,
+        IMeterRegistry.EnergySource source,
+        bytes8 zone,
+        uint256 amountWh,
+        uint256 toBuyersWh,
+        uint256 toOwnerWh
+    );
+
+    /// @notice Emitted after (meter, slot) was withheld for good because the meter was not active.
+    event IssuanceWithheld(address indexed meter, uint64 indexed slot, IMeterRegistry.MeterStatus status);
+
+    /// @notice Emitted by `onSlotSettled` for a delivering meter it issued nothing for and did not withhold;
+    /// `reason` is the selector of the error that `issue` would throw (not renewable, no reading, already
+    /// issued or withheld).
+    event IssuanceSkipped(address indexed meter, uint64 indexed slot, bytes4 reason);
+
+    /// @notice Emitted after `holder` retired (burned) certificates for `beneficiary`, modelled on ERC-1888's
+    /// `ClaimSingle(claimIssuer, claimSubject, topic, id, value, claimData)`: holder = claim issuer,
+    /// beneficiary = claim subject, id = topic and id, purpose = claim data.
+    /// @param claimData the purpose of the claim: UTF-8 free text, or the 32-byte hash of a document
+    event CertificatesRetired(
+        address indexed holder,
+        address indexed beneficiary,
+        uint256 indexed id,
+        uint256 amountWh,
+        bytes claimData
+    );
+
+    // ----------------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Thrown when `onSlotSettled` is not called by the bound market.
+    error CertificatesNotMarket(address caller);
+    /// @notice Thrown when `bindMarket` is called after a market was bound.
+    error CertificatesMarketAlreadyBound(address market);
+    /// @notice Thrown when issuance by request needs a market and none is bound yet.
+    error CertificatesMarketNotBound();
+    /// @notice Thrown when a market does not call this contract as its hook or reads another registry.
+    error CertificatesMarketMismatch(address market, address hook, address registry);
+    /// @notice Thrown when the registry has no reading of (meter, slot).
+    error CertificatesNoReading(address meter, uint64 slot);
+    /// @notice Thrown when a meter's source is not renewable (or the meter is unknown: source None).
+    error CertificatesNotRenewable(address meter, IMeterRegistry.EnergySource source);
+    /// @notice Thrown when a meter is not active (suspended, retired).
+    error CertificatesMeterNotActive(address meter, IMeterRegistry.MeterStatus status);
+    /// @notice Thrown when withholding a meter that is active.
+    error CertificatesMeterActive(address meter);
+    /// @notice Thrown when the certificates of (meter, slot) were already issued.
+    error CertificatesAlreadyIssued(address meter, uint64 slot);
+    /// @notice Thrown when (meter, slot) was withheld and can never be issued.
+    error CertificatesWithheld(address meter, uint64 slot);
+    /// @notice Thrown when the market may still settle `slot` (its certificates may belong to buyers).
+    error CertificatesSlotNotFinal(uint64 slot);
+    /// @notice Thrown when more Wh would be issued than the reading exported (defensive, unreachable).
+    error CertificatesExceedExport(address meter, uint64 slot, uint256 exported, uint256 requested);
+    /// @notice Thrown when retiring for the zero address.
+    error CertificatesZeroBeneficiary();
+    /// @notice Thrown when retiring zero Wh.
+    error CertificatesZeroAmount();
+    /// @notice Thrown when two batch arrays differ in length.
+    error CertificatesLengthMismatch(uint256 meters, uint256 slots);
+
+    // ----------------------------------------------------------------------------------------------
+    // Administration
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Binds the market whose settlements issue certificates. Admin only, once. The market must
+    /// name this contract as its settlement hook and read the same registry.
+    function bindMarket(address market) external;
+
+    /// @notice Sets the metadata URI template (ERC-1155 `{id}` substitution). Admin only.
+    function setURI(string calldata newUri) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Issuance
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Issues the certificates of a meter's recorded reading in `slot` to the meter's owner: all its
+    /// exported Wh. Anyone may call, once the market says `slot` is final (so the meter sold nothing in it:
+    /// a meter that sold is issued by the settlement). The meter must be active and renewable.
+    /// @return amountWh Wh issued
+    function issue(address meter, uint64 slot) external returns (uint256 amountWh);
+
+    /// @notice `issue` for several (meter, slot) pairs, all or nothing. Anyone may call.
+    /// @return amountWh Wh issued in total
+    function issueBatch(
+        address[] calldata meters,
+        uint64[] calldata slots
+    ) external returns (uint256 amountWh);
+
+    /// @notice Withholds for good the unissued certificates of (meter, slot) for each slot with a recorded
+    /// reading, while the meter is not active (suspended or retired). Anyone may call; slots already issued,
+    /// withheld or without a reading are left as they are.
+    /// @return count number of slots withheld by this call
+    function withhold(address meter, uint64[] calldata slots) external returns (uint256 count);
+
+    // ----------------------------------------------------------------------------------------------
+    // Retirement
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Retires (burns) `amountWh` of the caller's certificates `id` on behalf of `beneficiary`, for
+    /// the purpose in `claimData` (UTF-8 free text, or the 32-byte hash of a document stating the claim).
+    /// Retired certificates can never move or be retired again. Any holder may call for its own balance.
+    function retire(uint256 id, uint256 amountWh, address beneficiary, bytes calldata claimData) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice The meter registry whose readings certificates are issued from.
+    function registry() external view returns (IMeterRegistry);
+
+    /// @notice The bound market (address(0) until bound).
+    function market() external view returns (address);
+
+    /// @notice The token id of the vintage (`slot`, `source`): `(uint256(slot) << 8) | uint8(source)`.
+    function idOf(uint64 slot, IMeterRegistry.EnergySource source) external pure returns (uint256);
+
+    /// @notice The vintage of a token id; reverts `CertificateIdInvalid(id)` for an id no vintage has.
+    function decodeId(uint256 id) external pure returns (uint64 slot, IMeterRegistry.EnergySource source);
+
+    /// @notice Whether the certificates of (meter, slot) were issued.
+    function isIssued(address meter, uint64 slot) external view returns (bool);
+
+    /// @notice Whether (meter, slot) was withheld for good.
+    function isWithheld(address meter, uint64 slot) external view returns (bool);
+
+    /// @notice Whether `source` carries certificates (Solar, Wind, Hydro, Biomass).
+    function isRenewable(IMeterRegistry.EnergySource source) external pure returns (bool);
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {stdStorage, StdStorage} from "forge-std/StdStorage.sol";
+
+import {MeterRegistry} from "../contracts/MeterRegistry.sol";
+import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
+import {MeterRegistryTestBase} from "./MeterRegistryBase.t.sol";
+
+/// @notice Unit and fuzz tests of reading validation; the TypeScript suite covers the rest of the API.
+contract MeterRegistryTest is MeterRegistryTestBase {
+    using stdStorage for StdStorage;
+
+    uint256 internal constant METER_KEY = 0xA11CE;
+    uint256 internal constant OTHER_KEY = 0xB0B;
+    address internal meter;
+
+    function setUp() public {
+        _deployRegistry();
+        meter = vm.addr(METER_KEY);
+        _registerSolar(meter, 4000, uint32(GENESIS));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Unit
+    // ---------------------------------------------------------------------------------------------
+
+    function test_readingDigest_matchesIndependentEip712() public view {
+        assertEq(
+            registry.readingDigest(meter, 7, 1, 2),
+            _digest(block.chainid, address(registry), meter, 7, 1, 2)
+        );
+    }
+
+    /// @dev Compact indexes are 24 bits wide: the 16,777,215th meter is the last one.
+    function test_registerMeter_beyondIndexRange_reverts() public {
+        uint256 lastIndex = type(uint24).max;
+        stdstore.target(address(registry)).sig("meterCount()").checked_write(lastIndex - 1);
+        _registerSolar(vm.addr(0x1A57), 1000, 0);
+        assertEq(registry.meterOf(vm.addr(0x1A57)).index, lastIndex);
+        assertEq(registry.meterAt(uint32(lastIndex)), vm.addr(0x1A57));
+
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryTooManyMeters.selector, lastIndex));
+        _registerSolar(vm.addr(0x2A57), 1000, 0);
+        assertEq(registry.meterCount(), lastIndex);
+    }
+
+    function test_submitReading_recordsAtSlotEnd() public {
+        vm.warp(_slotEnd(3));
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.ReadingRecorded(meter, 3, 10, 990);
+        registry.submitReading(_sign(METER_KEY, meter, 3, 10, 990));
+        IMeterRegistry.Reading memory reading = registry.readingOf(meter, 3);
+        assertTrue(reading.recorded);
+        assertEq(reading.importedWh, 10);
+        assertEq(reading.exportedWh, 990);
+    }
+
+    function test_submitReading_oneSecondBeforeSlotEnd_reverts() public {
+        uint256 slotEnd = _slotEnd(3);
+        vm.warp(slotEnd - 1);
+        IMeterRegistry.SignedReading memory reading = _sign(METER_KEY, meter, 3, 0, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMeterRegistry.RegistrySlotNotEnded.selector, 3, slotEnd, slotEnd - 1)
+        );
+        registry.submitReading(reading);
+    }
+
+    function test_submitReading_atWindowEnd_reverts() public {
+        uint256 windowEnd = _slotEnd(3) + READING_WINDOW;
+        assertEq(registry.readingWindowEnd(3), windowEnd);
+        vm.warp(windowEnd);
+        IMeterRegistry.SignedReading memory reading = _sign(METER_KEY, meter, 3, 0, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryReadingWindowClosed.selector,
+                3,
+                windowEnd,
+                windowEnd
+            )
+        );
+        registry.submitReading(reading);
+        vm.warp(windowEnd - 1);
+        registry.submitReading(reading);
+        assertTrue(registry.readingOf(meter, 3).recorded);
+    }
+
+    /// @dev The twin (n - s, other parity) recovers the meter under plain ecrecover; in compact form its high
+    /// bit collides with the parity bit, and the registry must refuse it either way.
+    function test_submitReading_highSTwin_reverts() public {
+        vm.warp(_slotEnd(3));
+        bytes32 digest = _digest(block.chainid, address(registry), meter, 3, 0, 500);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(METER_KEY, digest);
+        assertLe(uint256(s), HALF_ORDER, "vm.sign returns low-s");
+        uint256 highS = SECP256K1_ORDER - uint256(s);
+        uint8 twinV = v == 27 ? 28 : 27;
+        assertEq(ecrecover(digest, twinV, r, bytes32(highS)), meter, "plain ecrecover accepts the twin");
+
+        IMeterRegistry.SignedReading memory twin = _sign(METER_KEY, meter, 3, 0, 500);
+        twin.vs = bytes32(highS | (uint256(twinV - 27) << 255));
+        // The registry decodes s as the low 255 bits and the parity from the top bit.
+        uint256 decodedS = uint256(twin.vs) & ((1 << 255) - 1);
+        uint8 decodedV = uint8(uint256(twin.vs) >> 255) + 27;
+        address recovered =
+            decodedS > HALF_ORDER ? address(0) : ecrecover(digest, decodedV, r, bytes32(decodedS));
+        assertTrue(recovered != meter);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryInvalidSignature.selector,
+                meter,
+                uint64(3),
+                recovered
+            )
+        );
+        registry.submitReading(twin);
+
+        (twin.r, twin.vs) = _compact(v, r, s);
+        registry.submitReading(twin);
+        assertEq(registry.readingOf(meter, 3).exportedWh, 500);
+    }
+
+    function test_submitReading_afterChainIdChange_reverts() public {
+        vm.warp(_slotEnd(3));
+        uint256 originalChain = block.chainid;
+        IMeterRegistry.SignedReading memory reading = _sign(METER_KEY, meter, 3, 0, 1);
+        vm.chainId(originalChain + 1);
+        address recovered = ecrecover(
+            _digest(originalChain + 1, address(registry), meter, 3, 0, 1),
+            uint8(uint256(reading.vs) >> 255) + 27,
+            reading.r,
+            bytes32(uint256(reading.vs) & ((1 << 255) - 1))
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryInvalidSignature.selector,
+                meter,
+                uint64(3),
+                recovered
+            )
+        );
+        registry.submitReading(reading);
+        registry.submitReading(_sign(METER_KEY, meter, 3, 0, 1));
+        assertTrue(registry.readingOf(meter, 3).recorded);
+    }
+
+    function test_submitReading_forAnotherRegistry_reverts() public {
+        vm.warp(_slotEnd(3));
+        MeterRegistry other = new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW);
+        IMeterRegistry.SignedReading memory reading = _signFor(
+            METER_KEY,
+            block.chainid,
+            address(other),
+            meter,
+            3,
+            0,
+            1
+        );
+        vm.expectPartialRevert(IMeterRegistry.RegistryInvalidSignature.selector);
+        registry.submitReading(reading);
+        assertFalse(registry.readingOf(meter, 3).recorded);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Fuzz
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev What the test does to the meter between registration and submission (Active is drawn half the time).
+    enum Scenario {
+        Active,
+        Suspended,
+        Revoked,
+        Retired,
+        RotatedToOtherKey
+    }
+
+    struct FuzzCase {
+        uint256 signingKey;
+        uint256 otherKey;
+        uint32 ratedCapacityW;
+        uint256 maxWh;
+        uint32 commissionedAt;
+        uint64 slot;
+        uint256 timestamp;
+        uint32 importedWh;
+        uint32 exportedWh;
+        Scenario scenario;
+        bool preRecorded;
+    }
+
+    /// @notice A reading is recorded iff every rule holds; otherwise the first broken rule's error is thrown and
+    /// nothing changes. The expectation is computed here from the rules, not from the registry.
+    function testFuzz_submitReading_acceptedIffAllRulesHold(
+        uint256 otherKey,
+        bool signWithOtherKey,
+        uint32 ratedCapacityW,
+        uint256 commissionOffset,
+        uint64 slot,
+        uint256 timeOffset,
+        uint32 importedWh,
+        uint32 exportedWh,
+        uint8 scenario,
+        uint8 preRecorded
+    ) public {
+        FuzzCase memory c;
+        c.otherKey = boundPrivateKey(otherKey);
+        c.signingKey = signWithOtherKey ? c.otherKey : 0xFEED;
+        c.ratedCapacityW = uint32(bound(ratedCapacityW, 1, type(uint32).max));
+        c.maxWh = (uint256(c.ratedCapacityW) * SLOT_LENGTH) / 3600;
+        c.slot = uint64(bound(slot, 2, 2000));
+        // Around the slot's start: before it (refused, one time in four), at it and after it (accepted).
+        c.commissionedAt = uint32(
+            _slotStart(c.slot) - SLOT_LENGTH + bound(commissionOffset, 0, (4 * SLOT_LENGTH) / 3)
+        );
+        // From one slot before the slot starts to one slot after its window closed.
+        c.timestamp =
+            _slotStart(c.slot) -
+            SLOT_LENGTH +
+            bound(timeOffset, 0, 3 * SLOT_LENGTH + READING_WINDOW);
+        // Up to two Wh over the limit so that both sides of the capacity rule are hit.
+        c.importedWh = uint32(bound(importedWh, 0, c.maxWh + 2));
+        c.exportedWh = uint32(bound(exportedWh, 0, c.maxWh + 2));
+        uint256 drawn = bound(scenario, 0, 2 * uint256(type(Scenario).max) - 1);
+        c.scenario = drawn > uint256(type(Scenario).max) ? Scenario.Active : Scenario(drawn);
+        // A reading already recorded in the slot one time in four.
+        c.preRecorded = preRecorded % 4 == 0 && c.commissionedAt <= _slotStart(c.slot);
+        _run(c);
+    }
+
+    function _run(FuzzCase memory c) private {
+        address identity = vm.addr(0xFEED);
+        _registerSolar(identity, c.ratedCapacityW, c.commissionedAt);
+        if (c.preRecorded) {
+            vm.warp(_slotEnd(c.slot));
+            registry.submitReading(_sign(0xFEED, identity, c.slot, 0, 0));
+        }
+        _applyScenario(identity, c.scenario, c.otherKey);
+
+        bytes memory expected = _expectedError(identity, c);
+        IMeterRegistry.SignedReading memory reading = _sign(
+            c.signingKey,
+            identity,
+            c.slot,
+            c.importedWh,
+            c.exportedWh
+        );
+        IMeterRegistry.Reading memory before = registry.readingOf(identity, c.slot);
+        vm.warp(c.timestamp);
+        if (expected.length == 0) {
+            vm.expectEmit(address(registry));
+            emit IMeterRegistry.ReadingRecorded(identity, c.slot, c.importedWh, c.exportedWh);
+            registry.submitReading(reading);
+            IMeterRegistry.Reading memory stored = registry.readingOf(identity, c.slot);
+            assertTrue(stored.recorded);
+            assertEq(stored.importedWh, c.importedWh);
+            assertEq(stored.exportedWh, c.exportedWh);
+            // A replay of the accepted reading is refused.
+            vm.expectRevert(
+                abi.encodeWithSelector(IMeterRegistry.RegistryReadingExists.selector, identity, c.slot)
+            );
+            registry.submitReading(reading);
+        } else {
+            vm.expectRevert(expected);
+            registry.submitReading(reading);
+            IMeterRegistry.Reading memory stored = registry.readingOf(identity, c.slot);
+            assertEq(stored.recorded, before.recorded);
+            assertEq(stored.importedWh, before.importedWh);
+            assertEq(stored.exportedWh, before.exportedWh);
+        }
+    }
+
+    function _applyScenario(address identity, Scenario scenario, uint256 otherKey) private {
+        if (scenario == Scenario.Suspended) {
+            vm.prank(regulator);
+            registry.suspendMeter(identity);
+        } else if (scenario == Scenario.Revoked) {
+            vm.prank(operator);
+            registry.revokeMeterKey(identity);
+        } else if (scenario == Scenario.Retired) {
+            vm.prank(operator);
+            registry.retireMeter(identity);
+        } else if (scenario == Scenario.RotatedToOtherKey) {
+            vm.prank(operator);
+            registry.rotateMeterKey(identity, vm.addr(otherKey));
+        }
+    }
+
+    /// @dev The rules in the order the registry applies them (status, time, commissioning, capacity, uniqueness,
+    /// key, signature); empty when the reading must be accepted.
+    function _expectedError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
+        bytes memory meterOrTime = _meterOrTimeError(identity, c);
+        return meterOrTime.length != 0 ? meterOrTime : _valueOrSignatureError(identity, c);
+    }
+
+    function _meterOrTimeError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
+        if (c.scenario == Scenario.Suspended || c.scenario == Scenario.Retired) {
+            IMeterRegistry.MeterStatus status =
+                c.scenario == Scenario.Suspended
+                    ? IMeterRegistry.MeterStatus.Suspended
+                    : IMeterRegistry.MeterStatus.Retired;
+            return abi.encodeWithSelector(IMeterRegistry.RegistryMeterNotActive.selector, identity, status);
+        }
+        uint256 slotEnd = _slotEnd(c.slot);
+        uint256 windowEnd = slotEnd + READING_WINDOW;
+        if (c.timestamp < slotEnd) {
+            return
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistrySlotNotEnded.selector,
+                    c.slot,
+                    slotEnd,
+                    c.timestamp
+                );
+        }
+        if (c.timestamp >= windowEnd) {
+            return
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistryReadingWindowClosed.selector,
+                    c.slot,
+                    windowEnd,
+                    c.timestamp
+                );
+        }
+        if (_slotStart(c.slot) < c.commissionedAt) {
+            return
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistryReadingBeforeCommissioning.selector,
+                    identity,
+                    c.slot,
+                    c.commissionedAt
+                );
+        }
+        return "";
+    }
+
+    function _valueOrSignatureError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
+        uint256 largest = c.importedWh > c.exportedWh ? c.importedWh : c.exportedWh;
+        if (largest > c.maxWh) {
+            return
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistryReadingExceedsCapacity.selector,
+                    identity,
+                    c.slot,
+                    largest,
+                    c.maxWh
+                );
+        }
+        if (c.preRecorded) {
+            return abi.encodeWithSelector(IMeterRegistry.RegistryReadingExists.selector, identity, c.slot);
+        }
+        if (c.scenario == Scenario.Revoked) {
+            return abi.encodeWithSelector(IMeterRegistry.RegistryKeyRevoked.selector, identity);
+        }
+        address signer = c.scenario == Scenario.RotatedToOtherKey ? vm.addr(c.otherKey) : identity;
+        address recovered = vm.addr(c.signingKey);
+        if (recovered != signer) {
+            return
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistryInvalidSignature.selector,
+                    identity,
+                    c.slot,
+                    recovered
+                );
+        }
+        return "";
+    }
+
+    /// @notice Registration accepts a capacity iff it is positive and one slot at that power fits a lane.
+    function testFuzz_registerMeter_capacityWithinLane(uint32 ratedCapacityW, uint256 slotLength) public {
+        slotLength = bound(slotLength, 1, 1 days);
+        MeterRegistry clockRegistry = new MeterRegistry(admin, GENESIS, slotLength, READING_WINDOW);
+        vm.startPrank(admin);
+        clockRegistry.grantRole(clockRegistry.GRID_OPERATOR_ROLE(), operator);
+        vm.stopPrank();
+
+        uint256 maxWh = (uint256(ratedCapacityW) * slotLength) / 3600;
+        bool valid = ratedCapacityW > 0 && maxWh <= MAX_WH_PER_LANE;
+        if (!valid) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IMeterRegistry.RegistryInvalidCapacity.selector, ratedCapacityW, maxWh)
+            );
+        }
+        vm.prank(operator);
+        clockRegistry.registerMeter(
+            meter,
+            owner,
+            IMeterRegistry.MeterKind.Bidirectional,
+            IMeterRegistry.EnergySource.Storage,
+            ratedCapacityW,
+            bytes8("X"),
+            0
+        );
+        if (valid) assertEq(clockRegistry.maxWhPerSlot(meter), maxWh);
+    }
+
+    /// @notice Consumption meters have no source; generation and bidirectional meters have one.
+    function testFuzz_registerMeter_sourceMatchesKind(uint8 kind, uint8 source) public {
+        IMeterRegistry.MeterKind k = IMeterRegistry.MeterKind(bound(kind, 0, 2));
+        IMeterRegistry.EnergySource s = IMeterRegistry.EnergySource(bound(source, 0, 6));
+        bool valid = (k == IMeterRegistry.MeterKind.Consumption) == (s == IMeterRegistry.EnergySource.None);
+        address identity = vm.addr(0xC0FFEE);
+        if (!valid) {
+            vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryInvalidSource.selector, k, s));
+        }
+        vm.prank(operator);
+        registry.registerMeter(identity, owner, k, s, 1000, bytes8("X"), 0);
+        assertEq(uint8(registry.meterOf(identity).status), valid ? 1 : 0);
+    }
+
+    /// @notice The constructor accepts slot lengths in (0, 1 day] and reading windows in (0, 7 days].
+    function testFuzz_constructor_clockBounds(uint256 slotLength, uint256 readingWindow) public {
+        slotLength = bound(slotLength, 0, 2 days);
+        readingWindow = bound(readingWindow, 0, 14 days);
+        bool valid = slotLength > 0 && slotLength <= 1 days && readingWindow > 0 && readingWindow <= 7 days;
+        if (!valid) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistryInvalidClock.selector,
+                    slotLength,
+                    readingWindow
+                )
+            );
+        }
+        MeterRegistry created = new MeterRegistry(admin, GENESIS, slotLength, readingWindow);
+        if (valid) {
+            (uint256 genesis, uint256 length, uint256 window) = created.slotClock();
+            assertEq(genesis, GENESIS);
+            assertEq(length, slotLength);
+            assertEq(window, readingWindow);
+        }
+    }
+}

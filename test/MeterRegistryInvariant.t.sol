@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
+
+import {MeterRegistry} from "../contracts/MeterRegistry.sol";
+import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
+import {MeterRegistrySigning, MeterRegistryTestBase} from "./MeterRegistryBase.t.sol";
+
+/// @notice Drives the registry like a messy data hub and grid: fresh readings, exact and modified replays,
+/// wrong keys, strict and tolerant batches, key rotations and revocations, suspensions, time passing.
+/// Ghost state: how many `ReadingRecorded` events each (meter, slot) produced and the values of the first.
+contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
+    struct GhostReading {
+        uint32 importedWh;
+        uint32 exportedWh;
+    }
+
+    uint256 internal constant METERS = 3;
+    uint256 internal constant MAX_WH = 1000;
+    uint256 internal constant MAX_SLOTS_BACK = 12;
+
+    MeterRegistry public immutable registry;
+    address internal immutable _operator;
+    address internal immutable _regulator;
+
+    address[METERS] internal _meters;
+    /// @dev The private key the registry currently accepts for each meter (0 once revoked).
+    mapping(address meter => uint256 key) internal _keyOf;
+    uint256 internal _keyGeneration;
+
+    IMeterRegistry.SignedReading[] internal _accepted;
+    mapping(address meter => mapping(uint64 slot => uint256 count)) public recordedEvents;
+    mapping(address meter => mapping(uint64 slot => GhostReading)) internal _ghost;
+    mapping(address meter => mapping(uint64 slot => bool)) internal _touched;
+    address[] internal _touchedMeters;
+    uint64[] internal _touchedSlots;
+
+    /// @dev First broken expectation seen inside an action; reverts inside the handler would be swallowed
+    /// (failOnRevert is off), so the handler records it and an invariant reports it.
+    string public violation;
+
+    /// @dev Call counters, to see that the run exercised both sides.
+    uint256 public recordedCount;
+    uint256 public refusedCount;
+
+    constructor(MeterRegistry registry_, address operator_, address regulator_, uint256[METERS] memory keys) {
+        registry = registry_;
+        _operator = operator_;
+        _regulator = regulator_;
+        for (uint256 i; i < METERS; ++i) {
+            _meters[i] = vm.addr(keys[i]);
+            _keyOf[_meters[i]] = keys[i];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Actions
+    // ---------------------------------------------------------------------------------------------
+
+    function submitFresh(
+        uint256 meterSeed,
+        uint256 slotsBack,
+        uint256 importedWh,
+        uint256 exportedWh,
+        bool wrongKey
+    ) external {
+        _submitOne(_newReading(meterSeed, slotsBack, importedWh, exportedWh, wrongKey));
+    }
+
+    function replayExact(uint256 index) external {
+        if (_accepted.length == 0) return;
+        _submitOne(_accepted[index % _accepted.length]);
+    }
+
+    /// @dev Same meter and slot as a recorded reading, other values, signed by the meter's current key.
+    function replayModified(uint256 index, uint256 importedWh, uint256 exportedWh) external {
+        if (_accepted.length == 0) return;
+        IMeterRegistry.SignedReading memory original = _accepted[index % _accepted.length];
+        _submitOne(
+            _signed(
+                _keyOrStranger(original.meter),
+                original.meter,
+                original.slot,
+                uint32(bound(importedWh, 0, MAX_WH)),
+                uint32(bound(exportedWh, 0, MAX_WH))
+            )
+        );
+    }
+
+    /// @dev A tolerant batch of fresh readings with a replay mixed in.
+    function submitTolerantBatch(uint256 seed, uint256 size) external {
+        size = bound(size, 1, 6);
+        IMeterRegistry.SignedReading[] memory batch = new IMeterRegistry.SignedReading[](size);
+        for (uint256 i; i < size; ++i) {
+            uint256 s = uint256(keccak256(abi.encode(seed, i)));
+            if (i == size - 1 && _accepted.length != 0 && s % 2 == 0) {
+                batch[i] = _accepted[s % _accepted.length];
+            } else {
+                batch[i] = _newReading(s, s >> 8, s >> 16, s >> 32, s % 7 == 0);
+            }
+        }
+        _track(batch);
+        vm.recordLogs();
+        uint256 recorded = registry.trySubmitReadings(batch);
+        uint256 seen = _absorbLogs(batch);
+        _check(seen == recorded, "trySubmitReadings count differs from ReadingRecorded events");
+        refusedCount += size - recorded;
+    }
+
+    /// @dev A strict batch: all or nothing.
+    function submitStrictBatch(uint256 seed, uint256 size) external {
+        size = bound(size, 1, 4);
+        IMeterRegistry.SignedReading[] memory batch = new IMeterRegistry.SignedReading[](size);
+        for (uint256 i; i < size; ++i) {
+            uint256 s = uint256(keccak256(abi.encode(seed, i, "strict")));
+            batch[i] = _newReading(s, s >> 8, s >> 16, s >> 32, false);
+        }
+        _track(batch);
+        bool[] memory before = _recordedFlags(batch);
+        vm.recordLogs();
+        try registry.submitReadings(batch) {
+            _check(_absorbLogs(batch) == size, "strict batch recorded only part");
+        } catch {
+            _discardLogs();
+            _check(_sameFlags(batch, before), "reverted strict batch changed readings");
+            refusedCount += size;
+        }
+    }
+
+    function rotateKey(uint256 meterSeed) external {
+        address meter = _pick(meterSeed);
+        uint256 key = boundPrivateKey(uint256(keccak256(abi.encode("rotated key", ++_keyGeneration))));
+        vm.prank(_operator);
+        registry.rotateMeterKey(meter, vm.addr(key));
+        _keyOf[meter] = key;
+    }
+
+    function revokeKey(uint256 meterSeed) external {
+        address meter = _pick(meterSeed);
+        vm.prank(_operator);
+        registry.revokeMeterKey(meter);
+        _keyOf[meter] = 0;
+    }
+
+    function suspend(uint256 meterSeed) external {
+        address meter = _pick(meterSeed);
+        if (registry.meterOf(meter).status != IMeterRegistry.MeterStatus.Active) return;
+        vm.prank(_regulator);
+        registry.suspendMeter(meter);
+    }
+
+    function reinstate(uint256 meterSeed) external {
+        address meter = _pick(meterSeed);
+        if (registry.meterOf(meter).status != IMeterRegistry.MeterStatus.Suspended) return;
+        vm.prank(_regulator);
+        registry.reinstateMeter(meter);
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 1, 3 hours));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Ghost views
+    // ---------------------------------------------------------------------------------------------
+
+    function touchedCount() external view returns (uint256) {
+        return _touchedMeters.length;
+    }
+
+    function touchedAt(uint256 i) external view returns (address meter, uint64 slot) {
+        return (_touchedMeters[i], _touchedSlots[i]);
+    }
+
+    function ghostOf(
+        address meter,
+        uint64 slot
+    ) external view returns (uint32 importedWh, uint32 exportedWh) {
+        GhostReading memory g = _ghost[meter][slot];
+        return (g.importedWh, g.exportedWh);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------
+
+    function _check(bool condition, string memory what) private {
+        if (!condition && bytes(violation).length == 0) violation = what;
+    }
+
+    function _submitOne(IMeterRegistry.SignedReading memory reading) private {
+        IMeterRegistry.SignedReading[] memory one = new IMeterRegistry.SignedReading[](1);
+        one[0] = reading;
+        _track(one);
+        bool[] memory before = _recordedFlags(one);
+        vm.recordLogs();
+        try registry.submitReading(reading) {
+            _check(_absorbLogs(one) == 1, "accepted reading without ReadingRecorded");
+        } catch {
+            _discardLogs();
+            _check(_sameFlags(one, before), "refused reading changed readings");
+            ++refusedCount;
+        }
+    }
+
+    /// @dev The cheatcode also records logs of reverted calls: drop them.
+    function _discardLogs() private {
+        vm.getRecordedLogs();
+    }
+
+    function _recordedFlags(
+        IMeterRegistry.SignedReading[] memory readings
+    ) private view returns (bool[] memory flags) {
+        flags = new bool[](readings.length);
+        for (uint256 i; i < readings.length; ++i) {
+            flags[i] = registry.readingOf(readings[i].meter, readings[i].slot).recorded;
+        }
+    }
+
+    function _sameFlags(
+        IMeterRegistry.SignedReading[] memory readings,
+        bool[] memory flags
+    ) private view returns (bool) {
+        bool[] memory current = _recordedFlags(readings);
+        for (uint256 i; i < readings.length; ++i) {
+            if (current[i] != flags[i]) return false;
+        }
+        return true;
+    }
+
+    /// @dev Counts the ReadingRecorded events of the last call into the ghost state; keeps a copy of the first
+    /// values per (meter, slot) and remembers the submitted reading that produced them, for replays.
+    function _absorbLogs(IMeterRegistry.SignedReading[] memory submitted) private returns (uint256 seen) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].emitter != address(registry) ||
+                logs[i].topics[0] != IMeterRegistry.ReadingRecorded.selector
+            ) {
+                continue;
+            }
+            ++seen;
+            address meter = address(uint160(uint256(logs[i].topics[1])));
+            uint64 slot = uint64(uint256(logs[i].topics[2]));
+            (uint32 importedWh, uint32 exportedWh) = abi.decode(logs[i].data, (uint32, uint32));
+            if (++recordedEvents[meter][slot] == 1) {
+                _ghost[meter][slot] = GhostReading(importedWh, exportedWh);
+            }
+            ++recordedCount;
+            // A batch may hold several readings of one (meter, slot), refused ones included: the recorded
+            // values must be those of one of them.
+            bool submittedThem;
+            for (uint256 j; j < submitted.length && !submittedThem; ++j) {
+                IMeterRegistry.SignedReading memory r = submitted[j];
+                submittedThem =
+                    r.meter == meter &&
+                    r.slot == slot &&
+                    r.importedWh == importedWh &&
+                    r.exportedWh == exportedWh;
+                if (submittedThem) _accepted.push(r);
+            }
+            _check(submittedThem, "recorded values nobody submitted");
+        }
+    }
+
+    function _track(IMeterRegistry.SignedReading[] memory readings) private {
+        for (uint256 i; i < readings.length; ++i) {
+            address meter = readings[i].meter;
+            uint64 slot = readings[i].slot;
+            if (_touched[meter][slot]) continue;
+            _touched[meter][slot] = true;
+            _touchedMeters.push(meter);
+            _touchedSlots.push(slot);
+        }
+    }
+
+    /// @dev A reading of a picked meter for a slot from the current one (not ended) back past its window.
+    function _newReading(
+        uint256 meterSeed,
+        uint256 slotsBack,
+        uint256 importedWh,
+        uint256 exportedWh,
+        bool wrongKey
+    ) private view returns (IMeterRegistry.SignedReading memory) {
+        address meter = _pick(meterSeed);
+        uint64 current = registry.currentSlot();
+        uint64 back = uint64(bound(slotsBack, 0, MAX_SLOTS_BACK));
+        uint64 slot = current > back ? current - back : 0;
+        uint256 key = wrongKey ? 0xBAD : _keyOrStranger(meter);
+        // Up to one Wh over the 1,000 Wh limit, so that capacity refusals happen too.
+        return
+            _signed(
+                key,
+                meter,
+                slot,
+                uint32(bound(importedWh, 0, MAX_WH + 1)),
+                uint32(bound(exportedWh, 0, MAX_WH))
+            );
+    }
+
+    function _signed(
+        uint256 key,
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        uint32 exportedWh
+    ) private view returns (IMeterRegistry.SignedReading memory) {
+        return _signFor(key, block.chainid, address(registry), meter, slot, importedWh, exportedWh);
+    }
+
+    function _keyOrStranger(address meter) private view returns (uint256) {
+        uint256 key = _keyOf[meter];
+        return key == 0 ? 0x5742 : key;
+    }
+
+    function _pick(uint256 seed) private view returns (address) {
+        return _meters[seed % METERS];
+    }
+}
+
+/// @notice Invariants of the registry's ledger of readings under the handler's random traffic.
+contract MeterRegistryInvariantTest is MeterRegistryTestBase {
+    MeterRegistryHandler internal handler;
+
+    function setUp() public {
+        _deployRegistry();
+        uint256[3] memory keys = [uint256(0x1001), 0x1002, 0x1003];
+        for (uint256 i; i < keys.length; ++i) {
+            _registerSolar(vm.addr(keys[i]), 4000, uint32(GENESIS));
+        }
+        handler = new MeterRegistryHandler(registry, operator, regulator, keys);
+        // The handler pranks as the operator and regulator; it holds no role itself.
+        vm.warp(GENESIS + 10 * SLOT_LENGTH);
+
+        bytes4[] memory selectors = new bytes4[](10);
+        selectors[0] = MeterRegistryHandler.submitFresh.selector;
+        selectors[1] = MeterRegistryHandler.replayExact.selector;
+        selectors[2] = MeterRegistryHandler.replayModified.selector;
+        selectors[3] = MeterRegistryHandler.submitTolerantBatch.selector;
+        selectors[4] = MeterRegistryHandler.submitStrictBatch.selector;
+        selectors[5] = MeterRegistryHandler.rotateKey.selector;
+        selectors[6] = MeterRegistryHandler.revokeKey.selector;
+        selectors[7] = MeterRegistryHandler.suspend.selector;
+        selectors[8] = MeterRegistryHandler.reinstate.selector;
+        selectors[9] = MeterRegistryHandler.warp.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @notice Every (meter, slot) produced at most one ReadingRecorded, and readingOf says recorded iff it did.
+    function invariant_atMostOneReadingPerMeterSlot() public view {
+        uint256 count = handler.touchedCount();
+        for (uint256 i; i < count; ++i) {
+            (address meter, uint64 slot) = handler.touchedAt(i);
+            uint256 events = handler.recordedEvents(meter, slot);
+            assertLe(events, 1, "two readings for one (meter, slot)");
+            assertEq(
+                registry.readingOf(meter, slot).recorded,
+                events == 1,
+                "recorded flag disagrees with events"
+            );
+        }
+    }
+
+    /// @notice Every recorded reading still holds the values of its ReadingRecorded event.
+    function invariant_recordedReadingNeverChanges() public view {
+        uint256 count = handler.touchedCount();
+        for (uint256 i; i < count; ++i) {
+            (address meter, uint64 slot) = handler.touchedAt(i);
+            if (handler.recordedEvents(meter, slot) == 0) continue;
+            (uint32 importedWh, uint32 exportedWh) = handler.ghostOf(meter, slot);
+            IMeterRegistry.Reading memory stored = registry.readingOf(meter, slot);
+            assertEq(stored.importedWh, importedWh, "importedWh changed");
+            assertEq(stored.exportedWh, exportedWh, "exportedWh changed");
+            uint32 index = registry.meterOf(meter).index;
+            IMeterRegistry.Reading memory byIndex = registry.readingOfIndex(index, slot);
+            assertEq(abi.encode(byIndex), abi.encode(stored), "readingOfIndex disagrees with readingOf");
+        }
+    }
+
+    /// @notice The handler saw every call behave as documented (events match return values and submissions).
+    function invariant_handlerSawNoViolation() public view {
+        assertEq(handler.violation(), "");
+    }
+
+    /// @notice Nothing in the traffic registers or loses meters.
+    function invariant_meterCountUnchanged() public view {
+        assertEq(registry.meterCount(), 3);
+    }
+}

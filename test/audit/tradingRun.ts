@@ -1,0 +1,160 @@
+// A short trading run on a node reached over JSON-RPC: registry, certificates, a market (the mock until
+// EnergyMarket lands), readings, a settlement with buyers, issuance on request, a transfer, retirements
+// and a suspension. Returns the addresses and what the auditor must find.
+import { Wallet, type BaseWallet, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import {
+  EnergyCertificates__factory,
+  MeterRegistry__factory,
+  MockCertMarket__factory,
+} from "../../typechain-types/index.js";
+import {
+  GRID_OPERATOR_ROLE,
+  Kind,
+  REGULATOR_ROLE,
+  SLOT_LENGTH,
+  Source,
+  ZONE,
+  signReading,
+} from "../EnergyCertificates.fixture.js";
+
+export interface TradingRun {
+  registry: string;
+  market: string;
+  certificates: string;
+  accounts: { alice: string; bob: string; carol: string; dave: string };
+  meters: { solar: BaseWallet; wind: BaseWallet; gas: BaseWallet };
+  slot: bigint;
+  startBlock: number;
+}
+
+async function mine(provider: JsonRpcProvider, timestamp: bigint) {
+  await provider.send("evm_setNextBlockTimestamp", [Number(timestamp)]);
+  await provider.send("evm_mine", []);
+}
+
+/** Deploys and trades; `registryFactory` lets a test deploy a second registry with the same signer. */
+export async function tradingRun(provider: JsonRpcProvider): Promise<TradingRun> {
+  const [admin, alice, bob, carol, dave]: JsonRpcSigner[] = await Promise.all(
+    [0, 1, 2, 3, 4].map((i) => provider.getSigner(i)),
+  );
+  const startBlock = await provider.getBlockNumber();
+  const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+  const genesis = now - (now % SLOT_LENGTH);
+  const registry = await new MeterRegistry__factory(admin).deploy(
+    admin.address,
+    genesis,
+    SLOT_LENGTH,
+    3600n,
+  );
+  await registry.waitForDeployment();
+  await (await registry.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
+  await (await registry.grantRole(REGULATOR_ROLE, admin.address)).wait();
+  const meters = {
+    solar: Wallet.createRandom(),
+    wind: Wallet.createRandom(),
+    gas: Wallet.createRandom(),
+  };
+  await (
+    await registry.registerMeter(
+      meters.solar.address,
+      alice.address,
+      Kind.Generation,
+      Source.Solar,
+      100_000,
+      ZONE,
+      0,
+    )
+  ).wait();
+  await (
+    await registry.registerMeter(
+      meters.wind.address,
+      bob.address,
+      Kind.Generation,
+      Source.Wind,
+      100_000,
+      ZONE,
+      0,
+    )
+  ).wait();
+  await (
+    await registry.registerMeter(
+      meters.gas.address,
+      bob.address,
+      Kind.Generation,
+      Source.Other,
+      100_000,
+      ZONE,
+      0,
+    )
+  ).wait();
+
+  const certificates = await new EnergyCertificates__factory(admin).deploy(
+    await registry.getAddress(),
+    admin.address,
+    "",
+  );
+  await certificates.waitForDeployment();
+  const market = await new MockCertMarket__factory(admin).deploy(
+    await registry.getAddress(),
+    await certificates.getAddress(),
+  );
+  await market.waitForDeployment();
+  await (await certificates.bindMarket(await market.getAddress())).wait();
+
+  // Two slots of readings: in `slot` solar and gas sell to carol and dave, wind sells nothing.
+  const slot = (await registry.currentSlot()) + 1n;
+  await mine(provider, await registry.slotEnd(slot + 1n));
+  const readings = [
+    await signReading(registry, meters.solar, slot, 0n, 9_000n),
+    await signReading(registry, meters.wind, slot, 0n, 4_000n),
+    await signReading(registry, meters.gas, slot, 0n, 5_000n),
+    await signReading(registry, meters.solar, slot + 1n, 0n, 2_000n),
+  ];
+  await (await registry.submitReadings(readings)).wait();
+  await (
+    await market.settle(
+      slot,
+      8_000n,
+      [
+        { buyer: carol.address, filledWh: 3_000n },
+        { buyer: dave.address, filledWh: 5_000n },
+      ],
+      [
+        { meter: meters.solar.address, deliveredWh: 5_000n },
+        { meter: meters.gas.address, deliveredWh: 3_000n },
+      ],
+    )
+  ).wait();
+  await (await certificates.issue(meters.wind.address, slot)).wait();
+
+  const solarId = (slot << 8n) | BigInt(Source.Solar);
+  const carolCertificates = certificates.connect(carol);
+  await (
+    await carolCertificates.safeTransferFrom(carol.address, dave.address, solarId, 500n, "0x")
+  ).wait();
+  await (
+    await carolCertificates.retire(
+      solarId,
+      1_000n,
+      carol.address,
+      "0x" + Buffer.from("Scope 2, 2025").toString("hex"),
+    )
+  ).wait();
+  await (
+    await certificates.connect(dave).retire(solarId, 2_000n, carol.address, "0x" + "ab".repeat(32))
+  ).wait();
+
+  // The solar meter is suspended before its slot + 1 is issued: withheld.
+  await (await registry.suspendMeter(meters.solar.address)).wait();
+  await (await certificates.withhold(meters.solar.address, [slot + 1n])).wait();
+
+  return {
+    registry: await registry.getAddress(),
+    market: await market.getAddress(),
+    certificates: await certificates.getAddress(),
+    accounts: { alice: alice.address, bob: bob.address, carol: carol.address, dave: dave.address },
+    meters,
+    slot,
+    startBlock,
+  };
+}
