@@ -11,25 +11,9 @@ import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
 import { writeReport } from "../../scripts/report/write.js";
 import { loadScenario } from "../../scripts/scenario/load.js";
+import { runAudit } from "../../scripts/audit/audit.js";
 import { runSimulation } from "../../scripts/sim/driver.js";
 import { anvilBinary, startNode, type RunningNode } from "./nodes.js";
-
-interface AuditModule {
-  runAudit(options: {
-    provider: unknown;
-    registry: string;
-    market: string;
-    certificates: string;
-    fromBlock?: number;
-    outDir?: string;
-  }): Promise<{
-    report: {
-      violations: Array<{ rule: string; message: string }>;
-      checks: Array<{ name: string; status: string }>;
-      issuance: unknown[];
-    };
-  }>;
-}
 
 for (const kind of ["hardhat", "anvil"] as const) {
   describe(`end to end on a ${kind === "hardhat" ? "Hardhat node" : "Anvil node"}`, function () {
@@ -110,7 +94,6 @@ for (const kind of ["hardhat", "anvil"] as const) {
     });
 
     it("passes the auditor's reconciliation of the certificates", async function () {
-      const { runAudit } = (await import("../../scripts/audit/audit.js" as string)) as AuditModule;
       const { report: audit } = await runAudit({
         provider: chain.ethers.provider,
         registry: report.run.contracts.registry!,

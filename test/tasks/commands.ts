@@ -189,6 +189,16 @@ describe("role commands", function () {
       );
     });
 
+    it("runs the auditor's report on the same chain, and names a bad block number", async function () {
+      const audited = await run("audit");
+      expect(audited.exitCode, audited.stderr).to.equal(0);
+      expect(audited.stdout).to.match(/^GridLedger certificate audit — chain 31337/);
+      expectOneLineError(
+        await run("audit", { fromBlock: "yesterday" }),
+        /^error: --from-block: "yesterday" is not a whole number\n$/,
+      );
+    });
+
     it("lists the suite from the same chain", async function () {
       const shown = await run("suite");
       expect(shown.stdout).to.match(/registry\s+0x[0-9a-fA-F]{40}/);
