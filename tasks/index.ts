@@ -215,6 +215,21 @@ export const gridLedgerTasks = [
     .build(),
 
   task(
+    "audit",
+    "The auditor's report: reconcile readings, settlements and certificates of this deployment",
+  )
+    .addOption({ name: "fromBlock", description: "first block (default 0)", defaultValue: "" })
+    .addOption({ name: "toBlock", description: "last block (default the head)", defaultValue: "" })
+    .addOption({
+      name: "out",
+      description: "folder for audit.json and CSV files",
+      defaultValue: "",
+    })
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/audit.js"))
+    .build(),
+
+  task(
     "suite",
     "Show the deployed GridLedger contracts, slot clock and market parameters of this network",
   )
