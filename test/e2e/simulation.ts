@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
 import { writeReport } from "../../scripts/report/write.js";
@@ -25,6 +25,9 @@ for (const kind of ["hardhat", "anvil"] as const) {
     const outDir = path.join("reports", `e2e-${kind}-${process.pid}`);
 
     before(async function () {
+      // Coverage instruments the contracts (bigger code, more gas than the driver's explicit limits):
+      // this test is about the testbed, and runs in the normal suite.
+      if (hre.globalOptions.coverage === true) this.skip();
       if (kind === "anvil" && !anvilBinary()) {
         throw new Error("Anvil is missing: the npm package @foundry-rs/anvil must be installed");
       }
