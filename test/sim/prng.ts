@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Rng } from "../../scripts/lib/prng.js";
+import { expectClose } from "../helpers/approx.js";
 
 describe("Rng", function () {
   it("gives the same sequence for the same seed", function () {
@@ -33,12 +34,12 @@ describe("Rng", function () {
     const us = Array.from({ length: n }, () => rng.next());
     expect(Math.min(...us)).to.be.at.least(0);
     expect(Math.max(...us)).to.be.below(1);
-    expect(us.reduce((a, b) => a + b, 0) / n).to.be.closeTo(0.5, 0.01);
+    expectClose(us.reduce((a, b) => a + b, 0) / n, 0.5, 0.01);
     const zs = Array.from({ length: n }, () => rng.normal());
     const mean = zs.reduce((a, b) => a + b, 0) / n;
     const variance = zs.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
-    expect(mean).to.be.closeTo(0, 0.03);
-    expect(variance).to.be.closeTo(1, 0.05);
+    expectClose(mean, 0, 0.03);
+    expectClose(variance, 1, 0.05);
   });
 
   it("draws integers within inclusive bounds", function () {

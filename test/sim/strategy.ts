@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { Rng } from "../../scripts/lib/prng.js";
 import { createStrategy, registerStrategy, type BidContext } from "../../scripts/strategy/index.js";
 import { LinearStrategy, priceInBand } from "../../scripts/strategy/linear.js";
+import { expectClose, expectWithin } from "../helpers/approx.js";
 
 function context(forecastNetWh: number, overrides: Partial<BidContext> = {}): BidContext {
   return {
@@ -33,7 +34,7 @@ describe("strategy: linear (default)", function () {
     for (let i = 0; i < 500; i++) {
       const [order] = strategy.bid(context(rng.uniform(-3000, 3000), { rng }));
       if (!order) continue;
-      expect(order.limitPricePerWh).to.be.within(80n, 320n);
+      expectWithin(order.limitPricePerWh, 80n, 320n);
     }
   });
 
@@ -48,7 +49,7 @@ describe("strategy: linear (default)", function () {
       () => strategy.bid(context(-1000, { rng }))[0]!.limitPricePerWh,
     );
     const mean = (xs: bigint[]) => Number(xs.reduce((a, b) => a + b, 0n)) / xs.length;
-    expect(mean(bids) - mean(asks)).to.be.closeTo(0.3 * 240, 10);
+    expectClose(mean(bids) - mean(asks), 0.3 * 240, 10);
   });
 
   it("places no dust orders and does not sell without a generation meter", function () {

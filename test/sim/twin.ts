@@ -7,6 +7,7 @@ import { simulateCommunity, type SlotFlows } from "../../scripts/twin/community.
 import { loadShape } from "../../scripts/twin/load.js";
 import { clearSkyGhi, cosZenith } from "../../scripts/twin/solar.js";
 import { simulateSky } from "../../scripts/twin/weather.js";
+import { expectClose, expectWithin } from "../helpers/approx.js";
 
 const EPS = 1e-6;
 
@@ -20,7 +21,7 @@ describe("twin: solar", function () {
 
   it("puts the sun high at solar noon in midsummer and below the horizon at midnight", function () {
     // Zenith at solar noon = latitude - declination = 48.14 - 23.44 = 24.7 degrees.
-    expect(Math.acos(cosZenith(munich, noonUtc)) * (180 / Math.PI)).to.be.closeTo(24.7, 0.6);
+    expectClose(Math.acos(cosZenith(munich, noonUtc)) * (180 / Math.PI), 24.7, 0.6);
     expect(cosZenith(munich, noonUtc + 12 * 3600)).to.be.below(0);
     expect(clearSkyGhi(munich, noonUtc + 12 * 3600)).to.equal(0);
   });
@@ -28,15 +29,15 @@ describe("twin: solar", function () {
   it("gives plausible clear-sky irradiance, less in winter than in summer", function () {
     const summer = clearSkyGhi(munich, noonUtc);
     const winter = clearSkyGhi(munich, Date.parse("2025-12-21T11:15:00Z") / 1000);
-    expect(summer).to.be.within(850, 1000);
-    expect(winter).to.be.within(200, 450);
+    expectWithin(summer, 850, 1000);
+    expectWithin(winter, 200, 450);
   });
 });
 
 describe("twin: load shape", function () {
   it("has mean 1 over the day, a morning and a higher evening peak, and a night trough", function () {
     const samples = Array.from({ length: 96 }, (_, i) => loadShape((i + 0.5) / 4));
-    expect(samples.reduce((a, b) => a + b, 0) / 96).to.be.closeTo(1, 0.01);
+    expectClose(samples.reduce((a, b) => a + b, 0) / 96, 1, 0.01);
     expect(loadShape(19.5)).to.be.above(loadShape(7.5));
     expect(loadShape(7.5)).to.be.above(loadShape(3.5));
   });
@@ -54,16 +55,16 @@ describe("twin: battery", function () {
   it("charges within its power limit and loses energy on the way in", function () {
     const step = dispatchBattery(spec, 5_000, 3_000, 900);
     expect(step.chargedWh).to.equal(1_000); // 4 kW x 15 min
-    expect(step.storedAfterWh).to.be.closeTo(5_000 + 1_000 * 0.9, EPS);
-    expect(step.chargedWh - (step.storedAfterWh - 5_000)).to.be.closeTo(step.lossWh, EPS);
+    expectClose(step.storedAfterWh, 5_000 + 1_000 * 0.9, EPS);
+    expectClose(step.chargedWh - (step.storedAfterWh - 5_000), step.lossWh, EPS);
   });
 
   it("does not charge beyond capacity nor discharge below its reserve", function () {
     const full = dispatchBattery(spec, 9_950, 1_000, 900);
-    expect(full.storedAfterWh).to.be.closeTo(10_000, EPS);
+    expectClose(full.storedAfterWh, 10_000, EPS);
     const low = dispatchBattery(spec, 1_050, -1_000, 900);
-    expect(low.storedAfterWh).to.be.closeTo(1_000, EPS);
-    expect(low.dischargedWh).to.be.closeTo(50 * 0.9, EPS);
+    expectClose(low.storedAfterWh, 1_000, EPS);
+    expectClose(low.dischargedWh, 50 * 0.9, EPS);
   });
 
   it("keeps stored + losses consistent over a random walk", function () {
@@ -74,7 +75,7 @@ describe("twin: battery", function () {
     let losses = 0;
     for (let i = 0; i < 500; i++) {
       const step = dispatchBattery(spec, stored, rng.uniform(-2_000, 2_000), 900);
-      expect(step.storedAfterWh).to.be.within(0, spec.capacityWh + EPS);
+      expectWithin(step.storedAfterWh, 0, spec.capacityWh + EPS);
       expect(step.chargedWh).to.be.at.most(1_000 + EPS);
       expect(step.dischargedWh).to.be.at.most(1_000 + EPS);
       inAc += step.chargedWh;
@@ -82,7 +83,7 @@ describe("twin: battery", function () {
       losses += step.lossWh;
       stored = step.storedAfterWh;
     }
-    expect(5_000 + inAc - outAc - losses).to.be.closeTo(stored, 1e-6);
+    expectClose(5_000 + inAc - outAc - losses, stored, 1e-6);
   });
 });
 
@@ -93,8 +94,8 @@ describe("twin: sky", function () {
     const front = simulateSky(new Rng("sky"), 96, params, [
       { fromSlot: 50, toSlot: 55, depth: 0.2 },
     ]);
-    for (const v of clear.actual) expect(v).to.be.within(0.05, 1.05);
-    expect(front.actual[52]).to.be.closeTo(clear.actual[52]! * 0.2, 0.02);
+    for (const v of clear.actual) expectWithin(v, 0.05, 1.05);
+    expectClose(front.actual[52], clear.actual[52]! * 0.2, 0.02);
     expect(front.actual[40]).to.equal(clear.actual[40]);
     // The first slot of the front is forecast from the clear sky before it.
     expect(front.forecast[50]! - front.actual[50]!).to.be.above(0.3);
@@ -127,10 +128,12 @@ describe("twin: community", function () {
       const b = h.spec.battery!;
       const sum = (key: keyof SlotFlows) => h.actual.reduce((a, f) => a + f[key], 0);
       const final = h.actual.at(-1)!.storedAfterWh;
-      expect(
+      expectClose(
         b.initialSoc * b.capacityWh + sum("chargedWh") - sum("dischargedWh") - sum("lossWh"),
-      ).to.be.closeTo(final, 1e-6);
-      for (const f of h.actual) expect(f.storedAfterWh).to.be.within(0, b.capacityWh + EPS);
+        final,
+        1e-6,
+      );
+      for (const f of h.actual) expectWithin(f.storedAfterWh, 0, b.capacityWh + EPS);
     }
   });
 
