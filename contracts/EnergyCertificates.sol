@@ -5,7 +5,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IEnergyCertificates} from "./interfaces/IEnergyCertificates.sol";
 import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
@@ -27,10 +26,6 @@ import {CertificateId} from "./libraries/CertificateId.sol";
 /// inside the market's settlement, where a buyer contract's callback could revert the settlement of money
 /// or re-enter the market mid-settlement. Holders that are contracts receive certificates like an EOA.
 contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
-    using SlotDerivation for bytes32;
-    using TransientSlot for bytes32;
-    using TransientSlot for TransientSlot.Uint256Slot;
-
     /// @dev A meter's energy as the settlement hook will issue it.
     struct Lot {
         address meter;
@@ -42,13 +37,14 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         uint256 deliveredWh;
     }
 
-    /// @dev Transient namespace: meter => 1 + its index in the settlement's lots, or `_NOT_A_LOT` once the
-    /// meter was skipped or withheld. Lets `_lotsOf` merge a meter's deliveries in one pass (linear gas,
-    /// where comparing every pair of deliveries was quadratic); cleared before `_lotsOf` returns.
-    bytes32 private constant _LOT_OF_METER = keccak256("gridledger.certificates.lotOfMeter");
-    uint256 private constant _NOT_A_LOT = type(uint256).max;
-    /// @dev Renewable sources (Solar, Wind, Hydro, Biomass): the most distinct ids one settlement can issue.
-    uint256 private constant _MAX_IDS_PER_SLOT = 4;
+    using TransientSlot for TransientSlot.Uint256Slot;
+
+    /// @dev Number of EnergySource values (None .. Other): one vintage per source and slot.
+    uint256 private constant _SOURCES = 7;
+    /// @dev Transient marker of a meter whose (meter, slot) this settlement skipped or withheld.
+    uint256 private constant _NOT_ISSUABLE = type(uint256).max;
+    /// @dev Namespace of the transient meter -> lot map used while a settlement is processed.
+    bytes32 private constant _LOT_NAMESPACE = keccak256("gridledger.certificates.settlement.lots");
 
     IMeterRegistry private immutable _registry;
     address private _market;
@@ -139,14 +135,17 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     ) external {
         if (msg.sender != _market) revert CertificatesNotMarket(msg.sender);
 
-        (address[] memory holders, uint256[] memory fills, uint256 fillsWh) = _mergeBuyers(buyers);
-        (Lot[] memory lots, uint256 lotCount, uint256 deliveredWh) = _lotsOf(slot, deliveries);
-        uint256 denominator = Math.max(clearedWh, Math.max(fillsWh, deliveredWh));
-
-        // Buyers first, one credit per (buyer, id); then each lot: closed, the rest to the owner, the event.
-        uint256[] memory toBuyersWh = _creditBuyers(holders, fills, lots, lotCount, denominator);
+        (
+            Lot[] memory lots,
+            uint256 lotCount,
+            uint256[_SOURCES] memory bySource,
+            uint256 deliveredWh
+        ) = _lotsOf(slot, deliveries);
+        // Buyers first, one credit per (buyer, vintage); what rounding left of each vintage goes back to the
+        // owners of its lots, in delivery order. Linear in buyers + meters, so a full slot settles in one tx.
+        uint256[_SOURCES] memory remainders = _creditBuyers(slot, clearedWh, buyers, bySource, deliveredWh);
         for (uint256 j = 0; j < lotCount; ++j) {
-            _issueLot(slot, lots[j], toBuyersWh[j]);
+            _issueLot(slot, lots[j], remainders);
         }
     }
 
@@ -264,41 +263,48 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         }
     }
 
-    /// @dev One lot per distinct delivering meter that can be issued, in order of first delivery (a meter's
-    /// deliveries summed, capped at its export); skips and withholds the others. Returns the lots (the first
-    /// `count` entries are used) and the sum of their delivered Wh. Linear in the deliveries: each meter's
-    /// lot is found through a transient mark instead of a search.
+    /// @dev One lot per distinct delivering meter that can be issued (its deliveries summed, capped at its
+    /// export); skips and withholds the others, once per meter. Meters are de-duplicated through transient
+    /// storage (meter -> lot position + 1, or NOT_ISSUABLE), cleared before returning. Also returns the
+    /// delivered Wh per energy source and in total.
     function _lotsOf(
         uint64 slot,
         SellerDelivery[] calldata deliveries
-    ) private returns (Lot[] memory lots, uint256 count, uint256 deliveredWh) {
+    )
+        private
+        returns (Lot[] memory lots, uint256 count, uint256[_SOURCES] memory bySource, uint256 deliveredWh)
+    {
         lots = new Lot[](deliveries.length);
         for (uint256 i = 0; i < deliveries.length; ++i) {
-            address meter = deliveries[i].meter;
-            TransientSlot.Uint256Slot mark = _LOT_OF_METER.deriveMapping(meter).asUint256();
-            uint256 lotOfMeter = mark.tload();
-            if (lotOfMeter == _NOT_A_LOT) continue;
-            if (lotOfMeter != 0) {
-                lots[lotOfMeter - 1].deliveredWh += deliveries[i].deliveredWh;
+            TransientSlot.Uint256Slot position = _lotPosition(deliveries[i].meter);
+            uint256 seen = position.tload();
+            if (seen == _NOT_ISSUABLE) continue;
+            if (seen != 0) {
+                lots[seen - 1].deliveredWh += deliveries[i].deliveredWh;
                 continue;
             }
-            (bool issuable, Lot memory lot) = _lotOf(meter, slot);
+            (bool issuable, Lot memory lot) = _lotOf(deliveries[i].meter, slot);
             if (!issuable) {
-                mark.tstore(_NOT_A_LOT);
+                position.tstore(_NOT_ISSUABLE);
                 continue;
             }
             lot.deliveredWh = deliveries[i].deliveredWh;
             lots[count++] = lot;
-            mark.tstore(count);
+            position.tstore(count);
+        }
+        for (uint256 i = 0; i < deliveries.length; ++i) {
+            _lotPosition(deliveries[i].meter).tstore(0);
         }
         for (uint256 j = 0; j < count; ++j) {
-            lots[j].deliveredWh = Math.min(lots[j].deliveredWh, lots[j].exportedWh);
-            deliveredWh += lots[j].deliveredWh;
+            Lot memory lot = lots[j];
+            lot.deliveredWh = Math.min(lot.deliveredWh, lot.exportedWh);
+            bySource[uint8(lot.source)] += lot.deliveredWh;
+            deliveredWh += lot.deliveredWh;
         }
-        // A later call in the same transaction must not see this settlement's marks.
-        for (uint256 i = 0; i < deliveries.length; ++i) {
-            _LOT_OF_METER.deriveMapping(deliveries[i].meter).asUint256().tstore(0);
-        }
+    }
+
+    function _lotPosition(address meter) private pure returns (TransientSlot.Uint256Slot) {
+        return TransientSlot.asUint256(keccak256(abi.encode(_LOT_NAMESPACE, meter)));
     }
 
     /// @dev Whether (meter, slot) can be issued by the settlement; emits why not, withholds when the meter
@@ -336,73 +342,58 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         return (true, lot);
     }
 
-    /// @dev Credits each buyer, once per id (in order of the id's first lot), the sum of its shares of the
-    /// lots of that id, each share rounded down; returns each lot's Wh credited to buyers (the sum of its
-    /// shares). One pass over (buyer, lot) pairs: a slot has at most `_MAX_IDS_PER_SLOT` ids, so a buyer's
-    /// amounts per id fit a fixed array.
+    /// @dev Credits each buyer, once per vintage, `delivered * fill / denominator` rounded down, and returns
+    /// per source what rounding left over (less than the number of buyers).
     function _creditBuyers(
+        uint64 slot,
+        uint256 clearedWh,
+        BuyerFill[] calldata buyers,
+        uint256[_SOURCES] memory bySource,
+        uint256 deliveredWh
+    ) private returns (uint256[_SOURCES] memory remainders) {
+        (address[] memory holders, uint256[] memory fills, uint256 fillsWh) = _mergeBuyers(buyers);
+        // A lying market cannot give buyers more than was delivered, nor a buyer more than its share.
+        uint256 denominator = Math.max(clearedWh, Math.max(fillsWh, deliveredWh));
+        remainders = _creditHolders(slot, holders, fills, bySource, denominator);
+    }
+
+    function _creditHolders(
+        uint64 slot,
         address[] memory holders,
         uint256[] memory fills,
-        Lot[] memory lots,
-        uint256 lotCount,
+        uint256[_SOURCES] memory bySource,
         uint256 denominator
-    ) private returns (uint256[] memory toBuyersWh) {
-        toBuyersWh = new uint256[](lotCount);
-        // Nothing was filled nor delivered: no lot has anything to share.
-        if (denominator == 0) return toBuyersWh;
-        (uint256[_MAX_IDS_PER_SLOT] memory ids, uint256 idCount, uint256[] memory idIndexOf) = _idsOf(
-            lots,
-            lotCount
-        );
-        uint256[] memory deliveredOf = new uint256[](lotCount);
-        for (uint256 j = 0; j < lotCount; ++j) deliveredOf[j] = lots[j].deliveredWh;
-        // One buyer's amount per id, zeroed again after each buyer's credits.
-        uint256[_MAX_IDS_PER_SLOT] memory amounts;
+    ) private returns (uint256[_SOURCES] memory remainders) {
+        // A copy, not an alias: the shares below must all be computed from the unchanged totals.
+        for (uint256 source = 1; source < _SOURCES; ++source) {
+            remainders[source] = bySource[source];
+        }
         for (uint256 h = 0; h < holders.length; ++h) {
             if (holders[h] == address(0)) continue;
-            uint256 fill = fills[h];
-            // Unchecked: every share is at most its lot's deliveredWh (fill <= fillsWh <= denominator), and
-            // the holders' fills sum to at most the denominator, so a lot's shares sum to at most its
-            // deliveredWh (< 2^32 each) and an id's amount to at most the slot's deliveredWh.
-            unchecked {
-                for (uint256 j = 0; j < lotCount; ++j) {
-                    uint256 share = _share(deliveredOf[j], fill, denominator);
-                    amounts[idIndexOf[j]] += share;
-                    toBuyersWh[j] += share;
-                }
-            }
-            for (uint256 k = 0; k < idCount; ++k) {
-                if (amounts[k] != 0) _credit(holders[h], ids[k], amounts[k]);
-                amounts[k] = 0;
+            for (uint256 source = 1; source < _SOURCES; ++source) {
+                if (bySource[source] == 0) continue;
+                uint256 amountWh = _share(bySource[source], fills[h], denominator);
+                if (amountWh == 0) continue;
+                // The shares sum to at most delivered * fills / denominator <= delivered: no underflow.
+                remainders[source] -= amountWh;
+                _credit(
+                    holders[h],
+                    CertificateId.encode(slot, IMeterRegistry.EnergySource(source)),
+                    amountWh
+                );
             }
         }
     }
 
-    /// @dev The distinct ids of the lots in order of first appearance, and each lot's index among them.
-    function _idsOf(
-        Lot[] memory lots,
-        uint256 lotCount
-    )
-        private
-        pure
-        returns (uint256[_MAX_IDS_PER_SLOT] memory ids, uint256 idCount, uint256[] memory idIndexOf)
-    {
-        idIndexOf = new uint256[](lotCount);
-        for (uint256 j = 0; j < lotCount; ++j) {
-            uint256 id = lots[j].id;
-            uint256 k = 0;
-            while (k < idCount && ids[k] != id) ++k;
-            // Lots are renewable only and share the slot: at most _MAX_IDS_PER_SLOT distinct ids.
-            if (k == idCount) ids[idCount++] = id;
-            idIndexOf[j] = k;
-        }
-    }
-
-    /// @dev Closes a lot's (meter, slot), credits its owner with what the buyers did not get, and emits the
-    /// provenance.
-    function _issueLot(uint64 slot, Lot memory lot, uint256 toBuyersWh) private {
-        // Unreachable by construction (the shares sum to at most deliveredWh * fillsWh / denominator <=
-        // deliveredWh <= exportedWh); checked anyway so that no arithmetic slip could ever over-issue.
+    /// @dev Closes a lot's (meter, slot), gives its owner the export the buyers did not get (the rest of the
+    /// export plus, in delivery order, the vintage's rounding remainder) and emits the provenance.
+    function _issueLot(uint64 slot, Lot memory lot, uint256[_SOURCES] memory remainders) private {
+        uint256 source = uint8(lot.source);
+        uint256 roundedBackWh = Math.min(remainders[source], lot.deliveredWh);
+        remainders[source] -= roundedBackWh;
+        uint256 toBuyersWh = lot.deliveredWh - roundedBackWh;
+        // Unreachable by construction (deliveredWh was capped at exportedWh); checked anyway so that no
+        // arithmetic slip could ever over-issue.
         if (toBuyersWh > lot.exportedWh) {
             revert CertificatesExceedExport(lot.meter, slot, lot.exportedWh, toBuyersWh);
         }
@@ -439,16 +430,9 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         _update(address(0), to, ids, values);
     }
 
-    /// @dev A buyer's share of a lot's delivered Wh: deliveredWh * fill / denominator, rounded down;
-    /// denominator > 0.
+    /// @dev A buyer's share of a lot's delivered Wh: deliveredWh * fill / denominator, rounded down.
     function _share(uint256 deliveredWh, uint256 fillWh, uint256 denominator) private pure returns (uint256) {
-        // deliveredWh <= a reading's exportedWh < 2^32: below 2^224 the product cannot overflow. Only a lying
-        // market could claim a larger fill; it takes the full-precision path.
-        if (fillWh >> 224 == 0) {
-            unchecked {
-                return (deliveredWh * fillWh) / denominator;
-            }
-        }
+        if (denominator == 0) return 0;
         return Math.mulDiv(deliveredWh, fillWh, denominator);
     }
 
