@@ -146,8 +146,8 @@ function orderCapSection(
       `  (${number(perOrder)} per order), ${percent(margin(certs.settleGas))} below the cap. Each such sell order`,
       "  costs the market about 14k (payment, reading, transient export bookkeeping) and the certificates",
       "  about 70k: the meter's registry record, a fresh word of its issued-slots bitmap (22.1k), a new",
-      "  balance for its owner (22.1k) and two events. At 180 orders the same book needs 15.26M gas",
-      "  (9.1 % margin), at 200 it runs out of gas: hence 160.",
+      "  balance for its owner (22.1k) and two events. Measured while choosing the cap: 180 orders of this",
+      "  book need 15.28M gas (8.9 % margin, too little), 200 run out of gas; 160 leaves 19 %.",
     );
   }
   lines.push(
@@ -161,11 +161,11 @@ function orderCapSection(
     );
   }
   lines.push(
-    "- Before this change the cap was 700 for every market, and the certificates' hook compared every",
-    "  delivery with every other and every (buyer, lot) pair with every lot (cubic): a full slot of 100",
-    "  sell orders already took 12.5M gas, one of 700 could never have settled. The hook is now linear in",
-    "  the deliveries (a transient mark per meter) plus one cheap pass over (buyer, lot) pairs, with the",
-    "  same results to the Wh (8.4M for those 100 orders).",
+    "- Before, the cap was 700 for every market, and the certificates' hook compared every delivery",
+    "  with every other and every (buyer, lot) pair with every lot: a slot of 100 sell orders already took",
+    "  12.5M gas to settle, one of 700 could never have settled (its money locked for good). The hook is",
+    "  now linear in buyers + meters (8.4M for those 100 orders); what remains per order is storage that",
+    "  every new holder and every first issuance of a meter must pay.",
     "- Raising the cap with hook further would need the certificates' issued-slots bitmap keyed by",
     "  (slot, meter index / 256) instead of (meter, slot / 256), so that a settlement writes one fresh word",
     "  per 256 meters instead of one per meter (about 17k less per sell order, a cap near 210), at the",
