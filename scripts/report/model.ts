@@ -111,6 +111,10 @@ export interface RunInfo {
   wallSeconds: number;
   transactions: number;
   transactionsPerSecond: number;
+  /** Orders not placed because their slot had reached the market's per-slot order cap. */
+  ordersRefusedAtCap: number;
+  /** The market's per-slot order cap. */
+  maxOrdersPerSlot: number;
   /** Where the wall time went, seconds per phase. */
   phases: Record<string, number>;
   contracts: Record<string, string>;

@@ -36,6 +36,11 @@ export function formatSummary(report: SimulationReport): string {
     `Generation ${kWh(totals.generationWh)}, consumption ${kWh(totals.consumptionWh)}, grid import ${kWh(totals.gridImportWh)}, export ${kWh(totals.gridExportWh)}`,
     `Self-sufficiency ${(totals.selfSufficiency * 100).toFixed(1)} %; community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
     `Certificates: issued ${kWh(report.certificates.issuedWh)}, bundled to buyers ${kWh(report.certificates.bundledWh)}, retired ${kWh(report.certificates.retiredWh)}`,
+    ...(run.ordersRefusedAtCap > 0
+      ? [
+          `Orders refused at the market's cap of ${run.maxOrdersPerSlot} per slot: ${run.ordersRefusedAtCap}`,
+        ]
+      : []),
     `Transactions ${run.transactions} in ${run.wallSeconds.toFixed(1)} s (${run.transactionsPerSecond.toFixed(1)} tx/s), gas ${totals.gasUsed}`,
     "Gas per role:",
     ...roleLines,

@@ -36,6 +36,7 @@ export interface AccountingInput {
   wallSeconds: number;
   phases: Record<string, number>;
   startedAt: string;
+  maxOrdersPerSlot: number;
 }
 
 /** Settlement of one filled sell order as the market computes it (see EnergyMarket._settleSellOrder). */
@@ -446,6 +447,8 @@ export function buildReport(input: AccountingInput): SimulationReport {
       wallSeconds: input.wallSeconds,
       transactions,
       transactionsPerSecond: transactions / Math.max(input.wallSeconds, 1e-9),
+      ordersRefusedAtCap: input.totals.ordersRefusedAtCap,
+      maxOrdersPerSlot: input.maxOrdersPerSlot,
       phases: input.phases,
       contracts: { ...input.suite.addresses },
     },

@@ -201,12 +201,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     penaltyPerWh: bigint;
   };
   const maxOrdersPerSlot = Number(await market.getFunction("maxOrdersPerSlot")());
-  if (scenario.households > maxOrdersPerSlot) {
-    throw new UsageError(
-      "--households",
-      `${scenario.households} households exceed the market's ${maxOrdersPerSlot} orders per slot`,
-    );
-  }
 
   const operatorRole = (await registry.getFunction("GRID_OPERATOR_ROLE")()) as string;
   const operatorAddress = await findRoleHolder(
@@ -268,6 +262,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     operatorBalanceBefore: await balanceOf(operatorAccount),
     operatorBalanceAfter: 0n,
     depositsBase: 0n,
+    ordersRefusedAtCap: 0,
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -533,6 +528,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
               }
               if (quantityWh < marketParams.minOrderWh || (intent.side === "sell" && !h.canSell))
                 continue;
+              // At the cap the market refuses the order (MarketSlotFull): first come, first served; the
+              // household then trades that slot with the grid, as any prosumer whose order was refused.
+              if (slot.orders.length >= maxOrdersPerSlot) {
+                totals.ordersRefusedAtCap += 1;
+                continue;
+              }
               const tx = await runner.send(
                 h.account,
                 `placeOrder ${h.index} slot ${j}`,
@@ -732,6 +733,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         collateralPerWh: marketParams.sellerCollateralPerWh,
       },
       readingWindowSeconds: readingWindow,
+      maxOrdersPerSlot,
       roles: runner.tally,
       actions: runner.actions,
       transactions: runner.transactions,

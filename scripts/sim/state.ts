@@ -57,4 +57,6 @@ export interface RunTotals {
   operatorBalanceBefore: bigint;
   operatorBalanceAfter: bigint;
   depositsBase: bigint;
+  /** Orders the market refused because their slot was at its order cap (MarketSlotFull). */
+  ordersRefusedAtCap: number;
 }

@@ -45,6 +45,8 @@ export function sampleReport(slots = 8, households = 3): SimulationReport {
       wallSeconds: 1.5,
       transactions: 42,
       transactionsPerSecond: 28,
+      ordersRefusedAtCap: 0,
+      maxOrdersPerSlot: 160,
       phases: { twin: 0.01, trading: 1.2 },
       contracts: { registry: "0x0000000000000000000000000000000000000001" },
     },
