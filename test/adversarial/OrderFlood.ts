@@ -1,17 +1,25 @@
 /**
  * Adversarial: floods of minimum-size orders up to the per-slot cap (read from market.maxOrdersPerSlot(),
  * so the tests follow any change of the cap), with the real certificates as settlement hook.
- * What must hold: clearing (and settlement: see the report, the settlement of a flooded slot with the
- * real certificates hook does not fit yet) of a full slot fits in one transaction under the EIP-7825
- * per-transaction cap (16,777,216 gas), so that no flood can freeze the escrow, the collateral or the ring
- * position of a slot; and a flooded slot refuses further orders with a clear error.
+ * What must hold: the clearing and the settlement of a full slot each fit in one transaction under the
+ * EIP-7825 per-transaction cap (16,777,216 gas). If either did not, the slot could never finish: the
+ * buyers' payments would stay in escrow, the sellers' collateral locked, no certificate of the slot could
+ * be issued (isSlotFinal stays false) and its ring position would refuse the slot RING slots later for good.
+ * A flooded slot refuses further orders with MarketSlotFull.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, type ContractTransactionResponse } from "ethers";
 
 import { TRANSACTION_GAS_CAP } from "../../bench/types.js";
-import { Side, advanceTo, openSlot } from "../helpers/market.js";
+import {
+  MeterKind,
+  Side,
+  advanceTo,
+  openSlot,
+  registerMeter,
+  signReading,
+} from "../helpers/market.js";
 import { expectMarketBalanced, gridSystem, type GridSystem } from "../integration/system.js";
 
 const connection = await network.create();
@@ -19,6 +27,7 @@ const { networkHelpers } = connection;
 const { time } = networkHelpers;
 const ZERO = "0x0000000000000000000000000000000000000000";
 const CAP = BigInt(TRANSACTION_GAS_CAP);
+const HIGH_PRICE = 1_000n;
 
 /** `count` fresh accounts with gas money and `amount` each in the market (deposited for them). */
 async function sybils(s: GridSystem, label: string, count: number, amount: bigint) {
@@ -43,46 +52,106 @@ async function gasWithinCap(tx: Promise<ContractTransactionResponse>): Promise<b
   return receipt!.gasUsed;
 }
 
-describe("Adversarial: order floods up to the per-slot cap", function () {
-  // Attack: create cap - 1 throw-away accounts and let each place one minimum-size buy order at a high
-  // limit against one honest seller: the costliest book to clear (every buy marginal, rationed pro rata,
-  // one fill write and one ledger update per sybil). Clearing must still fit in one transaction, or the
-  // slot's locks could never be released.
-  it("clears a slot flooded by cap - 1 sybil buyers of the minimum size in one transaction", async function () {
-    const s = await networkHelpers.loadFixture(gridSystem);
-    const cap = Number(await s.market.maxOrdersPerSlot());
-    const slot = await openSlot(s.market, 5n);
-    const { minOrderWh } = await s.market.paramsForSlot(slot);
-    const price = 1_000n;
-    const buyers = await sybils(s, "buyer", cap - 1, minOrderWh * price);
-    for (const buyer of buyers) {
-      await (
-        await s.market.connect(buyer).placeOrder(slot, Side.Buy, minOrderWh, price, ZERO)
-      ).wait();
-    }
+/**
+ * Fills a slot to the cap: `buyers` sybil accounts each buy (at least) the minimum at a high limit; the sell side is
+ * Alice's whole capacity when `sellers` is 0, else `sellers` distinct meters (registered by the grid
+ * operator to distinct accounts) each selling the minimum. Then clears, records every seller's reading
+ * (each delivers in full) and settles, each step under the transaction cap.
+ */
+async function floodClearSettle(s: GridSystem, buyerCount: number, sellerCount: number) {
+  const slot = await openSlot(s.market, 5n);
+  const { minOrderWh } = await s.market.paramsForSlot(slot);
+  // Demand covers every seller's offer, so that every seller sells (and is issued at settlement).
+  const supplyWh = BigInt(sellerCount) * minOrderWh;
+  const perBuyer = (supplyWh + BigInt(buyerCount) - 1n) / BigInt(buyerCount);
+  const buyWh = perBuyer > minOrderWh ? perBuyer : minOrderWh;
+  const buyers = await sybils(s, "buyer", buyerCount, buyWh * HIGH_PRICE);
+  const sellers = await sybils(s, "seller", sellerCount, 10n ** 9n);
+  const meters = sellers.map((_, i) => new Wallet(s.ethers.id(`gridledger flood meter ${i}`)));
+  for (const [i, meter] of meters.entries()) {
+    await registerMeter(s.registry, meter.address, sellers[i].address, MeterKind.Generation);
+  }
+  for (const buyer of buyers) {
+    await (
+      await s.market.connect(buyer).placeOrder(slot, Side.Buy, buyWh, HIGH_PRICE, ZERO)
+    ).wait();
+  }
+  const readings: { meter: Wallet; exportedWh: bigint }[] = [];
+  if (sellerCount === 0) {
     const capacity = await s.registry.maxWhPerSlot(s.meterAlice.address);
     await (
       await s.market
         .connect(s.alice)
         .placeOrder(slot, Side.Sell, capacity, 1n, s.meterAlice.address)
     ).wait();
-    await expect(s.market.connect(s.bob).placeOrder(slot, Side.Buy, minOrderWh, price, ZERO))
-      .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
-      .withArgs(slot, BigInt(cap));
+    readings.push({ meter: s.meterAlice, exportedWh: capacity });
+  }
+  for (const [i, seller] of sellers.entries()) {
+    await (
+      await s.market.connect(seller).placeOrder(slot, Side.Sell, minOrderWh, 1n, meters[i].address)
+    ).wait();
+    readings.push({ meter: meters[i], exportedWh: minOrderWh });
+  }
+  const cap = await s.market.maxOrdersPerSlot();
+  await expect(s.market.connect(s.bob).placeOrder(slot, Side.Buy, minOrderWh, 1n, ZERO))
+    .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
+    .withArgs(slot, cap);
 
-    await advanceTo(s, time, await s.market.gateClosureOf(slot));
-    const clearGas = await gasWithinCap(s.market.clear(slot, { gasLimit: CAP }));
-    console.log(`      ${cap} orders, ${cap - 1} sybil buyers: clear ${clearGas}`);
-    const info = await s.market.slotInfo(slot);
-    const demandWh = BigInt(cap - 1) * minOrderWh;
-    expect(info.clearedWh).to.equal(capacity < demandWh ? capacity : demandWh);
-    expect(await s.market.escrowed()).to.equal(info.price * info.clearedWh);
-    await expectMarketBalanced(s, { accounts: buyers.map((b) => b.address) });
+  await advanceTo(s, time, await s.market.gateClosureOf(slot));
+  const clearGas = await gasWithinCap(s.market.clear(slot, { gasLimit: CAP }));
+  await advanceTo(s, time, await s.registry.slotEnd(slot));
+  for (let i = 0; i < readings.length; i += 100) {
+    const batch = await Promise.all(
+      readings
+        .slice(i, i + 100)
+        .map((r) => signReading(s.registry, r.meter, slot, 0n, r.exportedWh)),
+    );
+    await (await s.registry.submitReadings(batch)).wait();
+  }
+  await advanceTo(s, time, await s.market.readingWindowEnd(slot));
+  const settleGas = await gasWithinCap(s.market.settle(slot, { gasLimit: CAP }));
+  console.log(
+    `      ${cap} orders (${buyerCount} buyers, ${sellerCount || 1} sellers): clear ${clearGas}, settle ${settleGas}`,
+  );
+
+  expect(await s.market.isSlotFinal(slot)).to.equal(true);
+  expect(await s.market.escrowed()).to.equal(0n);
+  for (const r of readings) {
+    expect(await s.certificates.isIssued(r.meter.address, slot)).to.equal(true);
+  }
+  await expectMarketBalanced(s, {
+    accounts: [...buyers, ...sellers].map((w) => w.address),
+  });
+}
+
+describe("Adversarial: order floods up to the per-slot cap", function () {
+  // Attack: cap - 1 throw-away accounts each buy the minimum at a high limit from one honest seller.
+  // Every sybil is marginal (rationed pro rata at clearing) and gets a fill and, at settlement, a share
+  // of the seller's certificates: one new ERC-1155 balance each, inside the market's settle transaction.
+  it("clears and settles cap - 1 sybil buyers against one seller, one transaction each", async function () {
+    const s = await networkHelpers.loadFixture(gridSystem);
+    const cap = Number(await s.market.maxOrdersPerSlot());
+    await floodClearSettle(s, cap - 1, 0);
+  });
+
+  // No attacker needed, the costliest settlement: cap - 1 sell orders from distinct meters never issued
+  // before (a fresh bitmap word and a new owner balance each) against one buyer.
+  it("clears and settles cap - 1 sellers of distinct meters against one buyer, one transaction each", async function () {
+    const s = await networkHelpers.loadFixture(gridSystem);
+    const cap = Number(await s.market.maxOrdersPerSlot());
+    await floodClearSettle(s, 1, cap - 1);
+  });
+
+  it("clears and settles half sybil buyers, half sellers of distinct meters, one transaction each", async function () {
+    const s = await networkHelpers.loadFixture(gridSystem);
+    const cap = Number(await s.market.maxOrdersPerSlot());
+    await floodClearSettle(s, Math.floor(cap / 2), cap - Math.floor(cap / 2));
   });
 
   // Attack: one account fills the book to the cap with minimum-size buy orders at price 0, which lock no
   // money at all, so that honest traders cannot trade in the slot. The market refuses the honest order
-  // with MarketSlotFull, and the flood still clears (nothing trades) and releases everything at once.
+  // with MarketSlotFull (the attack costs only gas: see docs/threat-model.md), other slots are not
+  // affected, and the flood clears (nothing trades) and releases everything at once.
   it("refuses orders beyond the cap with MarketSlotFull and clears a flood of zero-price orders", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
     const cap = Number(await s.market.maxOrdersPerSlot());
@@ -100,7 +169,6 @@ describe("Adversarial: order floods up to the per-slot cap", function () {
     )
       .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
       .withArgs(slot, BigInt(cap));
-    // Other slots are not affected.
     await (
       await s.market
         .connect(s.alice)

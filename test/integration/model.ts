@@ -1,6 +1,7 @@
 /**
  * An independent model of what one settled slot owes: money per account (market rules of IEnergyMarket)
- * and certificates per (holder, id) (rules of IEnergyCertificates), computed from the orders, their fills,
+ * and certificates per (holder, id) (rules of IEnergyCertificates: buyers' shares per vintage, rounded
+ * down, the remainder back to the owners in delivery order), computed from the orders, their fills,
  * the clearing price and the meters' readings. The integration tests compare the contracts with it to the
  * unit. Units: Wh, token base units, token base units per Wh.
  */
@@ -102,8 +103,9 @@ export function modelSlot(input: SlotModelInput): SlotModel {
   }
   const gridOperatorPay = price * shortfallWh + penalties;
 
-  // Certificates: consecutive filled buys of one account form one entry; each entry gets, per renewable
-  // meter, floor(delivered * fill / Q); the owner gets the rest of the export.
+  // Certificates, per vintage (one id per slot and source): consecutive filled buys of one account form
+  // one entry; each entry gets floor(delivered of the vintage * fill / Q); what rounding leaves of a
+  // vintage goes back to the owners of its meters in delivery order; each owner gets the rest of its export.
   const entries: { account: string; fill: bigint }[] = [];
   for (const buy of input.buys) {
     if (buy.filledWh === 0n) continue;
@@ -112,25 +114,38 @@ export function modelSlot(input: SlotModelInput): SlotModel {
     else entries.push({ account: buy.account, fill: buy.filledWh });
   }
   const certificates = new Map<string, bigint>();
-  const issues: MeterIssue[] = [];
   const deliveredByMeter = new Map<string, bigint>();
+  const lots: { meter: string; info: ModelMeter; id: bigint; delivered: bigint }[] = [];
+  const byVintage = new Map<bigint, bigint>();
   for (const [meter, delivered] of assigned) {
     deliveredByMeter.set(meter, delivered);
     const info = input.meters.get(meter)!;
     if (info.certificateId === undefined || info.exportedWh === undefined) continue;
-    let toBuyersWh = 0n;
-    for (const entry of entries) {
+    lots.push({ meter, info, id: info.certificateId, delivered });
+    byVintage.set(info.certificateId, (byVintage.get(info.certificateId) ?? 0n) + delivered);
+  }
+  const remainders = new Map(byVintage);
+  for (const entry of entries) {
+    for (const [id, delivered] of byVintage) {
       const share = q === 0n ? 0n : (delivered * entry.fill) / q;
-      if (share !== 0n) add(certificates, holding(entry.account, info.certificateId), share);
-      toBuyersWh += share;
+      if (share === 0n) continue;
+      add(certificates, holding(entry.account, id), share);
+      remainders.set(id, remainders.get(id)! - share);
     }
-    const toOwnerWh = info.exportedWh - toBuyersWh;
-    if (toOwnerWh !== 0n) add(certificates, holding(info.owner, info.certificateId), toOwnerWh);
+  }
+  const issues: MeterIssue[] = [];
+  for (const lot of lots) {
+    const left = remainders.get(lot.id)!;
+    const roundedBack = left < lot.delivered ? left : lot.delivered;
+    remainders.set(lot.id, left - roundedBack);
+    const toBuyersWh = lot.delivered - roundedBack;
+    const toOwnerWh = lot.info.exportedWh! - toBuyersWh;
+    if (toOwnerWh !== 0n) add(certificates, holding(lot.info.owner, lot.id), toOwnerWh);
     issues.push({
-      meter,
-      certificateId: info.certificateId,
-      exportedWh: info.exportedWh,
-      deliveredWh: delivered,
+      meter: lot.meter,
+      certificateId: lot.id,
+      exportedWh: lot.info.exportedWh!,
+      deliveredWh: lot.delivered,
       toBuyersWh,
       toOwnerWh,
     });
