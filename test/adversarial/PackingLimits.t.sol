@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {OrderPacking} from "../../contracts/libraries/OrderPacking.sol";
+
+/// @dev Calls the packers from outside, so that a test can expect their reverts.
+contract PackingHarness {
+    function packOrderFields(OrderPacking.OrderFields memory f) external pure returns (uint256) {
+        return OrderPacking.packOrderFields(f);
+    }
+
+    function packBookFields(OrderPacking.BookFields memory f) external pure returns (uint256) {
+        return OrderPacking.packBookFields(f);
+    }
+}
+
+/// @dev Adversarial: fields one past their bit width. Attack: a status or generation that does not fit its
+/// 2 or 30 bits would spill into the neighbouring field of the packed word (e.g. turn a cancelled order live
+/// in another generation); the packers refuse it instead of truncating.
+contract PackingLimitsTest is Test {
+    PackingHarness internal harness = new PackingHarness();
+
+    function testFuzz_packOrderFields_refusesStatusBeyondTwoBits(uint8 status) public {
+        status = uint8(bound(status, 4, type(uint8).max));
+        OrderPacking.OrderFields memory f = OrderPacking.OrderFields(1, 2, 3, 4, 0, status, 5);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 2, status));
+        harness.packOrderFields(f);
+    }
+
+    function testFuzz_packOrderFields_refusesGenerationBeyondThirtyBits(uint32 generation) public {
+        generation = uint32(bound(generation, 1 << 30, type(uint32).max));
+        OrderPacking.OrderFields memory f = OrderPacking.OrderFields(1, 2, 3, 4, 0, 1, generation);
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 30, generation)
+        );
+        harness.packOrderFields(f);
+    }
+
+    function testFuzz_packBookFields_refusesStatusBeyondTwoBits(uint8 status) public {
+        status = uint8(bound(status, 4, type(uint8).max));
+        OrderPacking.BookFields memory f = OrderPacking.BookFields(7, 1, 1, status, 10, 2, 5);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 2, status));
+        harness.packBookFields(f);
+    }
+
+    function test_packers_acceptTheLargestFittingValues() public view {
+        uint256 order = harness.packOrderFields(OrderPacking.OrderFields(1, 2, 3, 4, 0, 3, (1 << 30) - 1));
+        assertEq(OrderPacking.unpackOrder(order).generation, (1 << 30) - 1);
+        assertEq(OrderPacking.unpackOrder(order).status, 3);
+        uint256 book = harness.packBookFields(OrderPacking.BookFields(7, 1, 1, 3, 10, 2, 5));
+        assertEq(OrderPacking.unpackBook(book).status, 3);
+    }
+}
