@@ -28,12 +28,15 @@ import { Journal, foldJournal, type SentEntry } from "./lib/journal.js";
 import { Rpc, sleep } from "./lib/rpc.js";
 import { AccountSender, type TxResult } from "./lib/sender.js";
 
-/** Shares of the actions (the rest are valid placements). */
+/** Shares of the actions (the rest are placements). */
 const CANCEL_SHARE = 0.2;
+const WITHDRAW_SHARE = 0.05;
 /** Placements deliberately below the minimum quantity: refused at preflight, never on chain. */
 const INVALID_SHARE = 0.03;
 /** Share of placements in the slot that closes next (the rest spread over the open slots). */
-const NEAREST_SLOT_SHARE = 0.7;
+const NEAREST_SLOT_SHARE = 0.5;
+/** A withdrawal takes 1 gUSD out of the market (keeps the ledger moving once every book is full). */
+const WITHDRAWAL = 1_000_000n;
 
 interface Prosumer {
   sender: AccountSender;
@@ -64,14 +67,14 @@ async function open(
   const chainId = BigInt(d.chainId);
   // Operation ids stay unique across restarts: the prefix carries this process's PID.
   const prefix = `${config.name}.${process.pid}`;
-  let recovered = 0;
+  const recoveries: number[] = [];
   const prosumers = await Promise.all(
     config.prosumers.map(async (index, position) => {
       const sender = await AccountSender.open(rpc, prosumerWallet(index), chainId, journal, prefix);
       const pending = [...prior.values()].filter(
         (e): e is SentEntry => e.t === "sent" && e.account === sender.address,
       );
-      recovered += (await sender.recover(pending)).length;
+      recoveries.push((await sender.recover(pending)).length);
       return {
         sender,
         meter: meterWallet(index).address,
@@ -88,7 +91,19 @@ async function open(
     prosumers.map((p) => p.sender.address),
   );
   for (const [orderId, { account, slot }] of live) byAccount.get(account)?.live.set(orderId, slot);
-  return { prosumers, recovered };
+  return { prosumers, recovered: recoveries.reduce((a, b) => a + b, 0) };
+}
+
+/** Slots this process saw refuse an order with MarketSlotFull: no more placements there. */
+const fullSlots = new Set<number>();
+
+async function withdraw(p: Prosumer): Promise<void> {
+  await p.sender.submit({
+    kind: "withdraw",
+    to: d.market,
+    data: marketInterface.encodeFunctionData("withdraw", [WITHDRAWAL]),
+    meta: { amount: WITHDRAWAL.toString() },
+  });
 }
 
 async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Promise<boolean> {
@@ -106,8 +121,8 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
       return true;
     }
   }
-  const openSlots = targets.filter((s) => gateClosureOf(d, s) > now);
-  if (openSlots.length === 0) return false;
+  if (targets.every((s) => gateClosureOf(d, s) <= now)) return false;
+  const openSlots = targets.filter((s) => gateClosureOf(d, s) > now && !fullSlots.has(s));
   const cancellable = [...p.live].filter(([, slot]) => gateClosureOf(d, slot) > now);
   if (cancellable.length > 0 && p.rng() < CANCEL_SHARE) {
     const [orderId, slot] = cancellable[Math.floor(p.rng() * cancellable.length)];
@@ -119,6 +134,10 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
     });
     // Accepted or refused (e.g. the gate closed meanwhile), the order is no longer ours to cancel.
     p.live.delete(orderId);
+    return true;
+  }
+  if (openSlots.length === 0 || p.rng() < WITHDRAW_SHARE) {
+    await withdraw(p);
     return true;
   }
   const slot =
@@ -142,6 +161,7 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
     meta: { slot, side, quantityWh, limitPrice },
   });
   if (result.outcome.status === "accepted") p.live.set(result.outcome.orderId!, slot);
+  else if (result.outcome.error?.startsWith("MarketSlotFull")) fullSlots.add(slot);
   return true;
 }
 

@@ -87,7 +87,7 @@ export async function verifyRun(
     fail(`${ops.length - outcomes.length} operations have no outcome`);
   for (const o of outcomes) {
     count(`${o.kind}.${o.status}${o.stage ? "." + o.stage : ""}`);
-    if (o.recovered) count("recoveredOutcomes");
+    if (o.recovered) count(`recovered.${o.recovered}`);
     if (o.error === "nonce collision") fail(`nonce collision on ${o.account} nonce ${o.nonce}`);
   }
 

@@ -11,7 +11,7 @@ import { nodeBinary, repoFile } from "./node.js";
 import { sleep, within } from "./rpc.js";
 
 const MAX_RESTARTS = 3;
-const RESTART_DELAY_MS = 1_000;
+const RESTART_DELAY_MS = 500;
 
 export class Child {
   restarts = 0;

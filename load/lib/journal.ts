@@ -9,7 +9,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 
 /** What an operation was for; `meta` carries its arguments (slot, side, quantity, order id...). */
-export type OpKind = "place" | "cancel" | "settle" | "clear" | "readings" | "setup";
+export type OpKind = "place" | "cancel" | "withdraw" | "settle" | "clear" | "readings" | "setup";
 
 export interface SentEntry {
   t: "sent";
@@ -37,8 +37,11 @@ export interface OutcomeEntry {
   gasUsed?: number;
   /** Order id (decimal) of an accepted placement, from its OrderPlaced event. */
   orderId?: string;
-  /** True when the outcome was resolved from the chain after a restart. */
-  recovered?: boolean;
+  /**
+   * Set when the outcome was resolved after a restart: "receipt" when the transaction had been mined
+   * before the process died, "resend" when the node first took it from the journaled bytes.
+   */
+  recovered?: "receipt" | "resend";
   meta: Record<string, string | number>;
 }
 

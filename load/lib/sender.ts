@@ -170,7 +170,7 @@ export class AccountSender {
       hash: sent.hash,
       nonce: sent.nonce,
       meta: sent.meta,
-      ...(recovered ? { recovered: true } : {}),
+      ...(recovered ? { recovered: nonceUsed ? ("receipt" as const) : ("resend" as const) } : {}),
     };
     let outcome: OutcomeEntry;
     if (receipt === null && !nonceUsed) {
