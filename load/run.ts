@@ -326,7 +326,13 @@ export async function runLoad(overrides: Partial<LoadOptions> = {}): Promise<Loa
     log(`load phase done in ${loadSeconds.toFixed(1)} s; verifying`);
 
     const journals = journalsIn(options.outDir);
-    const verification = await verifyRun(rpc, d, journals, { fromBlock, toBlock });
+    const verification = await verifyRun(
+      rpc,
+      d,
+      journals,
+      { fromBlock, toBlock },
+      options.accounts,
+    );
     const report: LoadReport = {
       ok: verification.failures.length === 0,
       options: { ...options, verbose: undefined } as unknown as LoadReport["options"],

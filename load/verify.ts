@@ -70,6 +70,8 @@ export async function verifyRun(
   d: Deployment,
   journals: JournalEntry[],
   window: { fromBlock: number; toBlock: number },
+  /** Meters the data hub reads: every target slot must end with this many readings. */
+  meters: number,
 ): Promise<Verification> {
   const failures: string[] = [];
   const fail = (message: string) => {
@@ -243,9 +245,15 @@ export async function verifyRun(
   // ---- Readings: every accepted batch's readings are recorded, and nothing else.
   const recordedTopic = registryInterface.getEvent("ReadingRecorded")!.topicHash;
   const recorded = new Set<string>();
+  const perSlot = new Map<number, number>();
   for (const log of await logs(rpc, d.registry, d.deployBlock, recordedTopic)) {
     const e = registryInterface.parseLog(log)!;
     recorded.add(`${getAddress(e.args.meter as string)}:${e.args.slot}`);
+    perSlot.set(Number(e.args.slot), (perSlot.get(Number(e.args.slot)) ?? 0) + 1);
+  }
+  for (const slot of targetSlots(d)) {
+    if (perSlot.get(slot) !== meters)
+      fail(`slot ${slot}: ${perSlot.get(slot) ?? 0} of ${meters} readings`);
   }
   count("readingsOnChain", recorded.size);
   let readingsAccepted = 0;

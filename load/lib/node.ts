@@ -49,7 +49,16 @@ export async function startHardhatNode(port: number, logPath: string): Promise<H
   const log = openSync(logPath, "w");
   const child: ChildProcess = spawn(
     nodeBinary(),
-    [cli, "node", "--hostname", "127.0.0.1", "--port", String(chosen)],
+    [
+      cli,
+      "--config",
+      repoFile("load/hardhat-node.config.ts"),
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(chosen),
+    ],
     { stdio: ["ignore", log, log] },
   );
   const pid = child.pid!;
