@@ -33,8 +33,9 @@ const CANCEL_SHARE = 0.2;
 const WITHDRAW_SHARE = 0.05;
 /** Placements deliberately below the minimum quantity: refused at preflight, never on chain. */
 const INVALID_SHARE = 0.03;
-/** Share of placements in the slot that closes next (the rest spread over the open slots). */
-const NEAREST_SLOT_SHARE = 0.5;
+/** Placements go to the next TRADED_SLOTS open slots, NEAREST_SLOT_SHARE of them to the nearest. */
+const TRADED_SLOTS = 2;
+const NEAREST_SLOT_SHARE = 0.7;
 /** A withdrawal takes 1 gUSD out of the market (keeps the ledger moving once every book is full). */
 const WITHDRAWAL = 1_000_000n;
 
@@ -122,7 +123,9 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
     }
   }
   if (targets.every((s) => gateClosureOf(d, s) <= now)) return false;
-  const openSlots = targets.filter((s) => gateClosureOf(d, s) > now && !fullSlots.has(s));
+  const openSlots = targets
+    .filter((s) => gateClosureOf(d, s) > now && !fullSlots.has(s))
+    .slice(0, TRADED_SLOTS);
   const cancellable = [...p.live].filter(([, slot]) => gateClosureOf(d, slot) > now);
   if (cancellable.length > 0 && p.rng() < CANCEL_SHARE) {
     const [orderId, slot] = cancellable[Math.floor(p.rng() * cancellable.length)];

@@ -90,6 +90,7 @@ export async function verifyRun(
   for (const o of outcomes) {
     count(`${o.kind}.${o.status}${o.stage ? "." + o.stage : ""}`);
     if (o.recovered) count(`recovered.${o.recovered}`);
+    if (o.deduplicated) count("deduplicatedRetries");
     if (o.error === "nonce collision") fail(`nonce collision on ${o.account} nonce ${o.nonce}`);
   }
 

@@ -42,6 +42,11 @@ export interface OutcomeEntry {
    * before the process died, "resend" when the node first took it from the journaled bytes.
    */
   recovered?: "receipt" | "resend";
+  /**
+   * Set when a re-sent copy (after a timeout) was refused with "nonce too low" because the first copy
+   * had been mined: the retry that would have been a double submission with a fresh nonce.
+   */
+  deduplicated?: true;
   meta: Record<string, string | number>;
 }
 

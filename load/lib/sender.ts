@@ -171,6 +171,7 @@ export class AccountSender {
       nonce: sent.nonce,
       meta: sent.meta,
       ...(recovered ? { recovered: nonceUsed ? ("receipt" as const) : ("resend" as const) } : {}),
+      ...(!recovered && nonceUsed ? { deduplicated: true as const } : {}),
     };
     let outcome: OutcomeEntry;
     if (receipt === null && !nonceUsed) {
