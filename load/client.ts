@@ -95,6 +95,15 @@ async function open(
   return { prosumers, recovered: recoveries.reduce((a, b) => a + b, 0) };
 }
 
+/**
+ * MarketGateClosed(slot, gateClosure, timestamp) tells the chain's time: take it at once rather than
+ * waiting for the clock's next refresh, so the other accounts stop aiming at the closed slot.
+ */
+function learnTime(clock: ChainClock, error: string | undefined): void {
+  const match = error?.match(/^MarketGateClosed\(\d+, \d+, (\d+)\)$/);
+  if (match) clock.now = Math.max(clock.now, Number(match[1]));
+}
+
 /** Slots this process saw refuse an order with MarketSlotFull: no more placements there. */
 const fullSlots = new Set<number>();
 
@@ -129,7 +138,7 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
   const cancellable = [...p.live].filter(([, slot]) => gateClosureOf(d, slot) > now);
   if (cancellable.length > 0 && p.rng() < CANCEL_SHARE) {
     const [orderId, slot] = cancellable[Math.floor(p.rng() * cancellable.length)];
-    await p.sender.submit({
+    const result = await p.sender.submit({
       kind: "cancel",
       to: d.market,
       data: marketInterface.encodeFunctionData("cancelOrder", [BigInt(orderId)]),
@@ -137,6 +146,7 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
     });
     // Accepted or refused (e.g. the gate closed meanwhile), the order is no longer ours to cancel.
     p.live.delete(orderId);
+    learnTime(clock, result.outcome.error);
     return true;
   }
   if (openSlots.length === 0 || p.rng() < WITHDRAW_SHARE) {
@@ -165,6 +175,7 @@ async function act(p: Prosumer, clock: ChainClock, settleTried: Set<number>): Pr
   });
   if (result.outcome.status === "accepted") p.live.set(result.outcome.orderId!, slot);
   else if (result.outcome.error?.startsWith("MarketSlotFull")) fullSlots.add(slot);
+  else learnTime(clock, result.outcome.error);
   return true;
 }
 

@@ -79,7 +79,7 @@ async function submitSlot(sender: AccountSender, journal: Journal, slot: number)
     if (result.outcome.status === "accepted") recorded += batch.length;
     else failedBatches += 1;
   }
-  return { recorded, failedBatches };
+  return { recorded, failedBatches, submitted: Math.ceil(todo.length / config.batchSize) };
 }
 
 async function main(): Promise<void> {
@@ -97,16 +97,18 @@ async function main(): Promise<void> {
   );
   const recovered = (await sender.recover(pending)).length;
   await send({ type: "ready", name: config.name, recovered, liveOrders: 0 });
+  let batches = 0;
   while (!stopping && Date.now() < config.deadline) {
     const slot = queue.shift();
     if (slot === undefined) {
       await sleep(100);
       continue;
     }
-    const { recorded, failedBatches } = await submitSlot(sender, journal, slot);
+    const { recorded, failedBatches, submitted } = await submitSlot(sender, journal, slot);
+    batches += submitted;
     await send({ type: "readingsDone", slot, recorded, failedBatches });
   }
-  await send({ type: "done", name: config.name, ops: 0, rpc: rpc.stats });
+  await send({ type: "done", name: config.name, ops: batches, rpc: rpc.stats });
 }
 
 main().then(
