@@ -30,6 +30,7 @@ import { Rpc, sleep, within } from "./lib/rpc.js";
 import { AccountSender } from "./lib/sender.js";
 import { advanceChainTo, deployAndFund } from "./deploy.js";
 import { verifyRun, type Verification } from "./verify.js";
+import { parseArgs, summary } from "./lib/cli.js";
 
 export interface LoadOptions {
   accounts: number;
@@ -104,10 +105,13 @@ export interface LoadReport {
   verification: Verification;
 }
 
+/** The files a run writes to its output directory (and only these are removed by the next run). */
+const RUN_FILE = /^(node\.log|report\.json|(setup|keeper|hub|c\d+)\.(jsonl|json|log))$/;
+
 /** Operations of all journals in `outDir`. */
 function journalsIn(outDir: string): JournalEntry[] {
   return readdirSync(outDir)
-    .filter((f) => f.endsWith(".jsonl"))
+    .filter((f) => RUN_FILE.test(f) && f.endsWith(".jsonl"))
     .flatMap((f) => readJournal(path.join(outDir, f)));
 }
 
@@ -138,7 +142,7 @@ export async function runLoad(overrides: Partial<LoadOptions> = {}): Promise<Loa
     throw new Error("need at least one account per process");
   mkdirSync(options.outDir, { recursive: true });
   for (const f of readdirSync(options.outDir)) {
-    if (/\.(jsonl|json|log)$/.test(f)) rmSync(path.join(options.outDir, f));
+    if (RUN_FILE.test(f)) rmSync(path.join(options.outDir, f));
   }
   const out = (f: string) => path.join(options.outDir, f);
   const runDeadline = Date.now() + options.maxSeconds * 1000;
@@ -365,48 +369,6 @@ export async function runLoad(overrides: Partial<LoadOptions> = {}): Promise<Loa
   }
 }
 
-function parseArgs(argv: string[]): Partial<LoadOptions> {
-  const options: Partial<LoadOptions> = {};
-  const numeric: Record<string, keyof LoadOptions> = {
-    "--accounts": "accounts",
-    "--processes": "processes",
-    "--slots": "slots",
-    "--phase": "phaseSeconds",
-    "--port": "port",
-    "--pause-seconds": "pauseSeconds",
-    "--seed": "seed",
-    "--batch": "batchSize",
-    "--max-seconds": "maxSeconds",
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--fault-pause") options.faultPause = true;
-    else if (arg === "--fault-kill") options.faultKill = true;
-    else if (arg === "--faults") options.faultPause = options.faultKill = true;
-    else if (arg === "--out") options.outDir = path.resolve(argv[++i]);
-    else if (arg in numeric) (options as Record<string, number>)[numeric[arg]] = Number(argv[++i]);
-    else throw new Error(`unknown argument ${arg}`);
-  }
-  return options;
-}
-
-function summary(report: LoadReport): string {
-  const c = report.verification.counts;
-  const lines = [
-    `${report.ok ? "PASS" : "FAIL"}: ${report.options.accounts} prosumers in ${report.options.processes} processes, ${report.options.slots} slots`,
-    `load phase ${report.load.seconds.toFixed(1)} s, ${report.load.minedTxs} txs mined: ${report.load.txPerSecond.toFixed(1)} tx/s sustained (${report.load.txPerSecondExcludingPause.toFixed(1)} tx/s without the pause)`,
-    `orders: ${c["place.accepted"] ?? 0} accepted (${c.onChainOrders ?? 0} on chain), ${c["place.failed.preflight"] ?? 0} refused at preflight, ${c["place.failed.mined"] ?? 0} reverted when mined`,
-    `cancels: ${c["cancel.accepted"] ?? 0} accepted (${c.onChainCancels ?? 0} on chain), ${(c["cancel.failed.preflight"] ?? 0) + (c["cancel.failed.mined"] ?? 0)} failed; settles by clients: ${c["settle.accepted"] ?? 0} accepted, ${(c["settle.failed.preflight"] ?? 0) + (c["settle.failed.mined"] ?? 0)} failed`,
-    `readings: ${c.readingsAccepted ?? 0} accepted, ${c.readingsOnChain ?? 0} on chain; unresolved ${c.unresolved ?? 0}; resolved after a restart: ${c["recovered.receipt"] ?? 0} already mined, ${c["recovered.resend"] ?? 0} re-sent; retried sends refused as already mined: ${c.deduplicatedRetries ?? 0}`,
-    `ledger: market holds ${report.verification.ledger.marketTokenBalance}, owes ${report.verification.ledger.owed} (locked ${report.verification.ledger.locked}, escrow ${report.verification.ledger.escrowed})`,
-    ...report.faults.map(
-      (f) => `fault ${f.kind} at ${f.atSeconds.toFixed(1)} s: ${JSON.stringify(f)}`,
-    ),
-    ...report.verification.failures.map((f) => `  failure: ${f}`),
-  ];
-  return lines.join("\n");
-}
-
 // Run as a script (not when imported by the test).
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === repoFile("load/run.ts")) {
   runLoad(parseArgs(process.argv.slice(2))).then(
@@ -421,5 +383,3 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === repoFile(
     },
   );
 }
-
-export { summary };
