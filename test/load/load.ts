@@ -4,7 +4,7 @@
  * The full size runs with `npx tsx load/run.ts --faults` (docs/load.md).
  */
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -12,6 +12,7 @@ import { runLoad, type LoadReport } from "../../load/run.js";
 
 describe("Load test against a hardhat node (CI size)", function () {
   let report: LoadReport;
+  const outDir = mkdtempSync(path.join(tmpdir(), "gridledger-load-"));
 
   before(async function () {
     this.timeout(240_000);
@@ -25,10 +26,15 @@ describe("Load test against a hardhat node (CI size)", function () {
       faultPause: true,
       faultKill: true,
       pauseSeconds: 5,
-      outDir: mkdtempSync(path.join(tmpdir(), "gridledger-load-")),
+      outDir,
       maxSeconds: 200,
       verbose: false,
     });
+  });
+
+  // Journals, logs and report.json stay in outDir when something failed.
+  after(() => {
+    if (report?.ok) rmSync(outDir, { recursive: true, force: true });
   });
 
   it("finds no disagreement between the clients' journals and the chain", function () {
