@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import "dotenv/config";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
+import { gridLedgerTasks } from "./tasks/index.js";
 
 // Hardhat cannot download compilers on our machines: use the solc-js build shipped
 // by the npm package `solc`, and take its version from the same package so the two never drift.
@@ -23,6 +24,7 @@ const compiler = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: gridLedgerTasks,
   solidity: {
     profiles: {
       default: compiler,

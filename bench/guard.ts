@@ -16,6 +16,12 @@ export function flatten(snapshot: GasSnapshot): Map<string, number> {
   for (const row of snapshot.scaling) {
     figures.set(`scaling.${row.orders}.clear`, row.clearGas);
     figures.set(`scaling.${row.orders}.settle`, row.settleGas);
+    if (row.settleWithHookGas !== undefined)
+      figures.set(`scaling.${row.orders}.settleWithHook`, row.settleWithHookGas);
+  }
+  for (const row of snapshot.worstCases ?? []) {
+    figures.set(`${row.key}.clear`, row.clearGas);
+    figures.set(`${row.key}.settle`, row.settleGas);
   }
   return figures;
 }

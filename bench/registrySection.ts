@@ -1,21 +1,14 @@
+/** Gas of the MeterRegistry: registering a meter, single readings and batches of 100. */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import { Wallet, type ContractTransactionResponse } from "ethers";
+import { Wallet } from "ethers";
 
+import { gasOf, type WarpTo } from "./chain.js";
 import type { GasFigure } from "./types.js";
 
 const SLOT_LENGTH = 900n;
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction was not mined");
-  return Number(receipt.gasUsed);
-}
-
 /** Measures the registry's user-facing operations on a fresh deployment. */
-export async function measureRegistry(
-  ethers: HardhatEthers,
-  warpTo: (timestamp: bigint) => Promise<void>,
-): Promise<GasFigure[]> {
+export async function measureRegistry(ethers: HardhatEthers, warpTo: WarpTo): Promise<GasFigure[]> {
   const [admin] = await ethers.getSigners();
   const block = await ethers.provider.getBlock("latest");
   const genesis = BigInt(block!.timestamp);

@@ -18,15 +18,37 @@ export interface ScalingRow {
   sellOrders: number;
   clearGas: number;
   clearGasPerOrder: number;
+  /** Settlement of a market without settlement hook. */
   settleGas: number;
   settleGasPerSellOrder: number;
+  /** Settlement with EnergyCertificates bound as hook; absent above MAX_ORDERS_PER_SLOT_WITH_HOOK. */
+  settleWithHookGas?: number;
+  settleWithHookGasPerSellOrder?: number;
+  /** Whether clearing and every measured settlement fit one transaction. */
   fitsOneTransaction: boolean;
+}
+
+/** A costliest full slot: the figures that justify a per-slot order cap. */
+export interface WorstCaseRow {
+  /** Stable key, e.g. "worst.certificates.sellerCrowd.160". */
+  key: string;
+  /** What the book looks like. */
+  shape: string;
+  /** "none" (market alone) or "certificates" (EnergyCertificates bound as settlement hook). */
+  hook: string;
+  orders: number;
+  sellOrders: number;
+  clearGas: number;
+  settleGas: number;
 }
 
 export interface GasSnapshot {
   figures: GasFigure[];
   scaling: ScalingRow[];
+  worstCases?: WorstCaseRow[];
 }
 
 /** The per-transaction gas cap (EIP-7825) every operation must fit under. */
 export const TRANSACTION_GAS_CAP = 16_777_216;
+/** A full slot must clear and settle at least this far below the cap (a 10 % margin). */
+export const REQUIRED_MARGIN = 0.1;

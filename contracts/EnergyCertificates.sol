@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IEnergyCertificates} from "./interfaces/IEnergyCertificates.sol";
 import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
@@ -35,6 +36,15 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         uint256 exportedWh;
         uint256 deliveredWh;
     }
+
+    using TransientSlot for TransientSlot.Uint256Slot;
+
+    /// @dev Number of EnergySource values (None .. Other): one vintage per source and slot.
+    uint256 private constant _SOURCES = 7;
+    /// @dev Transient marker of a meter whose (meter, slot) this settlement skipped or withheld.
+    uint256 private constant _NOT_ISSUABLE = type(uint256).max;
+    /// @dev Namespace of the transient meter -> lot map used while a settlement is processed.
+    bytes32 private constant _LOT_NAMESPACE = keccak256("gridledger.certificates.settlement.lots");
 
     IMeterRegistry private immutable _registry;
     address private _market;
@@ -125,14 +135,17 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     ) external {
         if (msg.sender != _market) revert CertificatesNotMarket(msg.sender);
 
-        (address[] memory holders, uint256[] memory fills, uint256 fillsWh) = _mergeBuyers(buyers);
-        (Lot[] memory lots, uint256 deliveredWh) = _lotsOf(slot, deliveries);
-        uint256 denominator = Math.max(clearedWh, Math.max(fillsWh, deliveredWh));
-
-        // Buyers first, one credit per (buyer, id); then each lot: closed, the rest to the owner, the event.
-        _creditBuyers(holders, fills, lots, denominator);
-        for (uint256 j = 0; j < lots.length && lots[j].meter != address(0); ++j) {
-            _issueLot(slot, lots[j], holders, fills, denominator);
+        (
+            Lot[] memory lots,
+            uint256 lotCount,
+            uint256[_SOURCES] memory bySource,
+            uint256 deliveredWh
+        ) = _lotsOf(slot, deliveries);
+        // Buyers first, one credit per (buyer, vintage); what rounding left of each vintage goes back to the
+        // owners of its lots, in delivery order. Linear in buyers + meters, so a full slot settles in one tx.
+        uint256[_SOURCES] memory remainders = _creditBuyers(slot, clearedWh, buyers, bySource, deliveredWh);
+        for (uint256 j = 0; j < lotCount; ++j) {
+            _issueLot(slot, lots[j], remainders);
         }
     }
 
@@ -250,28 +263,48 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         }
     }
 
-    /// @dev One lot per distinct delivering meter that can be issued (deliveries summed, capped at the
-    /// export); skips and withholds the others. Returns the lots (unused entries at the end have meter
-    /// address(0)) and the sum of their delivered Wh.
+    /// @dev One lot per distinct delivering meter that can be issued (its deliveries summed, capped at its
+    /// export); skips and withholds the others, once per meter. Meters are de-duplicated through transient
+    /// storage (meter -> lot position + 1, or NOT_ISSUABLE), cleared before returning. Also returns the
+    /// delivered Wh per energy source and in total.
     function _lotsOf(
         uint64 slot,
         SellerDelivery[] calldata deliveries
-    ) private returns (Lot[] memory lots, uint256 deliveredWh) {
+    )
+        private
+        returns (Lot[] memory lots, uint256 count, uint256[_SOURCES] memory bySource, uint256 deliveredWh)
+    {
         lots = new Lot[](deliveries.length);
-        uint256 count = 0;
         for (uint256 i = 0; i < deliveries.length; ++i) {
-            address meter = deliveries[i].meter;
-            if (_seenMeterBefore(deliveries, i)) continue;
-            uint256 meterDeliveredWh = deliveries[i].deliveredWh;
-            for (uint256 k = i + 1; k < deliveries.length; ++k) {
-                if (deliveries[k].meter == meter) meterDeliveredWh += deliveries[k].deliveredWh;
+            TransientSlot.Uint256Slot position = _lotPosition(deliveries[i].meter);
+            uint256 seen = position.tload();
+            if (seen == _NOT_ISSUABLE) continue;
+            if (seen != 0) {
+                lots[seen - 1].deliveredWh += deliveries[i].deliveredWh;
+                continue;
             }
-            (bool issuable, Lot memory lot) = _lotOf(meter, slot);
-            if (!issuable) continue;
-            lot.deliveredWh = Math.min(meterDeliveredWh, lot.exportedWh);
-            deliveredWh += lot.deliveredWh;
+            (bool issuable, Lot memory lot) = _lotOf(deliveries[i].meter, slot);
+            if (!issuable) {
+                position.tstore(_NOT_ISSUABLE);
+                continue;
+            }
+            lot.deliveredWh = deliveries[i].deliveredWh;
             lots[count++] = lot;
+            position.tstore(count);
         }
+        for (uint256 i = 0; i < deliveries.length; ++i) {
+            _lotPosition(deliveries[i].meter).tstore(0);
+        }
+        for (uint256 j = 0; j < count; ++j) {
+            Lot memory lot = lots[j];
+            lot.deliveredWh = Math.min(lot.deliveredWh, lot.exportedWh);
+            bySource[uint8(lot.source)] += lot.deliveredWh;
+            deliveredWh += lot.deliveredWh;
+        }
+    }
+
+    function _lotPosition(address meter) private pure returns (TransientSlot.Uint256Slot) {
+        return TransientSlot.asUint256(keccak256(abi.encode(_LOT_NAMESPACE, meter)));
     }
 
     /// @dev Whether (meter, slot) can be issued by the settlement; emits why not, withholds when the meter
@@ -309,42 +342,58 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         return (true, lot);
     }
 
-    /// @dev Credits each buyer, once per id, its shares of the lots of that id, rounded down.
+    /// @dev Credits each buyer, once per vintage, `delivered * fill / denominator` rounded down, and returns
+    /// per source what rounding left over (less than the number of buyers).
     function _creditBuyers(
+        uint64 slot,
+        uint256 clearedWh,
+        BuyerFill[] calldata buyers,
+        uint256[_SOURCES] memory bySource,
+        uint256 deliveredWh
+    ) private returns (uint256[_SOURCES] memory remainders) {
+        (address[] memory holders, uint256[] memory fills, uint256 fillsWh) = _mergeBuyers(buyers);
+        // A lying market cannot give buyers more than was delivered, nor a buyer more than its share.
+        uint256 denominator = Math.max(clearedWh, Math.max(fillsWh, deliveredWh));
+        remainders = _creditHolders(slot, holders, fills, bySource, denominator);
+    }
+
+    function _creditHolders(
+        uint64 slot,
         address[] memory holders,
         uint256[] memory fills,
-        Lot[] memory lots,
+        uint256[_SOURCES] memory bySource,
         uint256 denominator
-    ) private {
+    ) private returns (uint256[_SOURCES] memory remainders) {
+        // A copy, not an alias: the shares below must all be computed from the unchanged totals.
+        for (uint256 source = 1; source < _SOURCES; ++source) {
+            remainders[source] = bySource[source];
+        }
         for (uint256 h = 0; h < holders.length; ++h) {
             if (holders[h] == address(0)) continue;
-            for (uint256 j = 0; j < lots.length && lots[j].meter != address(0); ++j) {
-                if (_seenIdBefore(lots, j)) continue;
-                uint256 amountWh = 0;
-                for (uint256 k = j; k < lots.length; ++k) {
-                    if (lots[k].id == lots[j].id)
-                        amountWh += _share(lots[k].deliveredWh, fills[h], denominator);
-                }
-                if (amountWh != 0) _credit(holders[h], lots[j].id, amountWh);
+            for (uint256 source = 1; source < _SOURCES; ++source) {
+                if (bySource[source] == 0) continue;
+                uint256 amountWh = _share(bySource[source], fills[h], denominator);
+                if (amountWh == 0) continue;
+                // The shares sum to at most delivered * fills / denominator <= delivered: no underflow.
+                remainders[source] -= amountWh;
+                _credit(
+                    holders[h],
+                    CertificateId.encode(slot, IMeterRegistry.EnergySource(source)),
+                    amountWh
+                );
             }
         }
     }
 
-    /// @dev Closes a lot's (meter, slot), credits its owner with what the buyers did not get, and emits the
-    /// provenance. The buyers' shares are recomputed exactly as `_creditBuyers` computed them.
-    function _issueLot(
-        uint64 slot,
-        Lot memory lot,
-        address[] memory holders,
-        uint256[] memory fills,
-        uint256 denominator
-    ) private {
-        uint256 toBuyersWh = 0;
-        for (uint256 h = 0; h < holders.length; ++h) {
-            if (holders[h] != address(0)) toBuyersWh += _share(lot.deliveredWh, fills[h], denominator);
-        }
-        // Unreachable by construction (the shares sum to at most deliveredWh * fillsWh / denominator <=
-        // deliveredWh <= exportedWh); checked anyway so that no arithmetic slip could ever over-issue.
+    /// @dev Closes a lot's (meter, slot), gives its owner the export the buyers did not get (the rest of the
+    /// export plus, in delivery order, the vintage's rounding remainder) and emits the provenance.
+    function _issueLot(uint64 slot, Lot memory lot, uint256[_SOURCES] memory remainders) private {
+        uint256 source = uint8(lot.source);
+        uint256 roundedBackWh = Math.min(remainders[source], lot.deliveredWh);
+        remainders[source] -= roundedBackWh;
+        uint256 toBuyersWh = lot.deliveredWh - roundedBackWh;
+        // Unreachable by construction (deliveredWh was capped at exportedWh); checked anyway so that no
+        // arithmetic slip could ever over-issue.
         if (toBuyersWh > lot.exportedWh) {
             revert CertificatesExceedExport(lot.meter, slot, lot.exportedWh, toBuyersWh);
         }
@@ -385,20 +434,6 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     function _share(uint256 deliveredWh, uint256 fillWh, uint256 denominator) private pure returns (uint256) {
         if (denominator == 0) return 0;
         return Math.mulDiv(deliveredWh, fillWh, denominator);
-    }
-
-    function _seenIdBefore(Lot[] memory lots, uint256 j) private pure returns (bool) {
-        for (uint256 k = 0; k < j; ++k) {
-            if (lots[k].id == lots[j].id) return true;
-        }
-        return false;
-    }
-
-    function _seenMeterBefore(SellerDelivery[] calldata deliveries, uint256 i) private pure returns (bool) {
-        for (uint256 k = 0; k < i; ++k) {
-            if (deliveries[k].meter == deliveries[i].meter) return true;
-        }
-        return false;
     }
 
     function _isClosed(address meter, uint64 slot) private view returns (bool) {

@@ -35,11 +35,16 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @notice Number of ring positions: slot s lives at position s % RING until slot s + RING opens.
     uint256 public constant RING = 256;
-    /// @notice Highest allowed per-slot order cap. Measured worst cases (test/EnergyMarketGas.ts): 1,000
-    /// orders clear in 13.0M gas, but settling 999 sell orders of distinct sellers and meters with a
-    /// settlement hook costs about 18k gas per sell order. 700 keeps a full slot's settlement near 12.8M,
-    /// leaving about 4M of the 16,777,216 per-transaction cap to the hook itself.
-    uint256 public constant MAX_ORDERS_PER_SLOT = 700;
+    /// @notice Highest per-slot order cap of a market without settlement hook. Measured worst cases
+    /// (gas/GAS.md, "Order cap"): a full slot of 1,000 orders clears in at most 12.95M gas and settles in at
+    /// most 14.09M gas (999 sell orders of distinct sellers and meters), >= 10 % below the 16,777,216 gas
+    /// per-transaction cap.
+    uint256 public constant MAX_ORDERS_PER_SLOT = 1_000;
+    /// @notice Highest per-slot order cap of a market with a settlement hook. Measured with EnergyCertificates
+    /// as hook, worst case 159 sell orders of distinct meters never issued before, each owner and the buyer
+    /// new holders: settlement about 84.7k gas per order, 13.56M for a full slot of 160 (19 % below the cap;
+    /// 180 would leave 8.9 %, 200 do not fit).
+    uint256 public constant MAX_ORDERS_PER_SLOT_WITH_HOOK = 160;
     /// @notice Bounds of the parameters.
     uint256 public constant MAX_MIN_ORDER_WH = 100_000;
     uint256 public constant MAX_COLLATERAL_PER_WH = 1_000_000;
@@ -544,6 +549,10 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     function setSettlementHook(ISettlementHook hook) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(hook) == address(0)) revert MarketZeroAddress();
         if (address(_settlementHook) != address(0)) revert MarketHookAlreadySet(address(_settlementHook));
+        // A slot whose settlement cannot fit one transaction could never be settled: its money would be locked.
+        if (_maxOrdersPerSlot > MAX_ORDERS_PER_SLOT_WITH_HOOK) {
+            revert MarketCapTooHighForHook(_maxOrdersPerSlot, MAX_ORDERS_PER_SLOT_WITH_HOOK);
+        }
         _settlementHook = hook;
         emit SettlementHookSet(address(hook));
     }

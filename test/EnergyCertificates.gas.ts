@@ -1,10 +1,12 @@
 import { expect } from "chai";
-import { measureCertificates } from "./EnergyCertificates.gasSection.js";
+import { measureCertificates } from "../bench/certificatesSection.js";
 import { ethers, networkHelpers } from "./EnergyCertificates.setup.js";
 
 describe("EnergyCertificates gas", function () {
   it("reports issuance and retirement figures against the issue's targets", async function () {
-    const figures = await measureCertificates(ethers, (t) => networkHelpers.time.increaseTo(t));
+    const figures = await measureCertificates(ethers, async (t) => {
+      await networkHelpers.time.increaseTo(t);
+    });
     const gas = Object.fromEntries(figures.map((f) => [f.key, f.gas]));
     for (const f of figures) {
       const mark =

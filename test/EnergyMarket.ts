@@ -75,17 +75,17 @@ describe("EnergyMarket: deployment, money, orders", function () {
       const { factory, deploy } = await deployWith({ horizonSlots: 251n });
       await expect(deploy())
         .to.be.revertedWithCustomError(factory, "MarketInvalidConfig")
-        .withArgs(251n, 5n, 700n);
+        .withArgs(251n, 5n, MAX_ORDERS_PER_SLOT);
       const ok = await deployWith({ horizonSlots: 250n });
       await expect(ok.deploy()).to.not.be.revert(ethers);
     });
 
     it("refuses a zero horizon, a zero cap and a cap above the maximum", async function () {
       for (const [overrides, args] of [
-        [{ horizonSlots: 0n }, [0n, 5n, 700n]],
+        [{ horizonSlots: 0n }, [0n, 5n, MAX_ORDERS_PER_SLOT]],
         [{ maxOrdersPerSlot: 0n }, [96n, 5n, 0n]],
-        [{ maxOrdersPerSlot: 701n }, [96n, 5n, 701n]],
-        [{ gateClosureSeconds: 96n * 900n }, [96n, 5n, 700n]],
+        [{ maxOrdersPerSlot: 1_001n }, [96n, 5n, 1_001n]],
+        [{ gateClosureSeconds: 96n * 900n }, [96n, 5n, MAX_ORDERS_PER_SLOT]],
       ] as const) {
         const { factory, deploy } = await deployWith(overrides);
         await expect(deploy())

@@ -5,6 +5,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import {
   COLLATERAL_PER_WH,
   DEPOSIT,
+  MAX_ORDERS_PER_SLOT,
   PENALTY_PER_WH,
   Side,
   SlotStatus,
@@ -20,7 +21,8 @@ import {
   type MarketFixture,
 } from "./helpers/market.js";
 
-const { ethers, networkHelpers } = await network.create();
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
 const { time } = networkHelpers;
 const timeTo = async (t: bigint) => {
   await time.increaseTo(t);
@@ -188,6 +190,15 @@ describe("EnergyMarket: settlement", function () {
       await expect(f.market.setSettlementHook(f.alice.address))
         .to.be.revertedWithCustomError(f.market, "MarketHookAlreadySet")
         .withArgs(await hook.getAddress());
+    });
+
+    it("is refused when a full slot could not settle in one transaction with the hook", async function () {
+      const f = await deployMarket(connection, { maxOrdersPerSlot: MAX_ORDERS_PER_SLOT + 1n });
+      const hook = await ethers.deployContract("MockSettlementHookMarket", [true]);
+      await expect(f.market.setSettlementHook(await hook.getAddress()))
+        .to.be.revertedWithCustomError(f.market, "MarketCapTooHighForHook")
+        .withArgs(MAX_ORDERS_PER_SLOT + 1n, await f.market.MAX_ORDERS_PER_SLOT_WITH_HOOK());
+      expect(await f.market.MAX_ORDERS_PER_SLOT_WITH_HOOK()).to.equal(MAX_ORDERS_PER_SLOT);
     });
   });
 

@@ -57,7 +57,9 @@ interface IEnergyMarket {
     /// @param gridOperatorAccount internal account credited with shortfall payments and penalties
     /// @param horizonSlots how many slots ahead of the current one orders are accepted
     /// @param gateClosureSeconds seconds before a slot's start at which its orders close
-    /// @param maxOrdersPerSlot cap on the orders (buy + sell, cancelled included) of one slot
+    /// @param maxOrdersPerSlot cap on the orders (buy + sell, cancelled included) of one slot, at most
+    /// MAX_ORDERS_PER_SLOT, and at most MAX_ORDERS_PER_SLOT_WITH_HOOK for a market that will get a
+    /// settlement hook; an order beyond it reverts with `MarketSlotFull`
     /// @param params the initial parameters
     struct MarketConfig {
         IERC20 token;
@@ -204,6 +206,9 @@ interface IEnergyMarket {
     error MarketConservationViolated(uint64 slot, uint256 buyFills, uint256 sellFills, uint256 quantityWh);
     /// @notice Thrown when the settlement hook was already set.
     error MarketHookAlreadySet(address hook);
+    /// @notice Thrown when a settlement hook is set on a market whose per-slot cap is above the largest cap
+    /// at which a full slot still settles, hook included, in one transaction.
+    error MarketCapTooHighForHook(uint256 maxOrdersPerSlot, uint256 maxWithHook);
 
     // ----------------------------------------------------------------------------------------------
     // Money (anyone)
@@ -267,7 +272,9 @@ interface IEnergyMarket {
     /// @notice Changes the internal account that receives shortfall payments and penalties. Admin only.
     function setGridOperatorAccount(address account) external;
 
-    /// @notice Sets the settlement hook, once. Admin only.
+    /// @notice Sets the settlement hook, once. Admin only. Reverts with `MarketCapTooHighForHook` when the
+    /// market's per-slot cap is above MAX_ORDERS_PER_SLOT_WITH_HOOK (settling a full slot would not fit one
+    /// transaction, and the slot's money would be locked).
     function setSettlementHook(ISettlementHook hook) external;
 
     // ----------------------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
-// Gas figures of EnergyCertificates, in the shape of bench/types.ts's GasFigure so that bench/gas.ts can
-// add them to gas/GAS.md. Used by test/EnergyCertificates.gas.ts, which checks the targets.
+/**
+ * Gas of EnergyCertificates: issuance by request (single and batch, new and existing holder), the
+ * settlement hook per buyer and per meter (through a mock market that adds only the call), retirement,
+ * and OpenZeppelin's plain ERC-1155 as a baseline. Used by bench/gas.ts and by
+ * test/EnergyCertificates.gas.ts, which checks the issue's targets.
+ */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import { Wallet, type ContractTransactionResponse } from "ethers";
+import { Wallet } from "ethers";
+
 import {
   GRID_OPERATOR_ROLE,
   Kind,
@@ -10,21 +15,9 @@ import {
   Source,
   ZONE,
   signReading,
-} from "./EnergyCertificates.fixture.js";
-
-export interface CertificateGasFigure {
-  key: string;
-  operation: string;
-  gas: number;
-  unit?: string;
-  target?: number;
-}
-
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction was not mined");
-  return Number(receipt.gasUsed);
-}
+} from "../test/EnergyCertificates.fixture.js";
+import { gasOf, type WarpTo } from "./chain.js";
+import type { GasFigure } from "./types.js";
 
 const TARGET_EXISTING_HOLDER = 35_000;
 const TARGET_NEW_HOLDER = 55_000;
@@ -34,8 +27,8 @@ const BATCH = 10;
 /** Measures issuance (request path, batch, settlement hook) and retirement on a fresh deployment. */
 export async function measureCertificates(
   ethers: HardhatEthers,
-  warpTo: (timestamp: bigint) => Promise<void>,
-): Promise<CertificateGasFigure[]> {
+  warpTo: WarpTo,
+): Promise<GasFigure[]> {
   const [admin, alice, bob, carol, ...others] = await ethers.getSigners();
   const buyers = others.slice(0, BATCH + 1).map((s) => s.address);
   const block = await ethers.provider.getBlock("latest");
@@ -95,7 +88,7 @@ export async function measureCertificates(
     ),
   );
 
-  const figures: CertificateGasFigure[] = [];
+  const figures: GasFigure[] = [];
   const push = (key: string, operation: string, gas: number, target?: number, unit?: string) =>
     figures.push({ key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) });
 

@@ -1,0 +1,87 @@
+/**
+ * Deploys the GridLedger suite and wires its roles:
+ *   GridStablecoin (testbed token, the grid operator may mint)  -- skipped by GridLedgerExternalToken
+ *   MeterRegistry(admin, genesis, slotLength, readingWindow)
+ *   EnergyMarket({ token, registry, admin, gridOperator, gridOperatorAccount, horizon, gate closure, cap, params })
+ *   EnergyCertificates(registry, admin, uri)
+ *   market.setSettlementHook(certificates); certificates.bindMarket(market)
+ *   registry: GRID_OPERATOR_ROLE -> gridOperator, REGULATOR_ROLE -> regulator
+ *
+ * Parameters (ignition/parameters/*.json, module "GridLedger"): genesis, slotLength, readingWindow,
+ * horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh,
+ * certificatesUri, gridOperator, gridOperatorAccount, regulator (addresses; the deployer by default, so a
+ * network with a single key works as it is).
+ */
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { ContractFuture, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+
+/** Everything but the token; shared by both modules. */
+export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<string>) {
+  // The deployer keeps DEFAULT_ADMIN_ROLE: it grants the roles below and can hand them on later.
+  const deployer = m.getAccount(0);
+  const gridOperator = m.getParameter("gridOperator", m.getAccount(0));
+  const regulator = m.getParameter("regulator", m.getAccount(0));
+
+  const registry = m.contract("MeterRegistry", [
+    deployer,
+    m.getParameter("genesis", 0),
+    m.getParameter("slotLength", 900),
+    m.getParameter("readingWindow", 900),
+  ]);
+
+  const market = m.contract("EnergyMarket", [
+    {
+      token,
+      registry,
+      admin: deployer,
+      gridOperator,
+      gridOperatorAccount: m.getParameter("gridOperatorAccount", m.getAccount(0)),
+      horizonSlots: m.getParameter("horizonSlots", 96),
+      gateClosureSeconds: m.getParameter("gateClosureSeconds", 300),
+      maxOrdersPerSlot: m.getParameter("maxOrdersPerSlot", 160),
+      params: {
+        minOrderWh: m.getParameter("minOrderWh", 10),
+        sellerCollateralPerWh: m.getParameter("sellerCollateralPerWh", 100),
+        penaltyPerWh: m.getParameter("penaltyPerWh", 50),
+      },
+    },
+  ]);
+
+  const certificates = m.contract("EnergyCertificates", [
+    registry,
+    deployer,
+    m.getParameter("certificatesUri", "https://gridledger.example/certificates/{id}.json"),
+  ]);
+
+  const hookSet = m.call(market, "setSettlementHook", [certificates]);
+  m.call(certificates, "bindMarket", [market], { after: [hookSet] });
+
+  const operatorRole = m.staticCall(registry, "GRID_OPERATOR_ROLE", [], 0, {
+    id: "registryOperatorRole",
+  });
+  const regulatorRole = m.staticCall(registry, "REGULATOR_ROLE", [], 0, {
+    id: "registryRegulatorRole",
+  });
+  const grantOperator = m.call(registry, "grantRole", [operatorRole, gridOperator], {
+    id: "grantRegistryOperator",
+  });
+  const grantRegulator = m.call(registry, "grantRole", [regulatorRole, regulator], {
+    id: "grantRegistryRegulator",
+  });
+
+  return { registry, market, certificates, grants: [grantOperator, grantRegulator] };
+}
+
+export default buildModule("GridLedger", (m) => {
+  const gridOperator = m.getParameter("gridOperator", m.getAccount(0));
+  const stablecoin = m.contract("GridStablecoin", [m.getAccount(0)]);
+  const suite = buildSuite(m, stablecoin);
+  const minterRole = m.staticCall(stablecoin, "MINTER_ROLE", [], 0, { id: "stablecoinMinterRole" });
+  m.call(stablecoin, "grantRole", [minterRole, gridOperator], { id: "grantStablecoinMinter" });
+  return {
+    stablecoin,
+    registry: suite.registry,
+    market: suite.market,
+    certificates: suite.certificates,
+  };
+});

@@ -1,0 +1,139 @@
+/**
+ * The deployed suite: deployed with Ignition (embedded network, simulation), or found in Ignition's
+ * deployment record of the chain (ignition/deployments/chain-<id>/deployed_addresses.json), so that no
+ * one copies addresses by hand.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Contract } from "ethers";
+import GridLedgerModule from "../../ignition/modules/GridLedger.js";
+import type { Chain } from "./chain.js";
+import { UsageError } from "./errors.js";
+
+export interface Suite {
+  registry: Contract;
+  market: Contract;
+  certificates: Contract;
+  token: Contract;
+  addresses: Record<"registry" | "market" | "certificates" | "token", string>;
+  /** Where the addresses came from. */
+  source: string;
+}
+
+export type DeploymentParameters = Record<string, string | number | bigint | boolean>;
+
+const CONTRACT_KEYS = {
+  registry: "MeterRegistry",
+  market: "EnergyMarket",
+  certificates: "EnergyCertificates",
+} as const;
+
+async function attach(
+  chain: Chain,
+  addresses: Omit<Suite["addresses"], "token">,
+  source: string,
+): Promise<Suite> {
+  const { ethers } = chain;
+  // Plain ethers Contracts (typechain types differ per contract; the scripts call by name).
+  const at = async (name: string, address: string) =>
+    (await ethers.getContractAt(name, address)) as unknown as Contract;
+  const registry = await at("MeterRegistry", addresses.registry);
+  const market = await at("EnergyMarket", addresses.market);
+  const certificates = await at("EnergyCertificates", addresses.certificates);
+  const tokenAddress = (await market.getFunction("token")()) as string;
+  const token = await at("GridStablecoin", tokenAddress);
+  return {
+    registry,
+    market,
+    certificates,
+    token,
+    addresses: { ...addresses, token: tokenAddress },
+    source,
+  };
+}
+
+/** Deploys the suite with Ignition (module GridLedger) and returns it. */
+export async function deploySuite(
+  chain: Chain,
+  parameters: DeploymentParameters = {},
+  deploymentId?: string,
+): Promise<Suite> {
+  const deployed = await chain.connection.ignition.deploy(GridLedgerModule, {
+    parameters: { GridLedger: parameters as never },
+    displayUi: false,
+    ...(deploymentId && !chain.embedded ? { deploymentId } : {}),
+  });
+  return attach(
+    chain,
+    {
+      registry: await deployed.registry.getAddress(),
+      market: await deployed.market.getAddress(),
+      certificates: await deployed.certificates.getAddress(),
+    },
+    chain.embedded ? "deployed by Ignition on the embedded network" : "deployed by Ignition",
+  );
+}
+
+export function deploymentDir(chain: Chain, deploymentId?: string, root = "ignition"): string {
+  return path.join(root, "deployments", deploymentId ?? `chain-${chain.chainId}`);
+}
+
+/** Reads Ignition's record of `deploymentId` (default chain-<chainId>); keys look like "GridLedger#EnergyMarket". */
+export async function readDeploymentRecord(
+  chain: Chain,
+  deploymentId?: string,
+  root = "ignition",
+): Promise<Omit<Suite["addresses"], "token"> | undefined> {
+  const file = path.join(deploymentDir(chain, deploymentId, root), "deployed_addresses.json");
+  let record: Record<string, string>;
+  try {
+    record = JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+  const find = (contract: string) =>
+    Object.entries(record).find(([key]) => key.endsWith(`#${contract}`))?.[1];
+  const registry = find(CONTRACT_KEYS.registry);
+  const market = find(CONTRACT_KEYS.market);
+  const certificates = find(CONTRACT_KEYS.certificates);
+  if (!registry || !market || !certificates) return undefined;
+  return { registry, market, certificates };
+}
+
+/** Suites deployed on embedded networks, per connection, so that commands in one process share one. */
+const embeddedSuites = new WeakMap<object, Promise<Suite>>();
+
+/**
+ * The suite of this chain: from Ignition's record; on the embedded network (whose state starts empty in
+ * every process) it is deployed first. A missing record is a one-line UsageError telling what to run.
+ */
+export async function loadSuite(
+  chain: Chain,
+  options: { deploymentId?: string; parameters?: DeploymentParameters } = {},
+): Promise<Suite> {
+  const record = chain.embedded
+    ? undefined
+    : await readDeploymentRecord(chain, options.deploymentId);
+  if (record) {
+    const code = await chain.rpc<string>("eth_getCode", [record.market, "latest"]);
+    if (code === "0x") {
+      throw new UsageError(
+        "--network",
+        `the Ignition record ${deploymentDir(chain, options.deploymentId)} names contracts that are not on ${chain.networkName} (node restarted?); deploy again`,
+      );
+    }
+    return attach(chain, record, `Ignition record ${deploymentDir(chain, options.deploymentId)}`);
+  }
+  if (chain.embedded) {
+    let suite = embeddedSuites.get(chain.connection);
+    if (!suite) {
+      suite = deploySuite(chain, options.parameters);
+      embeddedSuites.set(chain.connection, suite);
+    }
+    return suite;
+  }
+  throw new UsageError(
+    "--network",
+    `no GridLedger deployment for chain ${chain.chainId} in ${deploymentDir(chain, options.deploymentId)}; run: npx hardhat ignition deploy ignition/modules/GridLedger.ts --network ${chain.networkName} --parameters <file>`,
+  );
+}

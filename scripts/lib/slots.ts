@@ -1,0 +1,32 @@
+/** Slot arguments of the commands: a number, "next" (the first slot still open for orders), "+N" or "-N". */
+import type { Contract } from "ethers";
+import type { Chain } from "./chain.js";
+import { UsageError } from "./errors.js";
+
+export async function resolveSlot(
+  chain: Chain,
+  market: Contract,
+  value: string,
+  option = "--slot",
+): Promise<bigint> {
+  const text = value.trim();
+  if (text === "")
+    throw new UsageError(option, "is required (a slot number, 'next', '+N' or '-N')");
+  const current = (await market.getFunction("currentSlot")()) as bigint;
+  if (text === "next") {
+    const now = BigInt(await chain.latestTimestamp());
+    for (let slot = current; slot <= current + 4n; slot++) {
+      if (((await market.getFunction("gateClosureOf")(slot)) as bigint) > now + 1n) return slot;
+    }
+    throw new UsageError(option, "no slot open for orders in the next four");
+  }
+  const relative = /^([+-])(\d+)$/.exec(text);
+  if (relative) {
+    const offset = BigInt(relative[2]!);
+    const slot = relative[1] === "+" ? current + offset : current - offset;
+    if (slot < 0n) throw new UsageError(option, `${text} is before slot 0`);
+    return slot;
+  }
+  if (/^\d+$/.test(text)) return BigInt(text);
+  throw new UsageError(option, `"${value}" is not a slot (a number, 'next', '+N' or '-N')`);
+}

@@ -1,0 +1,135 @@
+/** CSV tables of a report (RFC 4180 quoting; money in currency with 6 decimals, prices in currency/kWh). */
+import { baseToCurrency, basePerWhToPricePerKWh } from "../lib/units.js";
+import type { SimulationReport } from "./model.js";
+
+function cell(value: unknown): string {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
+}
+
+export function slotsCsv(report: SimulationReport): string {
+  return toCsv(
+    [
+      "slot",
+      "chain_slot",
+      "local_time",
+      "clearing_price_per_kwh",
+      "buy_orders",
+      "sell_orders",
+      "traded_wh",
+      "settled_wh",
+      "shortfall_wh",
+      "generation_wh",
+      "consumption_wh",
+      "grid_import_wh",
+      "grid_export_wh",
+      "imbalance_wh",
+      "penalties",
+      "buyer_payments",
+      "seller_proceeds",
+      "readings_recorded",
+      "readings_rejected",
+    ],
+    report.slots.map((s) => [
+      s.index,
+      s.chainSlot,
+      s.localTime,
+      s.clearingPricePerWh === null ? "" : basePerWhToPricePerKWh(s.clearingPricePerWh),
+      s.buyOrders,
+      s.sellOrders,
+      s.tradedWh,
+      s.settledWh,
+      s.shortfallWh,
+      s.generationWh,
+      s.consumptionWh,
+      s.gridImportWh,
+      s.gridExportWh,
+      s.imbalanceWh,
+      baseToCurrency(s.penalties),
+      baseToCurrency(s.buyerPayments),
+      baseToCurrency(s.sellerProceeds),
+      s.readingsRecorded,
+      s.readingsRejected,
+    ]),
+  );
+}
+
+export function householdsCsv(report: SimulationReport): string {
+  return toCsv(
+    [
+      "household",
+      "name",
+      "kind",
+      "account",
+      "meter",
+      "pv_peak_kw",
+      "battery_kwh",
+      "generation_wh",
+      "consumption_wh",
+      "import_wh",
+      "export_wh",
+      "bought_wh",
+      "sold_wh",
+      "delivered_wh",
+      "shortfall_wh",
+      "baseline_cost",
+      "actual_cost",
+      "savings",
+      "penalties_paid",
+      "certificates_received_wh",
+      "readings_rejected",
+    ],
+    report.households.map((h) => [
+      h.index,
+      h.name,
+      h.kind,
+      h.account,
+      h.meter,
+      h.pvPeakKw,
+      h.batteryKwh,
+      h.generationWh,
+      h.consumptionWh,
+      h.importWh,
+      h.exportWh,
+      h.boughtWh,
+      h.soldWh,
+      h.deliveredWh,
+      h.shortfallWh,
+      baseToCurrency(h.baselineCost),
+      baseToCurrency(h.actualCost),
+      baseToCurrency(h.savings),
+      baseToCurrency(h.penaltiesPaid),
+      h.certificatesReceivedWh,
+      h.readingsRejected,
+    ]),
+  );
+}
+
+export function rolesCsv(report: SimulationReport): string {
+  return toCsv(
+    ["role", "transactions", "gas_used", "gas_per_transaction"],
+    report.roles.map((r) => [
+      r.role,
+      r.transactions,
+      r.gasUsed,
+      r.transactions === 0 ? 0 : (r.gasUsed / BigInt(r.transactions)).toString(),
+    ]),
+  );
+}
+
+export function actionsCsv(report: SimulationReport): string {
+  return toCsv(
+    ["action", "transactions", "gas_used", "gas_per_transaction", "largest_gas"],
+    report.actions.map((a) => [
+      a.action,
+      a.transactions,
+      a.gasUsed,
+      a.transactions === 0 ? 0 : (a.gasUsed / BigInt(a.transactions)).toString(),
+      a.maxGas,
+    ]),
+  );
+}

@@ -1,0 +1,53 @@
+/** The summary printed on screen at the end of a run. */
+import { baseToCurrency, basePerWhToPricePerKWh, whToKWh } from "../lib/units.js";
+import type { SimulationReport } from "./model.js";
+
+function kWh(wh: number): string {
+  return `${Number(whToKWh(Math.round(wh))).toFixed(1)} kWh`;
+}
+
+function money(base: bigint, currency: string): string {
+  const [whole, fraction = ""] = baseToCurrency(base).split(".");
+  return `${whole}.${fraction.padEnd(2, "0").slice(0, 2)} ${currency}`;
+}
+
+export function formatSummary(report: SimulationReport): string {
+  const { run, totals } = report;
+  const cur = run.currency;
+  const prices = report.slots.flatMap((s) =>
+    s.clearingPricePerWh === null ? [] : [s.clearingPricePerWh],
+  );
+  const meanPrice =
+    prices.length === 0
+      ? "-"
+      : basePerWhToPricePerKWh(prices.reduce((a, b) => a + b, 0n) / BigInt(prices.length));
+  const failed = report.ledger.filter((c) => !c.ok);
+  const faultLines = report.faults.map(
+    (f) =>
+      `  ${f.ok ? "ok  " : "FAIL"} ${f.type}${f.household ? ` (household ${f.household})` : ""}, slots ${f.slots}: ${f.observed}`,
+  );
+  const roleLines = report.roles.map(
+    (r) =>
+      `  ${r.role.padEnd(14)} ${String(r.transactions).padStart(6)} tx ${r.gasUsed.toString().padStart(12)} gas`,
+  );
+  return [
+    `Scenario ${run.scenario}: ${run.households} households, ${run.slots} slots of ${run.slotLengthSeconds / 60} min on ${run.network} (chain ${run.chainId})`,
+    `Traded ${kWh(totals.tradedWh)} (settled ${kWh(totals.settledWh)}, shortfall ${kWh(totals.shortfallWh)}); mean clearing price ${meanPrice} ${cur}/kWh (${prices.length} slots cleared)`,
+    `Generation ${kWh(totals.generationWh)}, consumption ${kWh(totals.consumptionWh)}, grid import ${kWh(totals.gridImportWh)}, export ${kWh(totals.gridExportWh)}`,
+    `Self-sufficiency ${(totals.selfSufficiency * 100).toFixed(1)} %; community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
+    `Certificates: issued ${kWh(report.certificates.issuedWh)}, bundled to buyers ${kWh(report.certificates.bundledWh)}, retired ${kWh(report.certificates.retiredWh)}`,
+    ...(run.ordersRefusedAtCap > 0
+      ? [
+          `Orders refused at the market's cap of ${run.maxOrdersPerSlot} per slot: ${run.ordersRefusedAtCap}`,
+        ]
+      : []),
+    `Transactions ${run.transactions} in ${run.wallSeconds.toFixed(1)} s (${run.transactionsPerSecond.toFixed(1)} tx/s), gas ${totals.gasUsed}`,
+    "Gas per role:",
+    ...roleLines,
+    "Faults:",
+    ...(faultLines.length ? faultLines : ["  none injected"]),
+    failed.length === 0
+      ? `Ledger: all ${report.ledger.length} checks add up`
+      : `Ledger: ${failed.length} check(s) FAILED: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
+  ].join("\n");
+}

@@ -1,0 +1,74 @@
+/** Loading scenario files (JSON, or YAML when the `yaml` or `js-yaml` package is installed). */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { ScenarioError } from "./fields.js";
+import { parseScenario, type Scenario, type ScenarioOverrides } from "./schema.js";
+
+export const DEFAULT_SCENARIO = "scenarios/default.json";
+
+async function parseYaml(text: string, file: string): Promise<unknown> {
+  // Imported by name at run time so that JSON scenarios need no YAML package at all.
+  const candidates: Array<[string, (mod: Record<string, unknown>) => unknown]> = [
+    ["yaml", (mod) => (mod.parse as (t: string) => unknown)(text)],
+    [
+      "js-yaml",
+      (mod) =>
+        ((mod.load ?? (mod.default as Record<string, unknown>).load) as (t: string) => unknown)(
+          text,
+        ),
+    ],
+  ];
+  for (const [name, parse] of candidates) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(name)) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    try {
+      return parse(mod);
+    } catch (error) {
+      throw new ScenarioError(file, `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new ScenarioError(
+    file,
+    "YAML scenarios need the npm package `yaml`; use JSON or install it",
+  );
+}
+
+/** Parses scenario text; the format follows the file name's extension. */
+export async function parseScenarioText(
+  text: string,
+  file: string,
+  overrides: ScenarioOverrides = {},
+): Promise<Scenario> {
+  const ext = path.extname(file).toLowerCase();
+  let data: unknown;
+  if (ext === ".yaml" || ext === ".yml") {
+    data = await parseYaml(text, file);
+  } else {
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new ScenarioError(file, `not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return parseScenario(data, overrides, path.basename(file, ext));
+}
+
+export async function loadScenario(
+  file: string = DEFAULT_SCENARIO,
+  overrides: ScenarioOverrides = {},
+): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ScenarioError(
+      "--scenario",
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return parseScenarioText(text, file, overrides);
+}

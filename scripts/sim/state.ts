@@ -1,0 +1,62 @@
+/** What the driver records while a day is traded, for the accounting afterwards. */
+import type { Wallet } from "ethers";
+import type { HouseholdSeries } from "../twin/community.js";
+import type { Side } from "../strategy/types.js";
+import type { Actor } from "./transactions.js";
+
+export interface OrderRecord {
+  id: bigint;
+  household: number;
+  /** Twin slot index. */
+  slot: number;
+  side: Side;
+  quantityWh: bigint;
+  limitPricePerWh: bigint;
+  fillWh: bigint;
+}
+
+export interface HouseholdRuntime {
+  index: number;
+  series: HouseholdSeries;
+  account: Actor;
+  meter: Wallet;
+  canSell: boolean;
+  depositBase: bigint;
+  /** Market balance (free + locked) before this run. */
+  balanceBefore: bigint;
+  balanceAfter: bigint;
+  certificatesReceivedWh: number;
+}
+
+export interface SlotRuntime {
+  index: number;
+  chainSlot: bigint;
+  orders: OrderRecord[];
+  cleared?: { price: bigint; quantityWh: bigint };
+  settled?: { deliveredWh: bigint; shortfallWh: bigint; penalties: bigint };
+  /** Recorded readings by meter address (lower case). */
+  recorded: Map<string, { importedWh: number; exportedWh: number }>;
+  /** Refused readings: meter address (lower case) -> error name. */
+  rejected: Map<string, string>;
+  /** Certificates issued by meter (lower case): amount, to buyers, to owner. */
+  issued: Map<string, { amountWh: bigint; toBuyersWh: bigint; toOwnerWh: bigint }>;
+  /** Meters whose issuance was skipped or withheld (lower case). */
+  notIssued: Set<string>;
+  /** Readings signed and submitted for this slot, by meter (lower case): "on time" | "late" | "forged". */
+  submitted: Map<string, "on time" | "late" | "forged">;
+}
+
+export interface RunTotals {
+  retiredWh: bigint;
+  retirements: number;
+  /** Token balance of the market before the run and after it. */
+  marketTokenBefore: bigint;
+  marketTokenAfter: bigint;
+  escrowBefore: bigint;
+  escrowAfter: bigint;
+  operatorBalanceBefore: bigint;
+  operatorBalanceAfter: bigint;
+  depositsBase: bigint;
+  /** Orders the market refused because their slot was at its order cap (MarketSlotFull). */
+  ordersRefusedAtCap: number;
+}

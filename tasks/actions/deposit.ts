@@ -1,0 +1,41 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
+import { UsageError } from "../../scripts/lib/errors.js";
+import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
+
+export default async function deposit(
+  args: { amount: string; account: string; deploymentId: string },
+  hre: HardhatRuntimeEnvironment,
+) {
+  return runCommand(async () => {
+    if (args.amount === "") throw new UsageError("--amount", "is required (currency, e.g. 25.5)");
+    const amount = currencyToBase(args.amount, "--amount");
+    if (amount === 0n) throw new UsageError("--amount", "must be more than 0");
+    const ctx = await openContext(hre, args.deploymentId);
+    const signer = await signerFor(ctx.chain, args.account || "0");
+    const { market, token } = ctx.suite;
+    const balance = (await token.getFunction("balanceOf")(signer.address)) as bigint;
+    if (balance < amount) {
+      throw new UsageError(
+        "--amount",
+        `${args.amount} exceeds the wallet's ${baseToCurrency(balance)} (get tokens from the grid operator or the faucet)`,
+      );
+    }
+    const allowance = (await token.getFunction("allowance")(
+      signer.address,
+      ctx.suite.addresses.market,
+    )) as bigint;
+    if (allowance < amount) {
+      await transact(ctx, "approve", () =>
+        token.connect(signer).getFunction("approve")(ctx.suite.addresses.market, amount),
+      );
+    }
+    const { hash, gasUsed } = await transact(ctx, "deposit", () =>
+      market.connect(signer).getFunction("deposit")(amount),
+    );
+    const [free, locked] = (await market.getFunction("balanceOf")(signer.address)) as bigint[];
+    ctx.print(
+      `deposited ${baseToCurrency(amount)} for ${signer.address} (tx ${hash}, ${gasUsed} gas); free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}`,
+    );
+  });
+}

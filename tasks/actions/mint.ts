@@ -1,0 +1,44 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import {
+  openContext,
+  parseAddress,
+  roleSigner,
+  runCommand,
+  transact,
+} from "../../scripts/lib/command.js";
+import { UsageError } from "../../scripts/lib/errors.js";
+import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
+
+/** The grid operator funds an account with testbed stablecoin (into its market balance with --deposit). */
+export default async function mint(
+  args: { to: string; amount: string; deposit: boolean; account: string; deploymentId: string },
+  hre: HardhatRuntimeEnvironment,
+) {
+  return runCommand(async () => {
+    if (args.to === "") throw new UsageError("--to", "is required (the account to fund)");
+    const to = parseAddress(args.to, "--to");
+    if (args.amount === "") throw new UsageError("--amount", "is required (currency, e.g. 100)");
+    const amount = currencyToBase(args.amount, "--amount");
+    if (amount === 0n) throw new UsageError("--amount", "must be more than 0");
+    const ctx = await openContext(hre, args.deploymentId);
+    const { token, market, addresses } = ctx.suite;
+    const signer = await roleSigner(ctx.chain, token, "MINTER_ROLE", args.account);
+    if (!args.deposit) {
+      const { hash } = await transact(ctx, "mint", () =>
+        token.connect(signer).getFunction("mint")(to, amount),
+      );
+      ctx.print(`minted ${baseToCurrency(amount)} to ${to} (tx ${hash})`);
+      return;
+    }
+    await transact(ctx, "mint", () =>
+      token.connect(signer).getFunction("mint")(signer.address, amount),
+    );
+    await transact(ctx, "approve", () =>
+      token.connect(signer).getFunction("approve")(addresses.market, amount),
+    );
+    const { hash } = await transact(ctx, "depositFor", () =>
+      market.connect(signer).getFunction("depositFor")(to, amount),
+    );
+    ctx.print(`funded ${to} with ${baseToCurrency(amount)} in the market (tx ${hash})`);
+  });
+}

@@ -1,0 +1,74 @@
+import { ZeroAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import {
+  openContext,
+  parseAddress,
+  parseChoice,
+  runCommand,
+  signerFor,
+  transact,
+} from "../../scripts/lib/command.js";
+import { UsageError } from "../../scripts/lib/errors.js";
+import { resolveSlot } from "../../scripts/lib/slots.js";
+import {
+  basePerWhToPricePerKWh,
+  kWhToWh,
+  pricePerKWhToBasePerWh,
+  whToKWh,
+} from "../../scripts/lib/units.js";
+
+interface OrderArguments {
+  side: string;
+  kwh: string;
+  price: string;
+  slot: string;
+  meter: string;
+  account: string;
+  deploymentId: string;
+}
+
+export default async function order(args: OrderArguments, hre: HardhatRuntimeEnvironment) {
+  return runCommand(async () => {
+    if (args.side === "") throw new UsageError("--side", "is required (buy or sell)");
+    const side = parseChoice(args.side, "--side", ["buy", "sell"] as const);
+    if (args.kwh === "") throw new UsageError("--kwh", "is required (quantity in kWh)");
+    const quantityWh = kWhToWh(args.kwh, "--kwh");
+    if (quantityWh === 0n) throw new UsageError("--kwh", "must be more than 0");
+    if (args.price === "")
+      throw new UsageError("--price", "is required (limit in currency per kWh)");
+    const limit = pricePerKWhToBasePerWh(args.price, "--price");
+    let meter = ZeroAddress;
+    if (side === "sell") {
+      if (args.meter === "")
+        throw new UsageError("--meter", "is required for a sell order (your generation meter)");
+      meter = parseAddress(args.meter, "--meter");
+    } else if (args.meter !== "") {
+      throw new UsageError("--meter", "is only for sell orders");
+    }
+    const ctx = await openContext(hre, args.deploymentId);
+    const signer = await signerFor(ctx.chain, args.account || "0");
+    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const market = ctx.suite.market;
+    const { hash, gasUsed, logs } = await transact(ctx, "placeOrder", () =>
+      market.connect(signer).getFunction("placeOrder")(
+        slot,
+        side === "buy" ? 0 : 1,
+        quantityWh,
+        limit,
+        meter,
+      ),
+    );
+    const placed = logs
+      .map((l) => {
+        try {
+          return market.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((e) => e?.name === "OrderPlaced");
+    ctx.print(
+      `order ${placed?.args.orderId ?? "?"}: ${side} ${whToKWh(quantityWh)} kWh at ${basePerWhToPricePerKWh(limit)}/kWh for slot ${slot} (tx ${hash}, ${gasUsed} gas)`,
+    );
+  });
+}

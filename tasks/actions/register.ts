@@ -1,0 +1,74 @@
+import { toUtf8Bytes, zeroPadBytes } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import {
+  openContext,
+  parseAddress,
+  parseChoice,
+  roleSigner,
+  runCommand,
+  transact,
+} from "../../scripts/lib/command.js";
+import { UsageError } from "../../scripts/lib/errors.js";
+import { parseDecimal } from "../../scripts/lib/units.js";
+
+const KINDS = ["consumption", "generation", "bidirectional"] as const;
+const SOURCES = ["none", "solar", "wind", "hydro", "biomass", "storage", "other"] as const;
+
+interface RegisterArguments {
+  meter: string;
+  owner: string;
+  kind: string;
+  source: string;
+  capacityKw: string;
+  zone: string;
+  account: string;
+  deploymentId: string;
+}
+
+export default async function register(args: RegisterArguments, hre: HardhatRuntimeEnvironment) {
+  return runCommand(async () => {
+    if (args.meter === "")
+      throw new UsageError("--meter", "is required (the meter's device address)");
+    const meter = parseAddress(args.meter, "--meter");
+    if (args.owner === "") throw new UsageError("--owner", "is required (the prosumer's account)");
+    const owner = parseAddress(args.owner, "--owner");
+    const kind = KINDS.indexOf(parseChoice(args.kind, "--kind", KINDS));
+    const source = SOURCES.indexOf(parseChoice(args.source, "--source", SOURCES));
+    const capacityW = parseDecimal(args.capacityKw, 3, "--capacity-kw");
+    if (capacityW === 0n || capacityW > 4_294_967_295n)
+      throw new UsageError(
+        "--capacity-kw",
+        `must be above 0 and below 4294967 kW, got ${args.capacityKw}`,
+      );
+    const zoneBytes = toUtf8Bytes(args.zone);
+    if (zoneBytes.length > 8)
+      throw new UsageError("--zone", `"${args.zone}" is longer than 8 bytes`);
+    const ctx = await openContext(hre, args.deploymentId);
+    const registry = ctx.suite.registry;
+    const signer = await roleSigner(ctx.chain, registry, "GRID_OPERATOR_ROLE", args.account);
+    const now = await ctx.chain.latestTimestamp();
+    const { hash, gasUsed, logs } = await transact(ctx, "registerMeter", () =>
+      registry.connect(signer).getFunction("registerMeter")(
+        meter,
+        owner,
+        kind,
+        source,
+        capacityW,
+        zeroPadBytes(zoneBytes, 8),
+        now,
+      ),
+    );
+    const e = logs
+      .map((l) => {
+        try {
+          return registry.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((x) => x?.name === "MeterRegistered");
+    ctx.print(
+      `registered meter ${meter} (index ${e?.args.index ?? "?"}) for ${owner}: ${KINDS[kind]}, ${SOURCES[source]}, ${args.capacityKw} kW, zone ${args.zone} (tx ${hash}, ${gasUsed} gas)`,
+    );
+  });
+}

@@ -1,0 +1,31 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
+import { resolveSlot } from "../../scripts/lib/slots.js";
+import { baseToCurrency, whToKWh } from "../../scripts/lib/units.js";
+
+export default async function settle(
+  args: { slot: string; account: string; deploymentId: string },
+  hre: HardhatRuntimeEnvironment,
+) {
+  return runCommand(async () => {
+    const ctx = await openContext(hre, args.deploymentId);
+    const signer = await signerFor(ctx.chain, args.account || "0");
+    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const market = ctx.suite.market;
+    const { hash, gasUsed, logs } = await transact(ctx, "settle", () =>
+      market.connect(signer).getFunction("settle")(slot),
+    );
+    const e = logs
+      .map((l) => {
+        try {
+          return market.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((x) => x?.name === "SlotSettled");
+    ctx.print(
+      `settled slot ${slot}: delivered ${whToKWh(e?.args.deliveredWh ?? 0n)} kWh, shortfall ${whToKWh(e?.args.shortfallWh ?? 0n)} kWh, penalties ${baseToCurrency(e?.args.penalties ?? 0n)} (tx ${hash}, ${gasUsed} gas)`,
+    );
+  });
+}

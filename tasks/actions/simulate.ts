@@ -1,0 +1,55 @@
+/** `hardhat simulate`: the digital twin trades a day on chain; prints a summary and writes a report folder. */
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { chainFrom } from "../../scripts/lib/chain.js";
+import { runCommand } from "../../scripts/lib/command.js";
+import { UsageError } from "../../scripts/lib/errors.js";
+import { formatSummary } from "../../scripts/report/summary.js";
+import { defaultReportDir, writeReport } from "../../scripts/report/write.js";
+import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
+import { runSimulation } from "../../scripts/sim/driver.js";
+
+export interface SimulateArguments {
+  scenario: string;
+  households: number;
+  days: number;
+  slots: number;
+  seed: string;
+  out: string;
+  deploymentId: string;
+  fresh: boolean;
+  quiet: boolean;
+}
+
+/** 0 / "" mean "as the scenario says". */
+function optional(value: number, option: string): number | undefined {
+  if (value === 0) return undefined;
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(option, `expected a whole number of at least 1, got ${value}`);
+  return value;
+}
+
+export default async function simulate(args: SimulateArguments, hre: HardhatRuntimeEnvironment) {
+  return runCommand(async () => {
+    const scenario = await loadScenario(args.scenario || DEFAULT_SCENARIO, {
+      households: optional(args.households, "--households"),
+      days: optional(args.days, "--days"),
+      slots: optional(args.slots, "--slots"),
+      seed: args.seed || undefined,
+    });
+    const chain = await chainFrom(await hre.network.create());
+    const report = await runSimulation({
+      chain,
+      scenario,
+      deploymentId: args.deploymentId || undefined,
+      freshDeployment: args.fresh,
+      progress: { silent: args.quiet },
+    });
+    const written = await writeReport(report, args.out || defaultReportDir(scenario.name));
+    process.stdout.write(
+      `\n${formatSummary(report)}\n\nReport: ${written.files.html}\n        ${written.dir}/ (report.json, slots.csv, households.csv, roles.csv, actions.csv)\n`,
+    );
+    if (report.ledger.some((c) => !c.ok))
+      throw new Error("the ledger does not add up (see the report)");
+    return written;
+  });
+}

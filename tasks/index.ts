@@ -1,0 +1,239 @@
+/**
+ * GridLedger's Hardhat tasks: the simulation and the role commands. Registered in hardhat.config.ts
+ * (`tasks: gridLedgerTasks`). Every command works on the embedded network, a local node
+ * (`--network localhost`) or a testnet; addresses come from Ignition's deployment record.
+ */
+import { ArgumentType } from "hardhat/types/arguments";
+import { emptyTask, task } from "hardhat/config";
+
+const deploymentId = {
+  name: "deploymentId" as const,
+  description: "Ignition deployment id (default chain-<chainId>)",
+  defaultValue: "",
+};
+const account = {
+  name: "account" as const,
+  description:
+    "account index or address among the network's accounts (default: 0, or the role's holder)",
+  defaultValue: "",
+};
+
+export const gridLedgerTasks = [
+  task("simulate", "Run the digital-twin energy community for a day on chain and write a report")
+    .addOption({ name: "scenario", description: "scenario file (JSON or YAML)", defaultValue: "" })
+    .addOption({
+      name: "households",
+      description: "number of households (overrides the scenario)",
+      type: ArgumentType.INT,
+      defaultValue: 0,
+    })
+    .addOption({
+      name: "days",
+      description: "days to simulate (overrides the scenario)",
+      type: ArgumentType.INT,
+      defaultValue: 0,
+    })
+    .addOption({
+      name: "slots",
+      description: "number of slots to simulate (overrides the scenario)",
+      type: ArgumentType.INT,
+      defaultValue: 0,
+    })
+    .addOption({
+      name: "seed",
+      description: "seed of the twin (overrides the scenario)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "out",
+      description: "report folder (default reports/<scenario>-<time>)",
+      defaultValue: "",
+    })
+    .addOption(deploymentId)
+    .addFlag({ name: "fresh", description: "deploy a new suite even if the chain has one" })
+    .addFlag({ name: "quiet", description: "no progress output" })
+    .setAction(() => import("./actions/simulate.js"))
+    .build(),
+
+  emptyTask(
+    "market",
+    "Prosumer commands: deposit, withdraw, orders, balances; anyone: clear and settle",
+  ).build(),
+  task(
+    ["market", "deposit"],
+    "Deposit stablecoin into your market balance (approves first if needed)",
+  )
+    .addOption({ name: "amount", description: "amount in currency, e.g. 25.5", defaultValue: "" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/deposit.js"))
+    .build(),
+  task(["market", "withdraw"], "Withdraw from your free market balance")
+    .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/withdraw.js"))
+    .build(),
+  task(["market", "order"], "Place a buy or sell order for a slot, in kWh and currency per kWh")
+    .addOption({ name: "side", description: "buy or sell", defaultValue: "" })
+    .addOption({
+      name: "kwh",
+      description: "quantity in kWh (3 decimals at most)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "price",
+      description: "limit price in currency per kWh (3 decimals at most)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "slot",
+      description: "slot number, 'next' (first still open) or '+N' (N slots after the current)",
+      defaultValue: "next",
+    })
+    .addOption({
+      name: "meter",
+      description: "your generation meter (sell orders only)",
+      defaultValue: "",
+    })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/order.js"))
+    .build(),
+  task(["market", "cancel"], "Cancel one of your orders before its gate closes")
+    .addOption({ name: "order", description: "order id", defaultValue: "" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/cancel.js"))
+    .build(),
+  task(["market", "show"], "Show your balances and your orders of recent slots")
+    .addOption(account)
+    .addOption({
+      name: "slots",
+      description: "how many recent slots to search for orders",
+      type: ArgumentType.INT,
+      defaultValue: 96,
+    })
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/show.js"))
+    .build(),
+  task(["market", "clear"], "Clear a slot after its gate closure (anyone)")
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/clear.js"))
+    .build(),
+  task(["market", "settle"], "Settle a cleared slot after its reading window (anyone)")
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/settle.js"))
+    .build(),
+
+  emptyTask("meter", "Grid operator and meter commands").build(),
+  task(["meter", "register"], "Register a smart meter (grid operator)")
+    .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
+    .addOption({
+      name: "owner",
+      description: "the prosumer account that trades with it",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "kind",
+      description: "consumption, generation or bidirectional",
+      defaultValue: "bidirectional",
+    })
+    .addOption({
+      name: "source",
+      description: "none, solar, wind, hydro, biomass, storage or other",
+      defaultValue: "solar",
+    })
+    .addOption({ name: "capacityKw", description: "rated power in kW", defaultValue: "10" })
+    .addOption({
+      name: "zone",
+      description: "grid zone code, up to 8 characters",
+      defaultValue: "ZONE-1",
+    })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/register.js"))
+    .build(),
+  task(
+    ["meter", "reading"],
+    "Sign a reading with the meter's key (env METER_PRIVATE_KEY) and submit it",
+  )
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current); default: the last ended slot",
+      defaultValue: "-1",
+    })
+    .addOption({
+      name: "importedKwh",
+      description: "energy drawn from the grid in the slot, kWh",
+      defaultValue: "0",
+    })
+    .addOption({
+      name: "exportedKwh",
+      description: "energy fed into the grid in the slot, kWh",
+      defaultValue: "0",
+    })
+    .addOption({
+      name: "keyEnv",
+      description: "environment variable holding the meter's private key",
+      defaultValue: "METER_PRIVATE_KEY",
+    })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/reading.js"))
+    .build(),
+
+  emptyTask(
+    "token",
+    "Testbed stablecoin: the grid operator mints, anyone draws from the faucet",
+  ).build(),
+  task(["token", "mint"], "Fund an account with testbed stablecoin (grid operator / minter)")
+    .addOption({ name: "to", description: "the account to fund", defaultValue: "" })
+    .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
+    .addFlag({ name: "deposit", description: "put it straight into the account's market balance" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/mint.js"))
+    .build(),
+  task(["token", "faucet"], "Draw testbed stablecoin from the daily faucet (anyone, 1000 a day)")
+    .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/faucet.js"))
+    .build(),
+
+  task(
+    "audit",
+    "The auditor's report: reconcile readings, settlements and certificates of this deployment",
+  )
+    .addOption({ name: "fromBlock", description: "first block (default 0)", defaultValue: "" })
+    .addOption({ name: "toBlock", description: "last block (default the head)", defaultValue: "" })
+    .addOption({
+      name: "out",
+      description: "folder for audit.json and CSV files",
+      defaultValue: "",
+    })
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/audit.js"))
+    .build(),
+
+  task(
+    "suite",
+    "Show the deployed GridLedger contracts, slot clock and market parameters of this network",
+  )
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/suite.js"))
+    .build(),
+];

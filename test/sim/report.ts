@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { householdsCsv, slotsCsv, toCsv } from "../../scripts/report/csv.js";
+import { renderHtml } from "../../scripts/report/html.js";
+import { toJson } from "../../scripts/report/model.js";
+import { formatSummary } from "../../scripts/report/summary.js";
+import { niceStep, renderChart } from "../../scripts/report/svg.js";
+import { defaultReportDir, writeReport } from "../../scripts/report/write.js";
+import { sampleReport } from "./fixtures.js";
+
+describe("report", function () {
+  it("writes bigints as decimal strings in JSON", function () {
+    const parsed = JSON.parse(toJson(sampleReport())) as {
+      totals: { savings: string };
+      slots: Array<{ chainSlot: string }>;
+    };
+    expect(parsed.totals.savings).to.equal("450000");
+    expect(parsed.slots[0]!.chainSlot).to.equal("1000000");
+  });
+
+  it("writes CSV with a header, one row per item, quoting where needed", function () {
+    const report = sampleReport(8, 3);
+    const slots = slotsCsv(report).trim().split("\n");
+    expect(slots).to.have.lengthOf(9);
+    expect(slots[0]).to.match(/^slot,chain_slot,local_time,clearing_price_per_kwh,/);
+    expect(slots[1]).to.match(/^0,1000000,10:00,,/); // no price where nothing traded
+    expect(slots[2]).to.contain(",0.155,"); // 155 base units per Wh = 0.155 per kWh
+    expect(householdsCsv(report).trim().split("\n")).to.have.lengthOf(4);
+    expect(toCsv(["a"], [['x,"y"']])).to.equal('a\n"x,""y"""\n');
+  });
+
+  it("renders self-contained HTML: charts inline, nothing fetched, text escaped", function () {
+    const html = renderHtml(sampleReport());
+    expect(html).to.match(/^<!doctype html>/);
+    expect((html.match(/<svg class="chart"/g) ?? []).length).to.equal(6);
+    for (const id of ["price", "energy", "grid", "imbalance", "savings", "gas"])
+      expect(html).to.contain(`data-chart="${id}"`);
+    expect(html).to.not.match(/<script|<link|src=|url\(|@import/i);
+    expect(html).to.not.match(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).to.contain("A &lt;sample&gt; report &amp; its charts");
+    expect(html).to.contain('id="ledger-status" class="badge ok"');
+  });
+
+  it("draws one bar per non-zero value and one path per line series", function () {
+    const svg = renderChart({
+      id: "t",
+      title: "t",
+      yLabel: "y",
+      xLabels: ["a", "b", "c"],
+      series: [
+        { name: "bars", values: [1, 0, -2], color: "#000", kind: "bar" },
+        { name: "line", values: [1, Number.NaN, 3], color: "#111" },
+      ],
+    });
+    expect((svg.match(/<rect class="datum"/g) ?? []).length).to.equal(2);
+    expect(svg).to.match(/<path class="datum" d="M[\d.]+,[\d.]+M[\d.]+,[\d.]+"/); // a gap where NaN
+    expect(niceStep(97)).to.equal(20);
+    expect(niceStep(0.9)).to.equal(0.2);
+  });
+
+  it("summarises the run on screen", function () {
+    const text = formatSummary(sampleReport());
+    expect(text).to.contain("Scenario sample: 3 households, 8 slots of 15 min");
+    expect(text).to.contain("Self-sufficiency 82.0 %");
+    expect(text).to.contain("Ledger: all 2 checks add up");
+  });
+
+  it("writes the report folder: JSON, three CSV files and the HTML", async function () {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "gridledger-report-"));
+    try {
+      const written = await writeReport(sampleReport(), dir);
+      for (const file of Object.values(written.files))
+        expect((await readFile(file, "utf8")).length).to.be.above(50);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(defaultReportDir("default", new Date("2025-06-21T10:11:12.345Z"))).to.equal(
+      path.join("reports", "default-20250621T101112Z"),
+    );
+  });
+});

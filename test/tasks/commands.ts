@@ -1,0 +1,208 @@
+/**
+ * The role commands as a person types them, run in-process on the embedded network (one chain shared by
+ * the commands of this file): a bad argument is one line naming it, a revert shows its decoded custom
+ * error, and the happy path of a prosumer works in human units.
+ */
+import { expect } from "chai";
+import hre from "hardhat";
+
+interface Outcome {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+async function run(id: string | string[], args: Record<string, unknown> = {}): Promise<Outcome> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
+  process.stdout.write = ((chunk: string) => (
+    out.push(String(chunk)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => (
+    err.push(String(chunk)),
+    true
+  )) as typeof process.stderr.write;
+  const before = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await hre.tasks.getTask(id).run(args);
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = before;
+  return { stdout: out.join(""), stderr: err.join(""), exitCode };
+}
+
+function expectOneLineError(outcome: Outcome, pattern: RegExp): void {
+  expect(outcome.exitCode, outcome.stderr).to.equal(1);
+  expect(outcome.stderr.split("\n").filter(Boolean), outcome.stderr).to.have.lengthOf(1);
+  expect(outcome.stderr).to.match(pattern);
+  expect(outcome.stderr).to.not.match(/\n\s+at /); // no stack trace
+}
+
+describe("role commands", function () {
+  let me: string;
+
+  before(async function () {
+    const { ethers } = await hre.network.getOrCreate();
+    me = (await ethers.getSigners())[0]!.address;
+  });
+
+  describe("bad arguments", function () {
+    it("names a price with too many decimals", async function () {
+      expectOneLineError(
+        await run(["market", "order"], { side: "buy", kwh: "1", price: "0.2505" }),
+        /^error: --price: 0\.2505 has more than 3 decimals\n$/,
+      );
+    });
+
+    it("names an unknown side and a missing quantity", async function () {
+      expectOneLineError(
+        await run(["market", "order"], { side: "hold", kwh: "1", price: "0.2" }),
+        /^error: --side: "hold" is not one of buy, sell\n$/,
+      );
+      expectOneLineError(
+        await run(["market", "order"], { side: "buy", price: "0.2" }),
+        /^error: --kwh: is required/,
+      );
+    });
+
+    it("refuses a sell order without a meter and a buy order with one", async function () {
+      expectOneLineError(
+        await run(["market", "order"], { side: "sell", kwh: "1", price: "0.2" }),
+        /^error: --meter: is required for a sell order/,
+      );
+      expectOneLineError(
+        await run(["market", "order"], { side: "buy", kwh: "1", price: "0.2", meter: me }),
+        /^error: --meter: is only for sell orders\n$/,
+      );
+    });
+
+    it("names a malformed address, kind and zone when registering a meter", async function () {
+      expectOneLineError(
+        await run(["meter", "register"], { meter: "0x123", owner: me }),
+        /^error: --meter: "0x123" is not an address/,
+      );
+      expectOneLineError(
+        await run(["meter", "register"], { meter: me, owner: me, kind: "nuclear" }),
+        /^error: --kind: "nuclear" is not one of consumption, generation, bidirectional\n$/,
+      );
+      expectOneLineError(
+        await run(["meter", "register"], { meter: me, owner: me, zone: "MUNICH-NORTH" }),
+        /^error: --zone: "MUNICH-NORTH" is longer than 8 bytes\n$/,
+      );
+    });
+
+    it("names a negative amount, a bad slot and an unknown account", async function () {
+      expectOneLineError(
+        await run(["market", "deposit"], { amount: "-5" }),
+        /^error: --amount: must not be negative/,
+      );
+      expectOneLineError(
+        await run(["market", "clear"], { slot: "yesterday" }),
+        /^error: --slot: "yesterday" is not a slot/,
+      );
+      expectOneLineError(
+        await run(["market", "withdraw"], { amount: "1", account: "99" }),
+        /^error: --account: account 99 does not exist/,
+      );
+    });
+
+    it("names a missing meter key and a missing scenario file", async function () {
+      expectOneLineError(
+        await run(["meter", "reading"], { keyEnv: "GRIDLEDGER_NO_SUCH_KEY" }),
+        /^error: --key-env: environment variable GRIDLEDGER_NO_SUCH_KEY holds no meter key\n$/,
+      );
+      expectOneLineError(
+        await run("simulate", { scenario: "scenarios/no-such-file.json" }),
+        /^error: --scenario: cannot read scenarios\/no-such-file\.json: ENOENT\n$/,
+      );
+      expectOneLineError(
+        await run("simulate", { households: -3 }),
+        /^error: --households: expected a whole number of at least 1, got -3\n$/,
+      );
+    });
+  });
+
+  describe("reverts, decoded", function () {
+    it("shows MarketInsufficientBalance when withdrawing more than the free balance", async function () {
+      expectOneLineError(
+        await run(["market", "withdraw"], { amount: "5" }),
+        /^error: withdraw reverted: MarketInsufficientBalance\(account=0x[0-9a-fA-F]{40}, free=0, needed=5000000\)\n$/,
+      );
+    });
+
+    it("shows the market's error for an order id that does not exist", async function () {
+      expectOneLineError(
+        await run(["market", "cancel"], { order: "12345" }),
+        /^error: cancelOrder reverted: Market\w+\(/,
+      );
+    });
+
+    it("shows AccessControl's error when an account without the role registers a meter", async function () {
+      expectOneLineError(
+        await run(["meter", "register"], {
+          meter: "0x00000000000000000000000000000000000000aa",
+          owner: me,
+          account: "7",
+        }),
+        /^error: registerMeter reverted: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)\n$/,
+      );
+    });
+  });
+
+  describe("a prosumer's day by hand", function () {
+    it("funds, deposits, places, shows and cancels an order in kWh and currency per kWh", async function () {
+      const funded = await run(["token", "mint"], { to: me, amount: "100" });
+      expect(funded.exitCode, funded.stderr).to.equal(0);
+      const deposited = await run(["market", "deposit"], { amount: "40" });
+      expect(deposited.stdout, deposited.stderr).to.match(
+        /^deposited 40 for 0x[0-9a-fA-F]{40} .*free 40, locked 0\n$/,
+      );
+      const placed = await run(["market", "order"], { side: "buy", kwh: "1.5", price: "0.25" });
+      expect(placed.stdout, placed.stderr).to.match(
+        /^order (\d+): buy 1\.5 kWh at 0\.25\/kWh for slot \d+/,
+      );
+      const orderId = /^order (\d+)/.exec(placed.stdout)![1]!;
+      const shown = await run(["market", "show"]);
+      expect(shown.stdout).to.contain("market free 39.625, locked 0.375"); // 1500 Wh x 250 base units
+      expect(shown.stdout).to.match(
+        new RegExp(`order ${orderId}: slot \\d+ buy 1\\.5 kWh at 0\\.25/kWh, live, filled 0 kWh`),
+      );
+      const cancelled = await run(["market", "cancel"], { order: orderId });
+      expect(cancelled.stdout, cancelled.stderr).to.match(
+        new RegExp(`^cancelled order ${orderId}, released 0\\.375`),
+      );
+    });
+
+    it("refuses to clear a slot whose gate is still open, with the times", async function () {
+      expectOneLineError(
+        await run(["market", "clear"], { slot: "+3" }),
+        /^error: clear reverted: Market\w+\(slot=\d+/,
+      );
+    });
+
+    it("runs the auditor's report on the same chain, and names a bad block number", async function () {
+      const audited = await run("audit");
+      expect(audited.exitCode, audited.stderr).to.equal(0);
+      expect(audited.stdout).to.match(/^GridLedger certificate audit — chain 31337/);
+      expectOneLineError(
+        await run("audit", { fromBlock: "yesterday" }),
+        /^error: --from-block: "yesterday" is not a whole number\n$/,
+      );
+    });
+
+    it("lists the suite from the same chain", async function () {
+      const shown = await run("suite");
+      expect(shown.stdout).to.match(/registry\s+0x[0-9a-fA-F]{40}/);
+      expect(shown.stdout).to.contain("900 s slots");
+    });
+  });
+});
