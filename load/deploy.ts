@@ -27,7 +27,8 @@ import { AccountSender, type TxRequest } from "./lib/sender.js";
 export const SLOT_LENGTH = 900;
 export const READING_WINDOW = 900;
 export const GATE_CLOSURE_SECONDS = 300;
-export const MAX_ORDERS_PER_SLOT = 700;
+/** The market's highest cap for a market without settlement hook (EnergyMarket.MAX_ORDERS_PER_SLOT). */
+export const MAX_ORDERS_PER_SLOT = 1_000;
 /** 10 kW: at most 2,500 Wh per 15-minute slot. */
 export const METER_CAPACITY_W = 10_000;
 export const MARKET_PARAMS = { minOrderWh: 10n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n };
