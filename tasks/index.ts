@@ -139,6 +139,18 @@ export const gridLedgerTasks = [
     .build(),
 
   emptyTask("meter", "Grid operator and meter commands").build(),
+  task(["meter", "suspend"], "Suspend a meter: no readings, orders or certificates (regulator)")
+    .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/suspend.js"))
+    .build(),
+  task(["meter", "reinstate"], "Reinstate a suspended meter (regulator)")
+    .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
+    .addOption(account)
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/reinstate.js"))
+    .build(),
   task(["meter", "register"], "Register a smart meter (grid operator)")
     .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
     .addOption({

@@ -189,6 +189,21 @@ describe("role commands", function () {
       );
     });
 
+    it("lets the regulator suspend and reinstate a meter, and names a missing meter", async function () {
+      const meter = "0x00000000000000000000000000000000000000bb";
+      const registered = await run(["meter", "register"], { meter, owner: me, zone: "MUC-1" });
+      expect(registered.exitCode, registered.stderr).to.equal(0);
+      const suspended = await run(["meter", "suspend"], { meter });
+      expect(suspended.stdout, suspended.stderr).to.match(/^suspended meter 0x0{38}bb \(tx 0x/i);
+      expectOneLineError(
+        await run(["meter", "suspend"], { meter }),
+        /^error: suspendMeter reverted: RegistryInvalidStatusTransition\(meter=0x0{38}bb, from=2, to=2\)\n$/i,
+      );
+      const reinstated = await run(["meter", "reinstate"], { meter });
+      expect(reinstated.stdout, reinstated.stderr).to.match(/^reinstated meter 0x0{38}bb /i);
+      expectOneLineError(await run(["meter", "suspend"], {}), /^error: --meter: is required/);
+    });
+
     it("runs the auditor's report on the same chain, and names a bad block number", async function () {
       const audited = await run("audit");
       expect(audited.exitCode, audited.stderr).to.equal(0);

@@ -1,0 +1,1 @@
+export { reinstate as default } from "./status.js";

@@ -1,0 +1,41 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import {
+  openContext,
+  parseAddress,
+  roleSigner,
+  runCommand,
+  transact,
+} from "../../scripts/lib/command.js";
+import { UsageError } from "../../scripts/lib/errors.js";
+
+interface StatusArguments {
+  meter: string;
+  account: string;
+  deploymentId: string;
+}
+
+/** The regulator suspends or reinstates a meter (REGULATOR_ROLE on the registry). */
+async function changeStatus(
+  action: "suspendMeter" | "reinstateMeter",
+  args: StatusArguments,
+  hre: HardhatRuntimeEnvironment,
+) {
+  return runCommand(async () => {
+    if (args.meter === "")
+      throw new UsageError("--meter", "is required (the meter's device address)");
+    const meter = parseAddress(args.meter, "--meter");
+    const ctx = await openContext(hre, args.deploymentId);
+    const registry = ctx.suite.registry;
+    const signer = await roleSigner(ctx.chain, registry, "REGULATOR_ROLE", args.account);
+    const { hash, gasUsed } = await transact(ctx, action, () =>
+      registry.connect(signer).getFunction(action)(meter),
+    );
+    const verb = action === "suspendMeter" ? "suspended" : "reinstated";
+    ctx.print(`${verb} meter ${meter} (tx ${hash}, ${gasUsed} gas)`);
+  });
+}
+
+export const suspend = (args: StatusArguments, hre: HardhatRuntimeEnvironment) =>
+  changeStatus("suspendMeter", args, hre);
+export const reinstate = (args: StatusArguments, hre: HardhatRuntimeEnvironment) =>
+  changeStatus("reinstateMeter", args, hre);

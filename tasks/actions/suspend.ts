@@ -1,0 +1,1 @@
+export { suspend as default } from "./status.js";
