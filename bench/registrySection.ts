@@ -2,6 +2,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Wallet } from "ethers";
 
+import { registryDomain, signReading } from "../test/helpers/readings.js";
 import { gasOf, type WarpTo } from "./chain.js";
 import type { GasFigure } from "./types.js";
 
@@ -40,38 +41,14 @@ export async function measureRegistry(ethers: HardhatEthers, warpTo: WarpTo): Pr
   for (const meter of meters.slice(1)) await (await register(meter)).wait();
 
   const { chainId } = await ethers.provider.getNetwork();
-  const domain = {
-    name: "GridLedger MeterRegistry",
-    version: "1",
-    chainId,
-    verifyingContract: await registry.getAddress(),
-  };
-  const types = {
-    Reading: [
-      { name: "meter", type: "address" },
-      { name: "slot", type: "uint64" },
-      { name: "importedWh", type: "uint32" },
-      { name: "exportedWh", type: "uint32" },
-    ],
-  };
-  const sign = async (meter: Wallet, slot: bigint, importedWh: number, exportedWh: number) => {
-    const signature = ethers.Signature.from(
-      await meter.signTypedData(domain, types, {
-        meter: meter.address,
-        slot,
-        importedWh,
-        exportedWh,
-      }),
-    );
-    return {
+  const domain = registryDomain(await registry.getAddress(), chainId);
+  const sign = (meter: Wallet, slot: bigint, importedWh: number, exportedWh: number) =>
+    signReading(meter, domain, {
       meter: meter.address,
       slot,
-      importedWh,
-      exportedWh,
-      r: signature.r,
-      vs: signature.yParityAndS,
-    };
-  };
+      importedWh: BigInt(importedWh),
+      exportedWh: BigInt(exportedWh),
+    });
   const batchOf = (slot: bigint) =>
     Promise.all(meters.slice(1).map((m, i) => sign(m, slot, 100 + i, 200 + i)));
 

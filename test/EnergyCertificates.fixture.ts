@@ -2,6 +2,7 @@
 // certificates bound to a mock market, and helpers to record signed readings and settle slots.
 import { ethers as ethersLib, type BaseWallet } from "ethers";
 import type { MeterRegistry } from "../typechain-types/index.js";
+import { registryDomain, signReading as signMeterReading } from "./helpers/readings.js";
 
 export const SLOT_LENGTH = 900n;
 export const READING_WINDOW = 3600n;
@@ -42,23 +43,8 @@ export async function signReading(
   exportedWh: bigint,
 ) {
   const chainId = (await registry.runner!.provider!.getNetwork()).chainId;
-  const domain = {
-    name: "GridLedger MeterRegistry",
-    version: "1",
-    chainId,
-    verifyingContract: await registry.getAddress(),
-  };
-  const types = {
-    Reading: [
-      { name: "meter", type: "address" },
-      { name: "slot", type: "uint64" },
-      { name: "importedWh", type: "uint32" },
-      { name: "exportedWh", type: "uint32" },
-    ],
-  };
-  const value = { meter: meter.address, slot, importedWh, exportedWh };
-  const sig = ethersLib.Signature.from(await meter.signTypedData(domain, types, value));
-  return { ...value, r: sig.r, vs: sig.yParityAndS };
+  const domain = registryDomain(await registry.getAddress(), chainId);
+  return signMeterReading(meter, domain, { meter: meter.address, slot, importedWh, exportedWh });
 }
 
 /** Signs and submits a meter's reading of `slot`. */

@@ -5,9 +5,10 @@
  */
 import type { NetworkConnection } from "hardhat/types/network";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { Signature, Wallet, type ContractTransactionResponse } from "ethers";
+import { Wallet, type ContractTransactionResponse } from "ethers";
 
 import type { EnergyMarket, GridStablecoin, MeterRegistry } from "../../typechain-types/index.js";
+import { registryDomain, signReading as signMeterReading } from "./readings.js";
 
 export const SLOT_LENGTH = 900n;
 export const READING_WINDOW = 3600n;
@@ -186,23 +187,8 @@ export async function signReading(
   exportedWh: bigint,
 ) {
   const { chainId } = await registry.runner!.provider!.getNetwork();
-  const domain = {
-    name: "GridLedger MeterRegistry",
-    version: "1",
-    chainId,
-    verifyingContract: await registry.getAddress(),
-  };
-  const types = {
-    Reading: [
-      { name: "meter", type: "address" },
-      { name: "slot", type: "uint64" },
-      { name: "importedWh", type: "uint32" },
-      { name: "exportedWh", type: "uint32" },
-    ],
-  };
-  const value = { meter: meter.address, slot, importedWh, exportedWh };
-  const sig = Signature.from(await meter.signTypedData(domain, types, value));
-  return { meter: meter.address, slot, importedWh, exportedWh, r: sig.r, vs: sig.yParityAndS };
+  const domain = registryDomain(await registry.getAddress(), chainId);
+  return signMeterReading(meter, domain, { meter: meter.address, slot, importedWh, exportedWh });
 }
 
 /** Signs and submits a reading once its slot has ended (warps there if needed). */

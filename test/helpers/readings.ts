@@ -1,19 +1,14 @@
 import { Signature, TypedDataEncoder, toBeHex, toBigInt, zeroPadValue } from "ethers";
 import type { TypedDataDomain, TypedDataField } from "ethers";
 
+import { READING_TYPES as PRODUCT_READING_TYPES } from "../../scripts/sim/readings.js";
+
 /** EIP-712 domain name and version of the MeterRegistry. */
 export const REGISTRY_DOMAIN_NAME = "GridLedger MeterRegistry";
 export const REGISTRY_DOMAIN_VERSION = "1";
 
-/** EIP-712 type `Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)`. */
-export const READING_TYPES: Record<string, TypedDataField[]> = {
-  Reading: [
-    { name: "meter", type: "address" },
-    { name: "slot", type: "uint64" },
-    { name: "importedWh", type: "uint32" },
-    { name: "exportedWh", type: "uint32" },
-  ],
-};
+/** EIP-712 type `Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)`, as meters sign it. */
+export const READING_TYPES: Record<string, TypedDataField[]> = PRODUCT_READING_TYPES;
 
 /** Order of the secp256k1 group: `s` and `n - s` both verify under plain ecrecover. */
 export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
