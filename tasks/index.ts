@@ -18,6 +18,12 @@ const account = {
   defaultValue: "",
 };
 
+const meterOption = {
+  name: "meter" as const,
+  description: "the meter's device address",
+  defaultValue: "",
+};
+
 export const gridLedgerTasks = [
   task("simulate", "Run the digital-twin energy community for a day on chain and write a report")
     .addOption({ name: "scenario", description: "scenario file (JSON or YAML)", defaultValue: "" })
@@ -140,19 +146,19 @@ export const gridLedgerTasks = [
 
   emptyTask("meter", "Grid operator and meter commands").build(),
   task(["meter", "suspend"], "Suspend a meter: no readings, orders or certificates (regulator)")
-    .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
+    .addOption(meterOption)
     .addOption(account)
     .addOption(deploymentId)
     .setAction(() => import("./actions/suspend.js"))
     .build(),
   task(["meter", "reinstate"], "Reinstate a suspended meter (regulator)")
-    .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
+    .addOption(meterOption)
     .addOption(account)
     .addOption(deploymentId)
     .setAction(() => import("./actions/reinstate.js"))
     .build(),
   task(["meter", "register"], "Register a smart meter (grid operator)")
-    .addOption({ name: "meter", description: "the meter's device address", defaultValue: "" })
+    .addOption(meterOption)
     .addOption({
       name: "owner",
       description: "the prosumer account that trades with it",
