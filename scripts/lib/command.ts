@@ -45,6 +45,14 @@ export function decoderFor(suite: Suite): ErrorDecoder {
 }
 
 /**
+ * Compiles the contracts if anything changed (a fresh clone has no artifacts yet): commands and the
+ * simulation load ABIs and bytecode from the artifacts. Quiet, and a no-op when all is up to date.
+ */
+export async function ensureBuilt(hre: HardhatRuntimeEnvironment): Promise<void> {
+  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
+}
+
+/**
  * Connects to `--network` and finds the suite in Ignition's record. The embedded network's connection is
  * shared within the process, and its suite deployed once, so commands run one after the other see one chain.
  */
@@ -52,6 +60,7 @@ export async function openContext(
   hre: HardhatRuntimeEnvironment,
   deploymentId = "",
 ): Promise<CommandContext> {
+  await ensureBuilt(hre);
   const chain = await chainFrom(await hre.network.getOrCreate());
   const suite = await loadSuite(chain, { deploymentId: deploymentId || undefined });
   return {

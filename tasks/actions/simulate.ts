@@ -1,7 +1,7 @@
 /** `hardhat simulate`: the digital twin trades a day on chain; prints a summary and writes a report folder. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { chainFrom } from "../../scripts/lib/chain.js";
-import { runCommand } from "../../scripts/lib/command.js";
+import { ensureBuilt, runCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { formatSummary } from "../../scripts/report/summary.js";
 import { defaultReportDir, writeReport } from "../../scripts/report/write.js";
@@ -36,6 +36,7 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       slots: optional(args.slots, "--slots"),
       seed: args.seed || undefined,
     });
+    await ensureBuilt(hre);
     const chain = await chainFrom(await hre.network.create());
     const report = await runSimulation({
       chain,
