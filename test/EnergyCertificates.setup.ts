@@ -12,7 +12,7 @@ import {
   submitReading,
 } from "./EnergyCertificates.fixture.js";
 
-export const { ethers, networkHelpers } = await network.connect();
+export const { ethers, networkHelpers } = await network.create();
 
 export async function deployCertificates() {
   const [admin, alice, bob, carol, dave, outsider] = await ethers.getSigners();

@@ -39,7 +39,7 @@ async function providerOfNetwork(name: string, timeoutMs: number): Promise<Provi
     }
     return connectRpc(url, timeoutMs);
   }
-  const connection = await hre.network.connect({ network: name });
+  const connection = await hre.network.create({ network: name });
   return connection.ethers.provider;
 }
 
