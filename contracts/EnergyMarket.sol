@@ -298,8 +298,9 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         BookSide memory buys = _loadLiveOrders(slot, position, OrderPacking.SIDE_BUY, book.bookBuyCount());
         BookSide memory sells = _loadLiveOrders(slot, position, OrderPacking.SIDE_SELL, book.bookSellCount());
         (r, buys.fills, sells.fills) = UniformPriceClearing.clear(buys.entries, sells.entries);
-        uint256 boughtWh = _applyBuyFills(position, buys, r.price);
-        uint256 soldWh = _applySellFills(position, sells, book.bookCollateralPerWh());
+        uint256 collateralPerWh = book.bookCollateralPerWh();
+        uint256 boughtWh = _applyFills(position, OrderPacking.SIDE_BUY, buys, r.price, collateralPerWh);
+        uint256 soldWh = _applyFills(position, OrderPacking.SIDE_SELL, sells, r.price, collateralPerWh);
         if (boughtWh != r.quantityWh || soldWh != r.quantityWh) {
             revert MarketConservationViolated(slot, boughtWh, soldWh, r.quantityWh);
         }
@@ -338,51 +339,34 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         side.words = words;
     }
 
-    /// @dev Buyers pay P x fill out of their lock and get the rest back; fills are recorded. Returns the sum.
-    function _applyBuyFills(
+    /// @dev Records the fills of one side and releases what clearing frees: a buyer pays P x fill out of its
+    /// lock and gets the rest back; a seller gets its unfilled collateral back (the filled part stays locked
+    /// until settlement). Returns the sum of the side's fills.
+    function _applyFills(
         uint256 position,
-        BookSide memory buys,
-        uint256 price
-    ) private returns (uint256 total) {
-        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_BUY, 0);
-        uint256[] memory entries = buys.entries;
-        uint256[] memory words = buys.words;
-        uint256[] memory fills = buys.fills;
-        // Unchecked: quantity < 2^48 and prices < 2^64, so products < 2^112; fill <= quantity and
-        // P <= b* <= the limit of every filled buy, so pay <= lock; total <= Q.
-        unchecked {
-            for (uint256 k; k < entries.length; ++k) {
-                uint256 index = UniformPriceClearing.indexOf(entries[k]);
-                uint256 word = words[index];
-                uint256 fill = fills[k];
-                uint256 lock = word.quantityOf() * word.limitPriceOf();
-                if (lock != 0) _updateAccount(word.accountIdOf(), lock - price * fill, 0, 0, lock);
-                if (fill != 0) {
-                    _orders[keyBase | index] = word.withFill(fill);
-                    total += fill;
-                }
-            }
-        }
-    }
-
-    /// @dev Sellers' unfilled collateral is released; fills are recorded. Returns the sum.
-    function _applySellFills(
-        uint256 position,
-        BookSide memory sells,
+        uint256 side,
+        BookSide memory book,
+        uint256 price,
         uint256 collateralPerWh
     ) private returns (uint256 total) {
-        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_SELL, 0);
-        uint256[] memory entries = sells.entries;
-        uint256[] memory words = sells.words;
-        uint256[] memory fills = sells.fills;
-        // Unchecked: fill <= quantity < 2^48 and collateral < 2^48; total <= Q.
+        uint256 keyBase = _orderKey(position, side, 0);
+        uint256[] memory entries = book.entries;
+        uint256[] memory words = book.words;
+        uint256[] memory fills = book.fills;
+        bool buys = side == OrderPacking.SIDE_BUY;
+        // Unchecked: quantity < 2^48, prices and collateral < 2^64, so products < 2^112; fill <= quantity;
+        // P <= b* <= the limit of every filled buy, so a buyer's payment <= its lock; total <= Q.
         unchecked {
             for (uint256 k; k < entries.length; ++k) {
                 uint256 index = UniformPriceClearing.indexOf(entries[k]);
                 uint256 word = words[index];
                 uint256 fill = fills[k];
-                uint256 released = (word.quantityOf() - fill) * collateralPerWh;
-                if (released != 0) _updateAccount(word.accountIdOf(), released, 0, 0, released);
+                uint256 unlocked =
+                    buys
+                        ? word.quantityOf() * word.limitPriceOf()
+                        : (word.quantityOf() - fill) * collateralPerWh;
+                uint256 refund = buys ? unlocked - price * fill : unlocked;
+                if (unlocked != 0) _updateAccount(word.accountIdOf(), refund, 0, 0, unlocked);
                 if (fill != 0) {
                     _orders[keyBase | index] = word.withFill(fill);
                     total += fill;
