@@ -36,7 +36,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     /// @notice Number of ring positions: slot s lives at position s % RING until slot s + RING opens.
     uint256 public constant RING = 256;
     /// @notice Highest per-slot order cap of a market without settlement hook. Measured worst cases
-    /// (gas/GAS.md, "Order cap"): a full slot of 1,000 orders clears in at most 12.95M gas and settles in at
+    /// (gas/GAS.md, "Order cap"): a full slot of 1,000 orders clears in at most 13.00M gas and settles in at
     /// most 14.09M gas (999 sell orders of distinct sellers and meters), >= 10 % below the 16,777,216 gas
     /// per-transaction cap.
     uint256 public constant MAX_ORDERS_PER_SLOT = 1_000;
