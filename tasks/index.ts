@@ -24,6 +24,10 @@ const meterOption = {
   defaultValue: "",
 };
 
+/** A role command: every one takes `--account` and `--deployment-id`. */
+const command = (id: string | string[], description: string) =>
+  task(id, description).addOption(account).addOption(deploymentId);
+
 export const gridLedgerTasks = [
   task("simulate", "Run the digital-twin energy community for a day on chain and write a report")
     .addOption({ name: "scenario", description: "scenario file (JSON or YAML)", defaultValue: "" })
@@ -65,22 +69,18 @@ export const gridLedgerTasks = [
     "market",
     "Prosumer commands: deposit, withdraw, orders, balances; anyone: clear and settle",
   ).build(),
-  task(
+  command(
     ["market", "deposit"],
     "Deposit stablecoin into your market balance (approves first if needed)",
   )
     .addOption({ name: "amount", description: "amount in currency, e.g. 25.5", defaultValue: "" })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/deposit.js"))
     .build(),
-  task(["market", "withdraw"], "Withdraw from your free market balance")
+  command(["market", "withdraw"], "Withdraw from your free market balance")
     .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/withdraw.js"))
     .build(),
-  task(["market", "order"], "Place a buy or sell order for a slot, in kWh and currency per kWh")
+  command(["market", "order"], "Place a buy or sell order for a slot, in kWh and currency per kWh")
     .addOption({ name: "side", description: "buy or sell", defaultValue: "" })
     .addOption({
       name: "kwh",
@@ -102,62 +102,48 @@ export const gridLedgerTasks = [
       description: "your generation meter (sell orders only)",
       defaultValue: "",
     })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/order.js"))
     .build(),
-  task(["market", "cancel"], "Cancel one of your orders before its gate closes")
+  command(["market", "cancel"], "Cancel one of your orders before its gate closes")
     .addOption({ name: "order", description: "order id", defaultValue: "" })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/cancel.js"))
     .build(),
-  task(["market", "show"], "Show your balances and your orders of recent slots")
-    .addOption(account)
+  command(["market", "show"], "Show your balances and your orders of recent slots")
     .addOption({
       name: "slots",
       description: "how many recent slots to search for orders",
       type: ArgumentType.INT,
       defaultValue: 96,
     })
-    .addOption(deploymentId)
     .setAction(() => import("./actions/show.js"))
     .build(),
-  task(["market", "clear"], "Clear a slot after its gate closure (anyone)")
+  command(["market", "clear"], "Clear a slot after its gate closure (anyone)")
     .addOption({
       name: "slot",
       description: "slot number or '-N' (N slots before the current)",
       defaultValue: "",
     })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/clear.js"))
     .build(),
-  task(["market", "settle"], "Settle a cleared slot after its reading window (anyone)")
+  command(["market", "settle"], "Settle a cleared slot after its reading window (anyone)")
     .addOption({
       name: "slot",
       description: "slot number or '-N' (N slots before the current)",
       defaultValue: "",
     })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/settle.js"))
     .build(),
 
   emptyTask("meter", "Grid operator and meter commands").build(),
-  task(["meter", "suspend"], "Suspend a meter: no readings, orders or certificates (regulator)")
+  command(["meter", "suspend"], "Suspend a meter: no readings, orders or certificates (regulator)")
     .addOption(meterOption)
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/suspend.js"))
     .build(),
-  task(["meter", "reinstate"], "Reinstate a suspended meter (regulator)")
+  command(["meter", "reinstate"], "Reinstate a suspended meter (regulator)")
     .addOption(meterOption)
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/reinstate.js"))
     .build(),
-  task(["meter", "register"], "Register a smart meter (grid operator)")
+  command(["meter", "register"], "Register a smart meter (grid operator)")
     .addOption(meterOption)
     .addOption({
       name: "owner",
@@ -180,11 +166,9 @@ export const gridLedgerTasks = [
       description: "grid zone code, up to 8 characters",
       defaultValue: "ZONE-1",
     })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/register.js"))
     .build(),
-  task(
+  command(
     ["meter", "reading"],
     "Sign a reading with the meter's key (env METER_PRIVATE_KEY) and submit it",
   )
@@ -208,8 +192,6 @@ export const gridLedgerTasks = [
       description: "environment variable holding the meter's private key",
       defaultValue: "METER_PRIVATE_KEY",
     })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/reading.js"))
     .build(),
 
@@ -217,18 +199,14 @@ export const gridLedgerTasks = [
     "token",
     "Testbed stablecoin: the grid operator mints, anyone draws from the faucet",
   ).build(),
-  task(["token", "mint"], "Fund an account with testbed stablecoin (grid operator / minter)")
+  command(["token", "mint"], "Fund an account with testbed stablecoin (grid operator / minter)")
     .addOption({ name: "to", description: "the account to fund", defaultValue: "" })
     .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
     .addFlag({ name: "deposit", description: "put it straight into the account's market balance" })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/mint.js"))
     .build(),
-  task(["token", "faucet"], "Draw testbed stablecoin from the daily faucet (anyone, 1000 a day)")
+  command(["token", "faucet"], "Draw testbed stablecoin from the daily faucet (anyone, 1000 a day)")
     .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
-    .addOption(account)
-    .addOption(deploymentId)
     .setAction(() => import("./actions/faucet.js"))
     .build(),
 
