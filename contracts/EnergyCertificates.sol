@@ -5,55 +5,58 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {IEnergyCertificates} from "./interfaces/IEnergyCertificates.sol";
 import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
 import {ISettlementHook} from "./interfaces/ISettlementHook.sol";
 import {CertificateId} from "./libraries/CertificateId.sol";
+import {CertificationPacking, SlotCertification, Vintage} from "./libraries/CertificationPacking.sol";
 
 /// @title EnergyCertificates
 /// @notice GridLedger's granular renewable-energy certificates: ERC-1155, 1 unit = 1 Wh, one id per
 /// (delivery slot, energy source). See IEnergyCertificates for the rules.
-/// @dev Invariants: for every (meter, slot) the Wh issued equal the reading's exported Wh or zero, and are
-/// issued at most once (`_closed` bit); for every id, total supply + Wh retired = Wh issued (every balance
-/// change goes through OpenZeppelin's `_update`: `_credit` for issuance, `_burn` for retirement).
-/// Gas: no per-id supply counters and no per-beneficiary retirement counter in storage. Each would cost a
-/// storage write on every issuance or retirement (OpenZeppelin's burn alone is 30.1k gas; one more warm
-/// write makes 35.1k, above the 35k target), so these totals are kept by the events (`CertificatesIssued`,
-/// `CertificatesRetired` indexed by beneficiary) and reconciled by the auditor's command.
-/// Issuance credits balances through `_update` without the ERC-1155 receiver callback, on purpose: it runs
-/// inside the market's settlement, where a buyer contract's callback could revert the settlement of money
-/// or re-enter the market mid-settlement. Holders that are contracts receive certificates like an EOA.
+/// @dev Certificates never run inside the market's settlement of money. Once a slot is settled, anyone
+/// delivers its certificates in pages: `certifySellers` walks its sell orders (each selling meter's export is
+/// issued once: the part the market delivered into the vintage's pool for the buyers, the unsold rest to the
+/// meter's owner), then `claimBuyers` walks its buy orders (each filled buy order gets
+/// floor(pool x fill / Q) of every vintage; the pool's rounding remainder goes to the owner of the vintage's
+/// largest delivering meter when the last page is done). Every page's work is bounded by its length, which
+/// the caller picks, so no book can make a slot's certificates undeliverable; the market keeps a traded
+/// slot's ring position until `isSlotCertified`.
+/// Invariants: for every (meter, slot) the Wh issued are at most the reading's exported Wh, issued at most
+/// once (`_closed` bit); per vintage the buyers' claims never exceed the pool; total supply + Wh retired =
+/// Wh issued (every balance change goes through OpenZeppelin's `_update`).
+/// Issuance credits balances through `_update` without the ERC-1155 receiver callback, on purpose: a
+/// holder contract's callback could otherwise block a page for every other holder.
 contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
-    /// @dev A meter's energy as the settlement hook will issue it.
-    struct Lot {
-        address meter;
-        address owner;
-        uint256 id;
-        IMeterRegistry.EnergySource source;
-        bytes8 zone;
-        uint256 exportedWh;
-        uint256 deliveredWh;
+    using BitMaps for BitMaps.BitMap;
+    using CertificationPacking for SlotCertification;
+    using CertificationPacking for Vintage;
+
+    /// @dev Renewable sources are Solar (1) .. Biomass (4): one pool per source and slot.
+    uint256 private constant _FIRST_RENEWABLE = 1;
+    uint256 private constant _LAST_RENEWABLE = 4;
+
+    /// @dev A page's working copy of a slot's four renewable vintages, indexed by source.
+    struct Pools {
+        uint256[5] deliveredWh;
+        uint256[5] claimedWh;
+        uint256[5] remainderMeterIndex;
+        uint256[5] remainderMeterDeliveredWh;
     }
-
-    using TransientSlot for TransientSlot.Uint256Slot;
-
-    /// @dev Number of EnergySource values (None .. Other): one vintage per source and slot.
-    uint256 private constant _SOURCES = 7;
-    /// @dev Transient marker of a meter whose (meter, slot) this settlement skipped or withheld.
-    uint256 private constant _NOT_ISSUABLE = type(uint256).max;
-    /// @dev Namespace of the transient meter -> lot map used while a settlement is processed.
-    bytes32 private constant _LOT_NAMESPACE = keccak256("gridledger.certificates.settlement.lots");
 
     IMeterRegistry private immutable _registry;
     address private _market;
 
-    /// @dev meter => slot >> 8 => bitmap; bit (slot & 0xff) is set once (meter, slot) is closed: issued or
-    /// withheld. 256 slots per word, so all but one issuance in 256 rewrite a non-zero word.
-    mapping(address meter => mapping(uint256 word => uint256 bits)) private _closed;
-    /// @dev Same layout as `_closed`; bit set when (meter, slot) was withheld. Read only on refusals.
-    mapping(address meter => mapping(uint256 word => uint256 bits)) private _withheld;
+    /// @dev Per meter, bit `slot` set once (meter, slot) is closed: issued or withheld.
+    mapping(address meter => BitMaps.BitMap) private _closed;
+    /// @dev Per meter, bit `slot` set when (meter, slot) was withheld. Read only on refusals.
+    mapping(address meter => BitMaps.BitMap) private _withheld;
+    /// @dev Certification progress per slot.
+    mapping(uint64 slot => SlotCertification) private _certification;
+    /// @dev Buyers' pools per (slot, renewable source).
+    mapping(uint64 slot => mapping(uint256 source => Vintage)) private _vintages;
 
     /// @param registry_ the meter registry whose recorded readings certificates stand for
     /// @param admin the account that binds the market and sets the metadata URI
@@ -92,7 +95,9 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
 
     /// @inheritdoc IEnergyCertificates
     function issue(address meter, uint64 slot) external returns (uint256 amountWh) {
-        return _issueToOwner(_requireMarket(), meter, slot);
+        address market_ = _requireMarket();
+        _requireRequestable(market_, slot);
+        return _issueToOwner(meter, slot);
     }
 
     /// @inheritdoc IEnergyCertificates
@@ -103,7 +108,8 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         if (meters.length != slots.length) revert CertificatesLengthMismatch(meters.length, slots.length);
         address market_ = _requireMarket();
         for (uint256 i = 0; i < meters.length; ++i) {
-            amountWh += _issueToOwner(market_, meters[i], slots[i]);
+            _requireRequestable(market_, slots[i]);
+            amountWh += _issueToOwner(meters[i], slots[i]);
         }
     }
 
@@ -114,39 +120,59 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         if (info.status == IMeterRegistry.MeterStatus.Active) revert CertificatesMeterActive(meter);
         for (uint256 i = 0; i < slots.length; ++i) {
             uint64 slot = slots[i];
-            if (_isClosed(meter, slot) || !_registry.readingOfIndex(info.index, slot).recorded) continue;
+            if (_closed[meter].get(slot) || !_registry.readingOfIndex(info.index, slot).recorded) continue;
             _withholdSlot(meter, slot, info.status);
             ++count;
         }
     }
 
-    /// @inheritdoc ISettlementHook
-    /// @dev Only the bound market. Never reverts on data: a delivery from a meter that is not renewable,
-    /// has no reading or was already issued is skipped (`IssuanceSkipped`), one from a meter that is not
-    /// active is withheld. A meter's deliveries are summed and capped at its reading's export, and the
-    /// buyers' shares use the largest of `clearedWh`, the sum of fills and the sum of deliveries as the
-    /// denominator, so that even a lying market can neither issue more than a reading's export nor give a
-    /// buyer more than its fill.
-    function onSlotSettled(
-        uint64 slot,
-        uint256 clearedWh,
-        BuyerFill[] calldata buyers,
-        SellerDelivery[] calldata deliveries
-    ) external {
-        if (msg.sender != _market) revert CertificatesNotMarket(msg.sender);
-
-        (
-            Lot[] memory lots,
-            uint256 lotCount,
-            uint256[_SOURCES] memory bySource,
-            uint256 deliveredWh
-        ) = _lotsOf(slot, deliveries);
-        // Buyers first, one credit per (buyer, vintage); what rounding left of each vintage goes back to the
-        // owners of its lots, in delivery order. Linear in buyers + meters, so a full slot settles in one tx.
-        uint256[_SOURCES] memory remainders = _creditBuyers(slot, clearedWh, buyers, bySource, deliveredWh);
-        for (uint256 j = 0; j < lotCount; ++j) {
-            _issueLot(slot, lots[j], remainders);
+    /// @inheritdoc IEnergyCertificates
+    function certifySellers(uint64 slot, uint256 maxOrders) external returns (bool done) {
+        (uint256 clearedWh, , uint256 sellOrders) = _settledTrade(slot);
+        SlotCertification c = _certification[slot];
+        if (c.sellersDone()) revert CertificatesSellersAlreadyCertified(slot);
+        uint256 from = c.sellCursor();
+        IEnergyMarketView.SellLot[] memory lots = IEnergyMarketView(_market).sellLotsOf(
+            slot,
+            from,
+            maxOrders
+        );
+        Pools memory pools = _loadPools(slot);
+        for (uint256 k = 0; k < lots.length; ++k) {
+            // A meter is certified at its first filled order, which knows the fills of all its orders.
+            if (lots[k].fillWh != 0 && lots[k].priorFillWh == 0) _certifyLot(slot, lots[k], pools);
         }
+        uint256 cursor = from + lots.length;
+        done = cursor == sellOrders;
+        _storePools(slot, pools);
+        _certification[slot] = CertificationPacking.pack(cursor, 0, done, false);
+        emit SellersCertified(slot, from, cursor, done);
+        // The pools can never exceed the traded quantity: the market delivers at most Q.
+        if (done) _checkPoolsWithin(slot, pools, clearedWh);
+    }
+
+    /// @inheritdoc IEnergyCertificates
+    function claimBuyers(uint64 slot, uint256 maxOrders) external returns (bool done) {
+        (uint256 clearedWh, uint256 buyOrders, ) = _settledTrade(slot);
+        SlotCertification c = _certification[slot];
+        if (!c.sellersDone()) revert CertificatesSellersNotCertified(slot);
+        if (c.buyersDone()) revert CertificatesAlreadyClaimed(slot);
+        uint256 from = c.buyCursor();
+        IEnergyMarketView.BuyFill[] memory fills = IEnergyMarketView(_market).buyFillsOf(
+            slot,
+            from,
+            maxOrders
+        );
+        Pools memory pools = _loadPools(slot);
+        for (uint256 k = 0; k < fills.length; ++k) {
+            if (fills[k].fillWh != 0) _claimFor(slot, fills[k], clearedWh, pools);
+        }
+        uint256 cursor = from + fills.length;
+        done = cursor == buyOrders;
+        if (done) _returnRemainders(slot, pools);
+        _storePools(slot, pools);
+        _certification[slot] = CertificationPacking.pack(c.sellCursor(), cursor, true, done);
+        emit BuyersClaimed(slot, from, cursor, done);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -187,12 +213,34 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
 
     /// @inheritdoc IEnergyCertificates
     function isIssued(address meter, uint64 slot) external view returns (bool) {
-        return _isClosed(meter, slot) && !_isWithheld(meter, slot);
+        return _closed[meter].get(slot) && !_withheld[meter].get(slot);
     }
 
     /// @inheritdoc IEnergyCertificates
     function isWithheld(address meter, uint64 slot) external view returns (bool) {
-        return _isWithheld(meter, slot);
+        return _withheld[meter].get(slot);
+    }
+
+    /// @inheritdoc ISettlementHook
+    function isSlotCertified(uint64 slot) external view returns (bool) {
+        return _certification[slot].buyersDone();
+    }
+
+    /// @inheritdoc IEnergyCertificates
+    function certificationOf(
+        uint64 slot
+    ) external view returns (uint256 sellCursor, uint256 buyCursor, bool sellersDone, bool buyersDone) {
+        SlotCertification c = _certification[slot];
+        return (c.sellCursor(), c.buyCursor(), c.sellersDone(), c.buyersDone());
+    }
+
+    /// @inheritdoc IEnergyCertificates
+    function vintageOf(
+        uint64 slot,
+        IMeterRegistry.EnergySource source
+    ) external view returns (uint256 poolWh, uint256 claimedWh) {
+        Vintage v = _vintages[slot][uint8(source)];
+        return (v.deliveredWh(), v.claimedWh());
     }
 
     /// @inheritdoc IEnergyCertificates
@@ -217,206 +265,168 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         if (market_ == address(0)) revert CertificatesMarketNotBound();
     }
 
+    /// @dev The request path may issue (meter, slot) only once nothing of the slot can still go to buyers:
+    /// the slot is final and, if it traded, its sellers are certified (a meter that sold is closed by then).
+    function _requireRequestable(address market_, uint64 slot) private view {
+        if (!IEnergyMarketView(market_).isSlotFinal(slot)) revert CertificatesSlotNotFinal(slot);
+        (bool held, , , ) = IEnergyMarketView(market_).settledTrade(slot);
+        if (held && !_certification[slot].sellersDone()) revert CertificatesSellersNotCertified(slot);
+    }
+
+    /// @dev Q and the order counts of a settled, traded slot whose orders the market still holds.
+    function _settledTrade(
+        uint64 slot
+    ) private view returns (uint256 clearedWh, uint256 buyOrders, uint256 sellOrders) {
+        bool held;
+        (held, clearedWh, buyOrders, sellOrders) = IEnergyMarketView(_requireMarket()).settledTrade(slot);
+        if (!held) revert CertificatesSlotNotSettled(slot);
+    }
+
     /// @dev The request path: the whole export of (meter, slot) to the meter's owner.
-    function _issueToOwner(address market_, address meter, uint64 slot) private returns (uint256 amountWh) {
+    function _issueToOwner(address meter, uint64 slot) private returns (uint256 amountWh) {
         IMeterRegistry.Meter memory info = _registry.meterOf(meter);
         if (!CertificateId.isRenewable(info.source)) revert CertificatesNotRenewable(meter, info.source);
         if (info.status != IMeterRegistry.MeterStatus.Active)
             revert CertificatesMeterNotActive(meter, info.status);
         IMeterRegistry.Reading memory reading = _registry.readingOfIndex(info.index, slot);
         if (!reading.recorded) revert CertificatesNoReading(meter, slot);
-        uint256 word = slot >> 8;
-        uint256 bit = _bitOf(slot);
-        uint256 bits = _closed[meter][word];
-        if (bits & bit != 0) {
-            if (_isWithheld(meter, slot)) revert CertificatesWithheld(meter, slot);
+        if (_closed[meter].get(slot)) {
+            if (_withheld[meter].get(slot)) revert CertificatesWithheld(meter, slot);
             revert CertificatesAlreadyIssued(meter, slot);
         }
-        // A slot that is not final may still be settled: its certificates may belong to buyers.
-        if (!IEnergyMarketView(market_).isSlotFinal(slot)) revert CertificatesSlotNotFinal(slot);
-        _closed[meter][word] = bits | bit;
+        _closed[meter].set(slot);
         amountWh = reading.exportedWh;
         uint256 id = CertificateId.encode(slot, info.source);
         if (amountWh != 0) _credit(info.owner, id, amountWh);
         emit CertificatesIssued(meter, slot, id, info.source, info.zone, amountWh, 0, amountWh);
     }
 
-    /// @dev The settlement's buyers with consecutive entries of one account merged (one credit each), and
-    /// the sum of their fills. Linear: accounts repeated out of order simply get several credits. Unused
-    /// entries at the end are (address(0), 0): they get nothing.
-    function _mergeBuyers(
-        BuyerFill[] calldata buyers
-    ) private pure returns (address[] memory holders, uint256[] memory fills, uint256 fillsWh) {
-        holders = new address[](buyers.length);
-        fills = new uint256[](buyers.length);
-        uint256 count = 0;
-        for (uint256 i = 0; i < buyers.length; ++i) {
-            BuyerFill calldata fill = buyers[i];
-            fillsWh += fill.filledWh;
-            if (count != 0 && holders[count - 1] == fill.buyer) {
-                fills[count - 1] += fill.filledWh;
-            } else {
-                holders[count] = fill.buyer;
-                fills[count] = fill.filledWh;
-                ++count;
-            }
-        }
-    }
-
-    /// @dev One lot per distinct delivering meter that can be issued (its deliveries summed, capped at its
-    /// export); skips and withholds the others, once per meter. Meters are de-duplicated through transient
-    /// storage (meter -> lot position + 1, or NOT_ISSUABLE), cleared before returning. Also returns the
-    /// delivered Wh per energy source and in total.
-    function _lotsOf(
-        uint64 slot,
-        SellerDelivery[] calldata deliveries
-    )
-        private
-        returns (Lot[] memory lots, uint256 count, uint256[_SOURCES] memory bySource, uint256 deliveredWh)
-    {
-        lots = new Lot[](deliveries.length);
-        for (uint256 i = 0; i < deliveries.length; ++i) {
-            TransientSlot.Uint256Slot position = _lotPosition(deliveries[i].meter);
-            uint256 seen = position.tload();
-            if (seen == _NOT_ISSUABLE) continue;
-            if (seen != 0) {
-                lots[seen - 1].deliveredWh += deliveries[i].deliveredWh;
-                continue;
-            }
-            (bool issuable, Lot memory lot) = _lotOf(deliveries[i].meter, slot);
-            if (!issuable) {
-                position.tstore(_NOT_ISSUABLE);
-                continue;
-            }
-            lot.deliveredWh = deliveries[i].deliveredWh;
-            lots[count++] = lot;
-            position.tstore(count);
-        }
-        for (uint256 i = 0; i < deliveries.length; ++i) {
-            _lotPosition(deliveries[i].meter).tstore(0);
-        }
-        for (uint256 j = 0; j < count; ++j) {
-            Lot memory lot = lots[j];
-            lot.deliveredWh = Math.min(lot.deliveredWh, lot.exportedWh);
-            bySource[uint8(lot.source)] += lot.deliveredWh;
-            deliveredWh += lot.deliveredWh;
-        }
-    }
-
-    function _lotPosition(address meter) private pure returns (TransientSlot.Uint256Slot) {
-        return TransientSlot.asUint256(keccak256(abi.encode(_LOT_NAMESPACE, meter)));
-    }
-
-    /// @dev Whether (meter, slot) can be issued by the settlement; emits why not, withholds when the meter
-    /// is not active.
-    function _lotOf(address meter, uint64 slot) private returns (bool issuable, Lot memory lot) {
+    /// @dev Certifies a selling meter's (meter, slot) at its first filled order: the market delivered
+    /// min(export, the meter's fills) of it, which joins the vintage's pool; the unsold rest goes to the
+    /// owner. Never reverts on data: a meter that is not renewable, has no reading or is closed is skipped
+    /// (`IssuanceSkipped`), one that is not active is withheld (its delivery never reaches the pool).
+    function _certifyLot(uint64 slot, IEnergyMarketView.SellLot memory lot, Pools memory pools) private {
+        address meter = _registry.meterAt(lot.meterIndex);
         IMeterRegistry.Meter memory info = _registry.meterOf(meter);
         if (!CertificateId.isRenewable(info.source)) {
             emit IssuanceSkipped(meter, slot, CertificatesNotRenewable.selector);
-            return (false, lot);
+            return;
         }
-        IMeterRegistry.Reading memory reading = _registry.readingOfIndex(info.index, slot);
+        IMeterRegistry.Reading memory reading = _registry.readingOfIndex(lot.meterIndex, slot);
         if (!reading.recorded) {
             emit IssuanceSkipped(meter, slot, CertificatesNoReading.selector);
-            return (false, lot);
+            return;
         }
-        if (_isClosed(meter, slot)) {
-            bytes4 reason =
-                _isWithheld(meter, slot) ? CertificatesWithheld.selector : CertificatesAlreadyIssued.selector;
-            emit IssuanceSkipped(meter, slot, reason);
-            return (false, lot);
+        if (_closed[meter].get(slot)) {
+            bool withheld = _withheld[meter].get(slot);
+            emit IssuanceSkipped(
+                meter,
+                slot,
+                withheld ? CertificatesWithheld.selector : CertificatesAlreadyIssued.selector
+            );
+            return;
         }
         if (info.status != IMeterRegistry.MeterStatus.Active) {
             _withholdSlot(meter, slot, info.status);
-            return (false, lot);
+            return;
         }
-        lot = Lot({
-            meter: meter,
-            owner: info.owner,
-            id: CertificateId.encode(slot, info.source),
-            source: info.source,
-            zone: info.zone,
-            exportedWh: reading.exportedWh,
-            deliveredWh: 0
-        });
-        return (true, lot);
-    }
-
-    /// @dev Credits each buyer, once per vintage, `delivered * fill / denominator` rounded down, and returns
-    /// per source what rounding left over (less than the number of buyers).
-    function _creditBuyers(
-        uint64 slot,
-        uint256 clearedWh,
-        BuyerFill[] calldata buyers,
-        uint256[_SOURCES] memory bySource,
-        uint256 deliveredWh
-    ) private returns (uint256[_SOURCES] memory remainders) {
-        (address[] memory holders, uint256[] memory fills, uint256 fillsWh) = _mergeBuyers(buyers);
-        // A lying market cannot give buyers more than was delivered, nor a buyer more than its share.
-        uint256 denominator = Math.max(clearedWh, Math.max(fillsWh, deliveredWh));
-        remainders = _creditHolders(slot, holders, fills, bySource, denominator);
-    }
-
-    function _creditHolders(
-        uint64 slot,
-        address[] memory holders,
-        uint256[] memory fills,
-        uint256[_SOURCES] memory bySource,
-        uint256 denominator
-    ) private returns (uint256[_SOURCES] memory remainders) {
-        // A copy, not an alias: the shares below must all be computed from the unchanged totals.
-        for (uint256 source = 1; source < _SOURCES; ++source) {
-            remainders[source] = bySource[source];
+        uint256 source = uint8(info.source);
+        uint256 deliveredWh = Math.min(reading.exportedWh, lot.meterFillWh);
+        pools.deliveredWh[source] += deliveredWh;
+        if (deliveredWh > pools.remainderMeterDeliveredWh[source]) {
+            pools.remainderMeterIndex[source] = lot.meterIndex;
+            pools.remainderMeterDeliveredWh[source] = deliveredWh;
         }
-        for (uint256 h = 0; h < holders.length; ++h) {
-            if (holders[h] == address(0)) continue;
-            for (uint256 source = 1; source < _SOURCES; ++source) {
-                if (bySource[source] == 0) continue;
-                uint256 amountWh = _share(bySource[source], fills[h], denominator);
-                if (amountWh == 0) continue;
-                // The shares sum to at most delivered * fills / denominator <= delivered: no underflow.
-                remainders[source] -= amountWh;
-                _credit(
-                    holders[h],
-                    CertificateId.encode(slot, IMeterRegistry.EnergySource(source)),
-                    amountWh
-                );
-            }
-        }
-    }
-
-    /// @dev Closes a lot's (meter, slot), gives its owner the export the buyers did not get (the rest of the
-    /// export plus, in delivery order, the vintage's rounding remainder) and emits the provenance.
-    function _issueLot(uint64 slot, Lot memory lot, uint256[_SOURCES] memory remainders) private {
-        uint256 source = uint8(lot.source);
-        uint256 roundedBackWh = Math.min(remainders[source], lot.deliveredWh);
-        remainders[source] -= roundedBackWh;
-        uint256 toBuyersWh = lot.deliveredWh - roundedBackWh;
-        // Unreachable by construction (deliveredWh was capped at exportedWh); checked anyway so that no
-        // arithmetic slip could ever over-issue.
-        if (toBuyersWh > lot.exportedWh) {
-            revert CertificatesExceedExport(lot.meter, slot, lot.exportedWh, toBuyersWh);
-        }
-        uint256 toOwnerWh = lot.exportedWh - toBuyersWh;
-        _closed[lot.meter][slot >> 8] |= _bitOf(slot);
-        if (toOwnerWh != 0) _credit(lot.owner, lot.id, toOwnerWh);
+        _closed[meter].set(slot);
+        uint256 id = CertificateId.encode(slot, info.source);
+        uint256 toOwnerWh = reading.exportedWh - deliveredWh;
+        if (toOwnerWh != 0) _credit(info.owner, id, toOwnerWh);
         emit CertificatesIssued(
-            lot.meter,
+            meter,
             slot,
-            lot.id,
-            lot.source,
-            lot.zone,
-            lot.exportedWh,
-            toBuyersWh,
+            id,
+            info.source,
+            info.zone,
+            reading.exportedWh,
+            deliveredWh,
             toOwnerWh
         );
     }
 
+    /// @dev Credits one filled buy order its share of every vintage: floor(pool x fill / Q), never more than
+    /// the pool has left (a guard against a lying market; with an honest one the shares sum to <= pool).
+    function _claimFor(
+        uint64 slot,
+        IEnergyMarketView.BuyFill memory fill,
+        uint256 clearedWh,
+        Pools memory pools
+    ) private {
+        for (uint256 source = _FIRST_RENEWABLE; source <= _LAST_RENEWABLE; ++source) {
+            uint256 pool = pools.deliveredWh[source];
+            if (pool == 0) continue;
+            uint256 amountWh = Math.min(
+                Math.mulDiv(pool, fill.fillWh, clearedWh),
+                pool - pools.claimedWh[source]
+            );
+            if (amountWh == 0) continue;
+            pools.claimedWh[source] += amountWh;
+            uint256 id = CertificateId.encode(slot, IMeterRegistry.EnergySource(source));
+            _credit(fill.buyer, id, amountWh);
+            emit CertificatesClaimed(fill.buyer, slot, id, amountWh);
+        }
+    }
+
+    /// @dev After the last claim: each pool's rounding remainder to the owner of its largest delivering
+    /// meter, at most that meter's delivery (so no (meter, slot) is ever issued above its export).
+    function _returnRemainders(uint64 slot, Pools memory pools) private {
+        for (uint256 source = _FIRST_RENEWABLE; source <= _LAST_RENEWABLE; ++source) {
+            uint256 remainderWh = Math.min(
+                pools.deliveredWh[source] - pools.claimedWh[source],
+                pools.remainderMeterDeliveredWh[source]
+            );
+            if (remainderWh == 0) continue;
+            address meter = _registry.meterAt(uint32(pools.remainderMeterIndex[source]));
+            uint256 id = CertificateId.encode(slot, IMeterRegistry.EnergySource(source));
+            _credit(_registry.meterOf(meter).owner, id, remainderWh);
+            emit RoundingReturned(meter, slot, id, remainderWh);
+        }
+    }
+
+    function _loadPools(uint64 slot) private view returns (Pools memory pools) {
+        for (uint256 source = _FIRST_RENEWABLE; source <= _LAST_RENEWABLE; ++source) {
+            Vintage v = _vintages[slot][source];
+            pools.deliveredWh[source] = v.deliveredWh();
+            pools.claimedWh[source] = v.claimedWh();
+            pools.remainderMeterIndex[source] = v.remainderMeterIndex();
+            pools.remainderMeterDeliveredWh[source] = v.remainderMeterDeliveredWh();
+        }
+    }
+
+    /// @dev Writes back the vintages a page changed (an unchanged word costs only a warm read).
+    function _storePools(uint64 slot, Pools memory pools) private {
+        for (uint256 source = _FIRST_RENEWABLE; source <= _LAST_RENEWABLE; ++source) {
+            Vintage v = CertificationPacking.packVintage(
+                pools.deliveredWh[source],
+                pools.claimedWh[source],
+                pools.remainderMeterIndex[source],
+                pools.remainderMeterDeliveredWh[source]
+            );
+            if (Vintage.unwrap(v) != Vintage.unwrap(_vintages[slot][source])) _vintages[slot][source] = v;
+        }
+    }
+
+    function _checkPoolsWithin(uint64 slot, Pools memory pools, uint256 clearedWh) private pure {
+        uint256 total;
+        for (uint256 source = _FIRST_RENEWABLE; source <= _LAST_RENEWABLE; ++source) {
+            total += pools.deliveredWh[source];
+        }
+        if (total > clearedWh) revert CertificatesPoolExceedsTrade(slot, total, clearedWh);
+    }
+
     /// @dev Closes (meter, slot) for good without issuing it.
     function _withholdSlot(address meter, uint64 slot, IMeterRegistry.MeterStatus status) private {
-        uint256 bit = _bitOf(slot);
-        _closed[meter][slot >> 8] |= bit;
-        _withheld[meter][slot >> 8] |= bit;
+        _closed[meter].set(slot);
+        _withheld[meter].set(slot);
         emit IssuanceWithheld(meter, slot, status);
     }
 
@@ -428,24 +438,5 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         ids[0] = id;
         values[0] = amountWh;
         _update(address(0), to, ids, values);
-    }
-
-    /// @dev A buyer's share of a lot's delivered Wh: deliveredWh * fill / denominator, rounded down.
-    function _share(uint256 deliveredWh, uint256 fillWh, uint256 denominator) private pure returns (uint256) {
-        if (denominator == 0) return 0;
-        return Math.mulDiv(deliveredWh, fillWh, denominator);
-    }
-
-    function _isClosed(address meter, uint64 slot) private view returns (bool) {
-        return _closed[meter][slot >> 8] & _bitOf(slot) != 0;
-    }
-
-    function _isWithheld(address meter, uint64 slot) private view returns (bool) {
-        return _withheld[meter][slot >> 8] & _bitOf(slot) != 0;
-    }
-
-    /// @dev The bit of `slot` in its bitmap word.
-    function _bitOf(uint64 slot) private pure returns (uint256) {
-        return 1 << (slot & 0xff);
     }
 }

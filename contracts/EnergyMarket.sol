@@ -10,6 +10,7 @@ import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
 import {IEnergyMarket} from "./interfaces/IEnergyMarket.sol";
+import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
 import {ISettlementHook} from "./interfaces/ISettlementHook.sol";
 import {OrderPacking} from "./libraries/OrderPacking.sol";
@@ -35,23 +36,17 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @notice Number of ring positions: slot s lives at position s % RING until slot s + RING opens.
     uint256 public constant RING = 256;
-    /// @notice Highest per-slot order cap of a market without settlement hook. Measured worst cases
-    /// (gas/GAS.md, "Order cap"): a full slot of 1,000 orders clears in at most 13.00M gas and settles in at
-    /// most 14.09M gas (999 sell orders of distinct sellers and meters), >= 10 % below the 16,777,216 gas
-    /// per-transaction cap.
+    /// @notice Highest per-slot order cap, with or without certificates: a full slot's clearing and its
+    /// money settlement each fit one transaction at least 10 % below the 16,777,216 gas per-transaction
+    /// cap (the measured worst cases are in gas/GAS.md, "Order cap"); certificates never run inside them.
     uint256 public constant MAX_ORDERS_PER_SLOT = 1_000;
-    /// @notice Highest per-slot order cap of a market with a settlement hook. Measured with EnergyCertificates
-    /// as hook, worst case 159 sell orders of distinct meters never issued before, each owner and the buyer
-    /// new holders: settlement about 84.7k gas per order, 13.56M for a full slot of 160 (19 % below the cap;
-    /// 180 would leave 8.9 %, 200 do not fit).
-    uint256 public constant MAX_ORDERS_PER_SLOT_WITH_HOOK = 160;
     /// @notice Bounds of the parameters.
     uint256 public constant MAX_MIN_ORDER_WH = 100_000;
     uint256 public constant MAX_COLLATERAL_PER_WH = 1_000_000;
     uint256 public constant MAX_PENALTY_PER_WH = 1_000_000;
 
-    /// @dev Transient namespace of the export already assigned to earlier sell orders of a meter in `settle`.
-    bytes32 private constant _ASSIGNED_EXPORT = keccak256("gridledger.market.assignedExport");
+    /// @dev Transient namespace of the running fills of a meter's sell orders while `clear` records them.
+    bytes32 private constant _METER_FILLS = keccak256("gridledger.market.meterFills");
 
     IERC20 private immutable _token;
     IMeterRegistry private immutable _registry;
@@ -301,6 +296,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 collateralPerWh = book.bookCollateralPerWh();
         uint256 boughtWh = _applyFills(position, OrderPacking.SIDE_BUY, buys, r.price, collateralPerWh);
         uint256 soldWh = _applyFills(position, OrderPacking.SIDE_SELL, sells, r.price, collateralPerWh);
+        _recordSellFills(slot, position, sells.words);
         if (boughtWh != r.quantityWh || soldWh != r.quantityWh) {
             revert MarketConservationViolated(slot, boughtWh, soldWh, r.quantityWh);
         }
@@ -368,11 +364,43 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
                 uint256 refund = buys ? unlocked - price * fill : unlocked;
                 if (unlocked != 0) _updateAccount(word.accountIdOf(), refund, 0, 0, unlocked);
                 if (fill != 0) {
-                    _orders[keyBase | index] = word.withFill(fill);
                     total += fill;
+                    if (buys) _orders[keyBase | index] = word.withFill(fill);
+                    else words[index] = word.withFill(fill);
                 }
             }
         }
+    }
+
+    /// @dev Stores the filled sell orders (their words carry the fill since `_applyFills`), each with its
+    /// meter's fills before it and in all (OrderPacking's cleared sell word), in two passes by order index:
+    /// the first sums the fills per meter in transient storage, the second writes the words.
+    function _recordSellFills(uint64 slot, uint256 position, uint256[] memory words) private {
+        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_SELL, 0);
+        uint256 n = words.length;
+        uint256[] memory prior = new uint256[](n);
+        // Unchecked: i < n <= cap; running sums < cap * 2^48.
+        unchecked {
+            for (uint256 i; i < n; ++i) {
+                uint256 fill = words[i].fillOf();
+                if (fill == 0) continue;
+                TransientSlot.Uint256Slot running = _meterFills(slot, words[i].meterIndexOf());
+                uint256 before = running.tload();
+                prior[i] = before;
+                running.tstore(before + fill);
+            }
+            for (uint256 i; i < n; ++i) {
+                uint256 word = words[i];
+                if (word.fillOf() == 0) continue;
+                uint256 meterFill = _meterFills(slot, word.meterIndexOf()).tload();
+                _orders[keyBase | i] = word.withMeterFills(prior[i], meterFill);
+            }
+        }
+    }
+
+    /// @dev Keyed by slot too, so that two clearings in one transaction never see each other's sums.
+    function _meterFills(uint64 slot, uint32 meterIndex) private pure returns (TransientSlot.Uint256Slot) {
+        return _METER_FILLS.deriveMapping((uint256(slot) << 32) | meterIndex).asUint256();
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -400,14 +428,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 result = _results[position];
         uint256 price = result.resultPrice();
         uint256 quantity = result.resultQuantity();
-        ISettlementHook hook = _settlementHook;
-        (SettlementTotals memory totals, ISettlementHook.SellerDelivery[] memory deliveries) = _settleSells(
-            slot,
-            position,
-            book,
-            price,
-            address(hook) != address(0)
-        );
+        SettlementTotals memory totals = _settleSells(slot, position, book, price);
         if (totals.deliveredWh + totals.shortfallWh != quantity) {
             revert MarketConservationViolated(
                 slot,
@@ -420,25 +441,19 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         _escrowed -= price * quantity;
         _books[position] = book.bookWithStatus(OrderPacking.BOOK_SETTLED);
         emit SlotSettled(slot, totals.deliveredWh, totals.shortfallWh, totals.penalties);
-
-        if (address(hook) != address(0)) {
-            hook.onSlotSettled(slot, quantity, _buyerFills(position, book.bookBuyCount()), deliveries);
-        }
     }
 
-    /// @dev Pays every filled sell order of the slot for what its meter delivered, in ascending order index.
+    /// @dev Pays every filled sell order of the slot for what its meter delivered.
     function _settleSells(
         uint64 slot,
         uint256 position,
         uint256 book,
-        uint256 price,
-        bool withDeliveries
-    ) private returns (SettlementTotals memory totals, ISettlementHook.SellerDelivery[] memory deliveries) {
+        uint256 price
+    ) private returns (SettlementTotals memory totals) {
         uint256 count = book.bookSellCount();
-        deliveries = new ISettlementHook.SellerDelivery[](withDeliveries ? count : 0);
-        uint256 filledOrders;
+        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_SELL, 0);
         for (uint256 i; i < count; ++i) {
-            uint256 word = _orders[_orderKey(position, OrderPacking.SIDE_SELL, i)];
+            uint256 word = _orders[keyBase | i];
             uint256 fill = word.fillOf();
             // Cancelled and unfilled orders have no fill (their collateral was released already).
             if (fill == 0) continue;
@@ -448,15 +463,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             totals.shortfallWh += shortfall;
             totals.penalties += penalty;
             totals.gridOperatorPay += price * shortfall + penalty;
-            if (withDeliveries) {
-                deliveries[filledOrders] = ISettlementHook.SellerDelivery(
-                    _registry.meterAt(word.meterIndexOf()),
-                    delivered
-                );
-                ++filledOrders;
-            }
         }
-        if (withDeliveries) _shrinkDeliveries(deliveries, filledOrders);
     }
 
     /// @dev Pays one filled sell order: P x delivered plus its collateral less the penalty for the shortfall.
@@ -467,44 +474,21 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 book
     ) private returns (uint256 delivered, uint256 penalty) {
         uint256 fill = word.fillOf();
-        delivered = _assignExport(slot, word.meterIndexOf(), fill);
+        delivered = _deliveredOf(slot, word, fill);
         uint256 collateral = fill * book.bookCollateralPerWh();
         penalty = (fill - delivered) * book.bookPenaltyPerWh();
         if (penalty > collateral) penalty = collateral;
         _updateAccount(word.accountIdOf(), collateral - penalty + price * delivered, 0, 0, collateral);
     }
 
-    /// @dev min(fill, the meter's export in `slot` not yet assigned to an earlier sell order of the slot).
-    /// The running assignment per (slot, meter) lives in transient storage: keyed by slot too, so that two
-    /// settlements in one transaction never see each other's assignments.
-    function _assignExport(uint64 slot, uint32 meterIndex, uint256 fill) private returns (uint256 delivered) {
-        IMeterRegistry.Reading memory reading = _registry.readingOfIndex(meterIndex, slot);
-        if (reading.exportedWh == 0) return 0; // a missing reading counts as nothing exported
-        TransientSlot.Uint256Slot assigned = _ASSIGNED_EXPORT
-            .deriveMapping((uint256(slot) << 32) | meterIndex)
-            .asUint256();
-        uint256 already = assigned.tload();
-        if (already >= reading.exportedWh) return 0;
-        uint256 available = reading.exportedWh - already;
-        delivered = fill < available ? fill : available;
-        assigned.tstore(already + delivered);
-    }
-
-    /// @dev Every filled buy order's (buyer, fill), for the settlement hook.
-    function _buyerFills(
-        uint256 position,
-        uint256 count
-    ) private view returns (ISettlementHook.BuyerFill[] memory buyers) {
-        buyers = new ISettlementHook.BuyerFill[](count);
-        uint256 filled;
-        for (uint256 i; i < count; ++i) {
-            uint256 word = _orders[_orderKey(position, OrderPacking.SIDE_BUY, i)];
-            uint256 fill = word.fillOf();
-            if (fill == 0) continue;
-            buyers[filled] = ISettlementHook.BuyerFill(_accountAt[word.accountIdOf()], fill);
-            ++filled;
-        }
-        _shrinkBuyers(buyers, filled);
+    /// @dev min(fill, the meter's export in `slot` less what its earlier filled orders took): the meter's
+    /// export covers its sell orders in ascending order index. A missing reading counts as nothing exported.
+    function _deliveredOf(uint64 slot, uint256 word, uint256 fill) private view returns (uint256) {
+        uint256 exported = _registry.readingOfIndex(word.meterIndexOf(), slot).exportedWh;
+        uint256 prior = word.priorFillOf();
+        if (exported <= prior) return 0;
+        uint256 available = exported - prior;
+        return fill < available ? fill : available;
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -533,10 +517,6 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     function setSettlementHook(ISettlementHook hook) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(hook) == address(0)) revert MarketZeroAddress();
         if (address(_settlementHook) != address(0)) revert MarketHookAlreadySet(address(_settlementHook));
-        // A slot whose settlement cannot fit one transaction could never be settled: its money would be locked.
-        if (_maxOrdersPerSlot > MAX_ORDERS_PER_SLOT_WITH_HOOK) {
-            revert MarketCapTooHighForHook(_maxOrdersPerSlot, MAX_ORDERS_PER_SLOT_WITH_HOOK);
-        }
         _settlementHook = hook;
         emit SettlementHookSet(address(hook));
     }
@@ -599,8 +579,9 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         order.status = OrderStatus(f.status);
         if (f.meterIndex != 0) order.meter = _registry.meterAt(f.meterIndex);
         order.quantityWh = f.quantityWh;
-        order.limitPrice = f.limitPrice;
         order.filledWh = f.fillWh;
+        // A filled sell's limit field holds its meter's fills once the slot is cleared (OrderPacking).
+        if (sideBit == OrderPacking.SIDE_BUY || f.fillWh == 0) order.limitPrice = f.limitPrice;
     }
 
     /// @inheritdoc IEnergyMarket
@@ -700,6 +681,73 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         return _maxOrdersPerSlot;
     }
 
+    /// @inheritdoc IEnergyMarket
+    function settledTrade(
+        uint64 slot
+    ) public view returns (bool held, uint256 clearedWh, uint256 buyOrders, uint256 sellOrders) {
+        uint256 position = slot % RING;
+        uint256 book = _books[position];
+        if (book.bookSlot() != slot || book.bookStatus() != OrderPacking.BOOK_SETTLED)
+            return (false, 0, 0, 0);
+        clearedWh = _results[position].resultQuantity();
+        if (clearedWh == 0) return (false, 0, 0, 0);
+        return (true, clearedWh, book.bookBuyCount(), book.bookSellCount());
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function sellLotsOf(
+        uint64 slot,
+        uint256 from,
+        uint256 count
+    ) external view returns (IEnergyMarketView.SellLot[] memory lots) {
+        uint256 keyBase;
+        (keyBase, count) = _settledPage(slot, OrderPacking.SIDE_SELL, from, count);
+        lots = new IEnergyMarketView.SellLot[](count);
+        for (uint256 k; k < count; ++k) {
+            uint256 word = _orders[keyBase | (from + k)];
+            uint256 fill = word.fillOf();
+            if (fill == 0) continue;
+            // Fields of a cleared sell word: the casts are exact.
+            lots[k] = IEnergyMarketView.SellLot(
+                word.meterIndexOf(),
+                uint48(fill),
+                uint32(word.priorFillOf()),
+                uint32(word.meterFillOf())
+            );
+        }
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function buyFillsOf(
+        uint64 slot,
+        uint256 from,
+        uint256 count
+    ) external view returns (IEnergyMarketView.BuyFill[] memory fills) {
+        uint256 keyBase;
+        (keyBase, count) = _settledPage(slot, OrderPacking.SIDE_BUY, from, count);
+        fills = new IEnergyMarketView.BuyFill[](count);
+        for (uint256 k; k < count; ++k) {
+            uint256 word = _orders[keyBase | (from + k)];
+            uint256 fill = word.fillOf();
+            if (fill == 0) continue;
+            fills[k] = IEnergyMarketView.BuyFill(_accountAt[word.accountIdOf()], uint48(fill));
+        }
+    }
+
+    /// @dev The order key base of one side of a settled, traded, held slot and the page length clipped to it.
+    function _settledPage(
+        uint64 slot,
+        uint256 sideBit,
+        uint256 from,
+        uint256 count
+    ) private view returns (uint256 keyBase, uint256 clipped) {
+        (bool held, , uint256 buys, uint256 sells) = settledTrade(slot);
+        if (!held) revert MarketSlotNotSettled(slot, _statusOf(slot, _books[slot % RING]));
+        uint256 total = sideBit == OrderPacking.SIDE_BUY ? buys : sells;
+        clipped = from >= total ? 0 : (count < total - from ? count : total - from);
+        keyBase = _orderKey(slot % RING, sideBit, 0);
+    }
+
     // ----------------------------------------------------------------------------------------------
     // Internals
     // ----------------------------------------------------------------------------------------------
@@ -785,6 +833,15 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         if (oldStatus == OrderPacking.BOOK_OPEN || oldStatus == OrderPacking.BOOK_CLEARED) {
             revert MarketRingSlotBusy(slot, oldBook.bookSlot());
         }
+        // A settled slot that traded keeps its ring position until its certificates are all delivered: they
+        // are computed from its fills. Settled slots that traded nothing have a zero result word.
+        ISettlementHook hook = _settlementHook;
+        if (
+            oldStatus == OrderPacking.BOOK_SETTLED &&
+            address(hook) != address(0) &&
+            _results[slot % RING].resultQuantity() != 0 &&
+            !hook.isSlotCertified(oldBook.bookSlot())
+        ) revert MarketRingSlotBusy(slot, oldBook.bookSlot());
         MarketParams memory p = _paramsFor(slot);
         return OrderPacking.packNewBook(slot, p.minOrderWh, p.sellerCollateralPerWh, p.penaltyPerWh);
     }
@@ -852,24 +909,9 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         return _currentSlot() + _horizonSlots;
     }
 
-    // Shrinking a memory array's length in place: the array was allocated with the larger length, so the
-    // words beyond the new length simply stay unused. Cheaper than a second pass or a copy.
-
+    /// @dev Shrinks a memory array's length in place: it was allocated with the larger length, so the words
+    /// beyond the new length simply stay unused. Cheaper than a second pass or a copy.
     function _shrink(uint256[] memory a, uint256 length) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(a, length)
-        }
-    }
-
-    function _shrinkDeliveries(ISettlementHook.SellerDelivery[] memory a, uint256 length) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(a, length)
-        }
-    }
-
-    function _shrinkBuyers(ISettlementHook.BuyerFill[] memory a, uint256 length) private pure {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(a, length)

@@ -12,17 +12,22 @@ import {ISettlementHook} from "./ISettlementHook.sol";
 /// - Certificates are only ever issued from the registry's recorded reading of an active, renewable
 ///   (Solar, Wind, Hydro, Biomass) generation or bidirectional meter, for exactly its exported Wh, at most
 ///   once per (meter, slot) whatever the path. No account, not even the admin, can mint otherwise.
-/// - When the market settles a slot (`onSlotSettled`), the Wh it delivered from a meter go to that slot's
-///   buyers pro-rata to their fills, rounded down; the rounding remainder and the unsold rest of the export
-///   go to the meter's owner. A meter that sold nothing in a slot is issued to its owner on request
-///   (`issue`), by anyone, once the market says the slot is final.
+/// - Once the market settled a slot's money, anyone delivers its certificates in pages, by entitlement:
+///   `certifySellers` issues each selling meter's (meter, slot) once, the Wh the market delivered from it
+///   into the vintage's pool and the unsold rest of its export to its owner; then `claimBuyers` credits
+///   every filled buy order floor(pool x fill / Q) of each vintage, on the buyer's behalf; after the last
+///   page the pool's rounding remainder goes to the owner of its largest delivering meter (at most that
+///   meter's delivery). Pages are bounded by their length and never repeat or skip an order (progress is
+///   stored). A meter that sold nothing in a slot is issued to its owner on request (`issue`), by anyone,
+///   once the slot is final and, if it traded, its sellers are certified.
 /// - A (meter, slot) whose meter is not active (suspended or retired) when its certificates would be issued
 ///   is withheld: final, never issued (its energy may already belong to buyers). Anyone may also withhold
 ///   the unissued slots of a meter that is not active (`withhold`), so that a reinstatement does not
 ///   revive them.
 /// - Retiring burns certificates for good; the `CertificatesRetired` event, indexed by beneficiary, is the
 ///   claim's record (as ERC-1888's `ClaimSingle`), no storage counter (see the gas note of the contract).
-/// - Issuance credits balances without the ERC-1155 receiver callback (see `onSlotSettled`).
+/// - Issuance credits balances without the ERC-1155 receiver callback: a holder contract cannot block a
+///   page for the others.
 interface IEnergyCertificates is IERC1155, ISettlementHook {
     // ----------------------------------------------------------------------------------------------
     // Events
@@ -41,8 +46,9 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     /// @param source the meter's energy source
     /// @param zone the meter's grid zone
     /// @param amountWh Wh issued in total, equal to the reading's exported Wh
-    /// @param toBuyersWh part issued to the slot's buyers (energy the market delivered from this meter)
-    /// @param toOwnerWh part issued to the meter's owner (unsold export plus the buyers' rounding remainder)
+    /// @param toBuyersWh part put into the vintage's pool for the slot's buyers (energy the market delivered
+    /// from this meter); the buyers claim it, and what rounding leaves returns to an owner (RoundingReturned)
+    /// @param toOwnerWh part issued to the meter's owner at once (the unsold export)
     event CertificatesIssued(
         address indexed meter,
         uint64 indexed slot,
@@ -54,10 +60,28 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
         uint256 toOwnerWh
     );
 
+    /// @notice Emitted after a page of `certifySellers` certified sell orders `fromIndex` .. `toIndex - 1`.
+    event SellersCertified(uint64 indexed slot, uint256 fromIndex, uint256 toIndex, bool done);
+
+    /// @notice Emitted after a page of `claimBuyers` credited buy orders `fromIndex` .. `toIndex - 1`.
+    event BuyersClaimed(uint64 indexed slot, uint256 fromIndex, uint256 toIndex, bool done);
+
+    /// @notice Emitted after a buy order's share of vintage `id` was credited to `buyer`.
+    event CertificatesClaimed(
+        address indexed buyer,
+        uint64 indexed slot,
+        uint256 indexed id,
+        uint256 amountWh
+    );
+
+    /// @notice Emitted after a vintage pool's rounding remainder went to the owner of `meter`, the vintage's
+    /// largest delivering meter (part of that meter's `toBuyersWh` that no buyer got).
+    event RoundingReturned(address indexed meter, uint64 indexed slot, uint256 indexed id, uint256 amountWh);
+
     /// @notice Emitted after (meter, slot) was withheld for good because the meter was not active.
     event IssuanceWithheld(address indexed meter, uint64 indexed slot, IMeterRegistry.MeterStatus status);
 
-    /// @notice Emitted by `onSlotSettled` for a delivering meter it issued nothing for and did not withhold;
+    /// @notice Emitted by `certifySellers` for a selling meter it issued nothing for and did not withhold;
     /// `reason` is the selector of the error that `issue` would throw (not renewable, no reading, already
     /// issued or withheld).
     event IssuanceSkipped(address indexed meter, uint64 indexed slot, bytes4 reason);
@@ -78,8 +102,6 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     // Errors
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Thrown when `onSlotSettled` is not called by the bound market.
-    error CertificatesNotMarket(address caller);
     /// @notice Thrown when `bindMarket` is called after a market was bound.
     error CertificatesMarketAlreadyBound(address market);
     /// @notice Thrown when issuance by request needs a market and none is bound yet.
@@ -100,8 +122,16 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     error CertificatesWithheld(address meter, uint64 slot);
     /// @notice Thrown when the market may still settle `slot` (its certificates may belong to buyers).
     error CertificatesSlotNotFinal(uint64 slot);
-    /// @notice Thrown when more Wh would be issued than the reading exported (defensive, unreachable).
-    error CertificatesExceedExport(address meter, uint64 slot, uint256 exported, uint256 requested);
+    /// @notice Thrown when a slot is not settled with a trade, or the market no longer holds its orders.
+    error CertificatesSlotNotSettled(uint64 slot);
+    /// @notice Thrown when `certifySellers` is called for a slot whose sellers are all certified.
+    error CertificatesSellersAlreadyCertified(uint64 slot);
+    /// @notice Thrown when buyers claim, or an owner requests, before the slot's sellers are certified.
+    error CertificatesSellersNotCertified(uint64 slot);
+    /// @notice Thrown when `claimBuyers` is called for a slot whose claims are all done.
+    error CertificatesAlreadyClaimed(uint64 slot);
+    /// @notice Thrown when a market reports more delivered Wh than it traded (defensive, unreachable).
+    error CertificatesPoolExceedsTrade(uint64 slot, uint256 poolWh, uint256 clearedWh);
     /// @notice Thrown when retiring for the zero address.
     error CertificatesZeroBeneficiary();
     /// @notice Thrown when retiring zero Wh.
@@ -143,6 +173,16 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     /// @return count number of slots withheld by this call
     function withhold(address meter, uint64[] calldata slots) external returns (uint256 count);
 
+    /// @notice Certifies the next `maxOrders` sell orders of the settled `slot` (anyone; pages continue where
+    /// the last one stopped). Each selling meter is certified once, at its first filled order.
+    /// @return done true when the last sell order was certified (buyers may claim from then on)
+    function certifySellers(uint64 slot, uint256 maxOrders) external returns (bool done);
+
+    /// @notice Credits the next `maxOrders` buy orders of `slot` their certificates (anyone, on the buyers'
+    /// behalf), after `certifySellers` is done. The last page returns the rounding remainders.
+    /// @return done true when every buy order was credited (the slot is certified)
+    function claimBuyers(uint64 slot, uint256 maxOrders) external returns (bool done);
+
     // ----------------------------------------------------------------------------------------------
     // Retirement
     // ----------------------------------------------------------------------------------------------
@@ -155,6 +195,17 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     // ----------------------------------------------------------------------------------------------
     // Views
     // ----------------------------------------------------------------------------------------------
+
+    /// @notice Progress of `slot`'s certification: the next sell and buy order index, and which passes are done.
+    function certificationOf(
+        uint64 slot
+    ) external view returns (uint256 sellCursor, uint256 buyCursor, bool sellersDone, bool buyersDone);
+
+    /// @notice The buyers' pool of vintage (`slot`, `source`) and what the buyers' claims credited so far.
+    function vintageOf(
+        uint64 slot,
+        IMeterRegistry.EnergySource source
+    ) external view returns (uint256 poolWh, uint256 claimedWh);
 
     /// @notice The meter registry whose readings certificates are issued from.
     function registry() external view returns (IMeterRegistry);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {IEnergyMarketView} from "./IEnergyMarketView.sol";
 import {IMeterRegistry} from "./IMeterRegistry.sol";
 import {ISettlementHook} from "./ISettlementHook.sol";
 
@@ -58,8 +59,7 @@ interface IEnergyMarket {
     /// @param horizonSlots how many slots ahead of the current one orders are accepted
     /// @param gateClosureSeconds seconds before a slot's start at which its orders close
     /// @param maxOrdersPerSlot cap on the orders (buy + sell, cancelled included) of one slot, at most
-    /// MAX_ORDERS_PER_SLOT, and at most MAX_ORDERS_PER_SLOT_WITH_HOOK for a market that will get a
-    /// settlement hook; an order beyond it reverts with `MarketSlotFull`
+    /// MAX_ORDERS_PER_SLOT, with or without certificates; an order beyond it reverts with `MarketSlotFull`
     /// @param params the initial parameters
     struct MarketConfig {
         IERC20 token;
@@ -77,7 +77,8 @@ interface IEnergyMarket {
     /// @param account the owner
     /// @param meter the generation meter of a sell order (address(0) for a buy)
     /// @param quantityWh the quantity offered or bid, Wh
-    /// @param limitPrice the limit, token base units per Wh
+    /// @param limitPrice the limit, token base units per Wh; 0 for a filled sell once its slot is cleared (its
+    /// word then holds the meter's fill bookkeeping, and the limit stays in the order's OrderPlaced event)
     /// @param filledWh the fill (0 until the slot is cleared)
     struct Order {
         address account;
@@ -178,7 +179,8 @@ interface IEnergyMarket {
     /// @notice Thrown when a slot already holds its maximum number of orders.
     error MarketSlotFull(uint64 slot, uint256 cap);
     /// @notice Thrown when the first order of a slot would reuse the ring position of an older slot that
-    /// is not settled yet; anyone can clear and settle `occupiedBy` first.
+    /// is not settled yet, or whose certificates are not all delivered; anyone can clear and settle
+    /// `occupiedBy`, and certify its sellers and claim for its buyers, first.
     error MarketRingSlotBusy(uint64 slot, uint64 occupiedBy);
     /// @notice Thrown when a view asks for a slot whose ring position a newer slot reuses.
     error MarketSlotRecycled(uint64 slot, uint64 occupiedBy);
@@ -200,15 +202,14 @@ interface IEnergyMarket {
     error MarketSlotNotOpen(uint64 slot, SlotStatus status);
     /// @notice Thrown when settling a slot that is not cleared (not yet, or already settled).
     error MarketSlotNotCleared(uint64 slot, SlotStatus status);
+    /// @notice Thrown when a certification view asks for a slot that is not settled with a trade, or recycled.
+    error MarketSlotNotSettled(uint64 slot, SlotStatus status);
     /// @notice Thrown when settling a slot before its reading window closed.
     error MarketReadingWindowOpen(uint64 slot, uint256 windowEnd, uint256 timestamp);
     /// @notice Thrown when clearing or settlement would break conservation (never expected).
     error MarketConservationViolated(uint64 slot, uint256 buyFills, uint256 sellFills, uint256 quantityWh);
     /// @notice Thrown when the settlement hook was already set.
     error MarketHookAlreadySet(address hook);
-    /// @notice Thrown when a settlement hook is set on a market whose per-slot cap is above the largest cap
-    /// at which a full slot still settles, hook included, in one transaction.
-    error MarketCapTooHighForHook(uint256 maxOrdersPerSlot, uint256 maxWithHook);
 
     // ----------------------------------------------------------------------------------------------
     // Money (anyone)
@@ -253,12 +254,16 @@ interface IEnergyMarket {
 
     /// @notice Clears `slot` (after its gate closure): one uniform price P for a traded quantity Q, fills
     /// per order, buyers pay P x fill and get the rest of their lock back, unfilled collateral is released.
-    /// When nothing trades every lock is released and the slot is final at once (no settlement, no hook call).
+    /// When nothing trades every lock is released and the slot is final at once (no settlement).
+    /// A filled sell order's word records its fill and its meter's fills (priorFillWh, meterFillWh), so that
+    /// settlement and certification need no state carried from one order to the next.
     function clear(uint64 slot) external;
 
     /// @notice Settles a cleared `slot` (from readingWindowEnd(slot) on): sellers are paid P x delivered,
     /// the grid operator's account P x shortfall plus the penalty (capped by the order's collateral); the
-    /// rest of the collateral is released; then the settlement hook (if set) learns the fills and deliveries.
+    /// rest of the collateral is released. An order's delivery is min(fill, export - priorFillWh): a meter's
+    /// export covers its orders in ascending order index. Calls nothing but the registry's views: certificates
+    /// are delivered afterwards by EnergyCertificates' permissionless pages, and never delay the money.
     function settle(uint64 slot) external;
 
     // ----------------------------------------------------------------------------------------------
@@ -272,9 +277,9 @@ interface IEnergyMarket {
     /// @notice Changes the internal account that receives shortfall payments and penalties. Admin only.
     function setGridOperatorAccount(address account) external;
 
-    /// @notice Sets the settlement hook, once. Admin only. Reverts with `MarketCapTooHighForHook` when the
-    /// market's per-slot cap is above MAX_ORDERS_PER_SLOT_WITH_HOOK (settling a full slot would not fit one
-    /// transaction, and the slot's money would be locked).
+    /// @notice Sets the certificate registry (the settlement hook), once. Admin only. From then on a traded
+    /// slot's ring position is reused only once `hook.isSlotCertified(slot)`, so no buyer's certificates can
+    /// be lost to the ring.
     function setSettlementHook(ISettlementHook hook) external;
 
     // ----------------------------------------------------------------------------------------------
@@ -345,4 +350,23 @@ interface IEnergyMarket {
 
     /// @notice Cap on the orders of one slot.
     function maxOrdersPerSlot() external view returns (uint32);
+
+    /// @notice See IEnergyMarketView.settledTrade.
+    function settledTrade(
+        uint64 slot
+    ) external view returns (bool held, uint256 clearedWh, uint256 buyOrders, uint256 sellOrders);
+
+    /// @notice See IEnergyMarketView.sellLotsOf.
+    function sellLotsOf(
+        uint64 slot,
+        uint256 from,
+        uint256 count
+    ) external view returns (IEnergyMarketView.SellLot[] memory lots);
+
+    /// @notice See IEnergyMarketView.buyFillsOf.
+    function buyFillsOf(
+        uint64 slot,
+        uint256 from,
+        uint256 count
+    ) external view returns (IEnergyMarketView.BuyFill[] memory fills);
 }

@@ -137,6 +137,48 @@ library OrderPacking {
         return word | (uint256(fillWh.toUint48()) << _SHIFT_FILL);
     }
 
+    // ----------------------------------------------------------------------------------------------
+    // Cleared sell order word: a sell order with a fill, once its slot is cleared
+    // | 30 generation | 2 status | 48 fillWh | 32 meterFillWh | 32 priorFillWh | 48 quantity | 32 meter | 32 acct |
+    //   255 ...   226   225  224   223  176    175        144    143        112    111   64    63   32   31    0
+    // The limit price field of the order word is reused once the limit has done its work (a filled sell's
+    // limit is in its OrderPlaced event): priorFillWh = the fills of the same meter's filled sell orders with
+    // a lower index in the slot, meterFillWh = the fills of all of them, each capped at 2^32 - 1. A meter's
+    // export is at most 2^31 - 1 Wh per slot (ReadingPacking.MAX_WH_PER_SLOT), so the caps never change
+    // min(fill, export - prior) nor min(export, meterFill). With them, settlement and certification can take
+    // a slot's sell orders in any pages: no state has to be carried from one order to the next.
+    // ----------------------------------------------------------------------------------------------
+
+    uint256 private constant _SHIFT_PRIOR = 112;
+    uint256 private constant _SHIFT_METER_FILL = 144;
+
+    /// @notice A sell `word` whose fill is set (`withFill`) with its meter's fill bookkeeping in place of its
+    /// limit price.
+    function withMeterFills(
+        uint256 word,
+        uint256 priorFillWh,
+        uint256 meterFillWh
+    ) internal pure returns (uint256) {
+        return
+            (word & ~(_MASK_64 << _SHIFT_PRICE)) |
+            (_cap32(priorFillWh) << _SHIFT_PRIOR) |
+            (_cap32(meterFillWh) << _SHIFT_METER_FILL);
+    }
+
+    /// @notice Fills of the same meter's filled sell orders before this one (capped at 2^32 - 1).
+    function priorFillOf(uint256 word) internal pure returns (uint256) {
+        return (word >> _SHIFT_PRIOR) & _MASK_32;
+    }
+
+    /// @notice Fills of all the meter's filled sell orders in the slot (capped at 2^32 - 1).
+    function meterFillOf(uint256 word) internal pure returns (uint256) {
+        return (word >> _SHIFT_METER_FILL) & _MASK_32;
+    }
+
+    function _cap32(uint256 value) private pure returns (uint256) {
+        return value > _MASK_32 ? _MASK_32 : value;
+    }
+
     /// @notice `word` with its status set to `status`.
     function withStatus(uint256 word, uint256 status) internal pure returns (uint256) {
         return (word & ~(uint256(3) << _SHIFT_STATUS)) | ((status & 3) << _SHIFT_STATUS);

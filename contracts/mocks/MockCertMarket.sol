@@ -2,23 +2,22 @@
 pragma solidity ^0.8.28;
 
 import {IEnergyMarketView} from "../interfaces/IEnergyMarketView.sol";
-import {ISettlementHook} from "../interfaces/ISettlementHook.sol";
 
 /// @title MockCertMarket
-/// @notice Test double of the market as the certificates see it: the three views they read and a `settle`
-/// that calls the settlement hook with whatever fills and deliveries a test (or a lying market) chooses.
-/// @dev Emits the delivery and fill records an auditor reconciles against, one event per entry.
+/// @notice Test double of the market as the certificates see it: the views they read, answering with
+/// whatever settled trade a test (or a lying market) chooses.
 contract MockCertMarket is IEnergyMarketView {
-    /// @notice Emitted after a slot was settled, before the hook ran.
-    event MockSlotSettled(uint64 indexed slot, uint256 clearedWh);
-    /// @notice Emitted for each sell order's metered delivery in a settlement.
-    event MockDelivered(uint64 indexed slot, address indexed meter, uint256 deliveredWh);
-    /// @notice Emitted for each buy order's fill in a settlement.
-    event MockFilled(uint64 indexed slot, address indexed buyer, uint256 filledWh);
+    struct Trade {
+        uint256 clearedWh;
+        SellLot[] sells;
+        BuyFill[] buys;
+        bool held;
+    }
 
     address private immutable _registry;
     address private _hook;
     mapping(uint64 slot => bool) private _final;
+    mapping(uint64 slot => Trade) private _trades;
 
     constructor(address registry_, address hook) {
         _registry = registry_;
@@ -30,38 +29,31 @@ contract MockCertMarket is IEnergyMarketView {
         _hook = hook;
     }
 
-    /// @notice Marks `slot` final or not without settling it (a slot that never had orders).
+    /// @notice Marks `slot` final or not without a trade (a slot that never had orders).
     function setSlotFinal(uint64 slot, bool isFinal) external {
         _final[slot] = isFinal;
     }
 
-    /// @notice Marks `slot` final and calls the hook with the given settlement.
+    /// @notice Marks `slot` final and settled with the given trade.
     function settle(
         uint64 slot,
         uint256 clearedWh,
-        ISettlementHook.BuyerFill[] calldata buyers,
-        ISettlementHook.SellerDelivery[] calldata deliveries
+        BuyFill[] calldata buys,
+        SellLot[] calldata sells
     ) external {
         _final[slot] = true;
-        emit MockSlotSettled(slot, clearedWh);
-        for (uint256 i = 0; i < deliveries.length; ++i) {
-            emit MockDelivered(slot, deliveries[i].meter, deliveries[i].deliveredWh);
-        }
-        for (uint256 i = 0; i < buyers.length; ++i) {
-            emit MockFilled(slot, buyers[i].buyer, buyers[i].filledWh);
-        }
-        ISettlementHook(_hook).onSlotSettled(slot, clearedWh, buyers, deliveries);
+        Trade storage t = _trades[slot];
+        delete t.sells;
+        delete t.buys;
+        t.clearedWh = clearedWh;
+        t.held = clearedWh != 0;
+        for (uint256 i = 0; i < sells.length; ++i) t.sells.push(sells[i]);
+        for (uint256 i = 0; i < buys.length; ++i) t.buys.push(buys[i]);
     }
 
-    /// @notice Marks `slot` final and calls the hook, without the records (to measure the hook's own gas).
-    function settleQuietly(
-        uint64 slot,
-        uint256 clearedWh,
-        ISettlementHook.BuyerFill[] calldata buyers,
-        ISettlementHook.SellerDelivery[] calldata deliveries
-    ) external {
-        _final[slot] = true;
-        ISettlementHook(_hook).onSlotSettled(slot, clearedWh, buyers, deliveries);
+    /// @notice Forgets `slot`'s orders, as the market's ring does when a newer slot reuses its position.
+    function recycle(uint64 slot) external {
+        _trades[slot].held = false;
     }
 
     /// @inheritdoc IEnergyMarketView
@@ -77,5 +69,43 @@ contract MockCertMarket is IEnergyMarketView {
     /// @inheritdoc IEnergyMarketView
     function registry() external view returns (address) {
         return _registry;
+    }
+
+    /// @inheritdoc IEnergyMarketView
+    function settledTrade(
+        uint64 slot
+    ) external view returns (bool held, uint256 clearedWh, uint256 buyOrders, uint256 sellOrders) {
+        Trade storage t = _trades[slot];
+        if (!t.held) return (false, 0, 0, 0);
+        return (true, t.clearedWh, t.buys.length, t.sells.length);
+    }
+
+    /// @inheritdoc IEnergyMarketView
+    function sellLotsOf(
+        uint64 slot,
+        uint256 from,
+        uint256 count
+    ) external view returns (SellLot[] memory lots) {
+        SellLot[] storage all = _trades[slot].sells;
+        uint256 n = _clip(all.length, from, count);
+        lots = new SellLot[](n);
+        for (uint256 k = 0; k < n; ++k) lots[k] = all[from + k];
+    }
+
+    /// @inheritdoc IEnergyMarketView
+    function buyFillsOf(
+        uint64 slot,
+        uint256 from,
+        uint256 count
+    ) external view returns (BuyFill[] memory fills) {
+        BuyFill[] storage all = _trades[slot].buys;
+        uint256 n = _clip(all.length, from, count);
+        fills = new BuyFill[](n);
+        for (uint256 k = 0; k < n; ++k) fills[k] = all[from + k];
+    }
+
+    function _clip(uint256 total, uint256 from, uint256 count) private pure returns (uint256) {
+        if (from >= total) return 0;
+        return count < total - from ? count : total - from;
     }
 }
