@@ -222,6 +222,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     }
 
     /// @inheritdoc ISettlementHook
+    function holdsRingPosition(uint64 slot) external view returns (bool) {
+        return msg.sender == _market && !_certification[slot].buyersDone();
+    }
+
+    /// @inheritdoc IEnergyCertificates
     function isSlotCertified(uint64 slot) external view returns (bool) {
         return _certification[slot].buyersDone();
     }

@@ -44,6 +44,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_MIN_ORDER_WH = 100_000;
     uint256 public constant MAX_COLLATERAL_PER_WH = 1_000_000;
     uint256 public constant MAX_PENALTY_PER_WH = 1_000_000;
+    uint256 public constant MAX_MIN_BUY_PRICE_PER_WH = 1_000_000;
 
     /// @dev Transient namespace of the running fills of a meter's sell orders while `clear` records them.
     bytes32 private constant _METER_FILLS = keccak256("gridledger.market.meterFills");
@@ -56,6 +57,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     uint64 private immutable _horizonSlots;
     uint64 private immutable _gateClosureSeconds;
     uint32 private immutable _maxOrdersPerSlot;
+    uint32 private immutable _maxOrdersPerSide;
 
     /// @dev A parameter change waiting for its activation slot (one word).
     struct PendingParams {
@@ -106,7 +108,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             config.horizonSlots == 0 ||
             config.horizonSlots + lagSlots >= RING ||
             config.gateClosureSeconds >= config.horizonSlots * slotLength ||
-            config.maxOrdersPerSlot == 0 ||
+            config.maxOrdersPerSlot < 2 ||
             config.maxOrdersPerSlot > MAX_ORDERS_PER_SLOT
         ) revert MarketInvalidConfig(config.horizonSlots, lagSlots, config.maxOrdersPerSlot);
         _checkParams(config.params);
@@ -119,6 +121,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         _horizonSlots = config.horizonSlots;
         _gateClosureSeconds = config.gateClosureSeconds;
         _maxOrdersPerSlot = config.maxOrdersPerSlot;
+        _maxOrdersPerSide = config.maxOrdersPerSlot / 2;
         _params = config.params;
         _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
         _grantRole(GRID_OPERATOR_ROLE, config.gridOperator);
@@ -173,7 +176,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         );
         uint32 accountId = _accountIdOf[msg.sender];
         if (accountId == 0) accountId = _openAccount(msg.sender);
-        if (lock != 0) _updateAccount(accountId, 0, lock, lock, 0);
+        // lock >= minOrderWh >= 1: the parameters' lower bounds make every order lock something.
+        _updateAccount(accountId, 0, lock, lock, 0);
         orderId = _recordOrder(slot, position, book, sideBit, word | accountId);
         emit OrderPlaced(orderId, msg.sender, slot, side, quantityWh, limitPrice, word.meterIndexOf());
     }
@@ -190,6 +194,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint32 meterIndex;
         if (side == Side.Buy) {
             if (meter != address(0)) revert MarketBuyWithMeter(meter);
+            uint256 minPrice = book.bookMinBuyPricePerWh();
+            if (limitPrice < minPrice) revert MarketPriceBelowMinimum(limitPrice, minPrice);
             // < 2^48 * 2^64: no overflow.
             lock = quantityWh * limitPrice;
         } else {
@@ -206,7 +212,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         );
     }
 
-    /// @dev Stores a new order word at the next index of its side and counts it in the book.
+    /// @dev Stores a new order word at the next index of its side and counts it in the book or, on a full
+    /// side, at the index `_freeIndexOfFullSide` frees.
     function _recordOrder(
         uint64 slot,
         uint256 position,
@@ -214,10 +221,62 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 sideBit,
         uint256 word
     ) private returns (uint256 orderId) {
-        uint256 index = sideBit == OrderPacking.SIDE_BUY ? book.bookBuyCount() : book.bookSellCount();
+        uint256 count = sideBit == OrderPacking.SIDE_BUY ? book.bookBuyCount() : book.bookSellCount();
+        uint256 index = count;
+        if (count < _maxOrdersPerSide) _books[position] = book.bookWithOrderAdded(sideBit);
+        else index = _freeIndexOfFullSide(slot, position, book, sideBit, count, word);
         _orders[_orderKey(position, sideBit, index)] = word;
-        _books[position] = book.bookWithOrderAdded(sideBit);
         orderId = OrderPacking.orderId(slot, sideBit, index);
+    }
+
+    /// @dev On a full side: the first cancelled order's index, else the index of the worst live order, evicted
+    /// with its lock refunded, if `word`'s limit is strictly better; else reverts.
+    function _freeIndexOfFullSide(
+        uint64 slot,
+        uint256 position,
+        uint256 book,
+        uint256 sideBit,
+        uint256 count,
+        uint256 word
+    ) private returns (uint256) {
+        (bool cancelled, uint256 index, uint256 worst) = _scanFullSide(slot, position, sideBit, count);
+        if (cancelled) return index;
+        bool buys = sideBit == OrderPacking.SIDE_BUY;
+        uint256 price = word.limitPriceOf();
+        uint256 worstPrice = worst.limitPriceOf();
+        if (buys ? price <= worstPrice : price >= worstPrice) revert MarketSlotFull(slot, _maxOrdersPerSide);
+        // < 2^48 * 2^64: no overflow.
+        uint256 released = worst.quantityOf() * (buys ? worstPrice : book.bookCollateralPerWh());
+        _updateAccount(worst.accountIdOf(), released, 0, 0, released);
+        emit OrderEvicted(
+            OrderPacking.orderId(slot, sideBit, index),
+            _accountAt[worst.accountIdOf()],
+            released
+        );
+        return index;
+    }
+
+    /// @dev One pass over a full side (at most the per-side cap of reads): the first cancelled order's index,
+    /// or the worst live order (lowest buy / highest sell limit, the highest index among equals) and its word.
+    function _scanFullSide(
+        uint64 slot,
+        uint256 position,
+        uint256 sideBit,
+        uint256 count
+    ) private view returns (bool cancelled, uint256 index, uint256 worst) {
+        uint256 liveTag = OrderPacking.liveTagOfSlot(slot, RING);
+        uint256 keyBase = _orderKey(position, sideBit, 0);
+        bool buys = sideBit == OrderPacking.SIDE_BUY;
+        for (uint256 i; i < count; ++i) {
+            uint256 w = _orders[keyBase | i];
+            // Every word below `count` belongs to this slot: one that is not live was cancelled.
+            if (w.tagOf() != liveTag) return (true, i, 0);
+            uint256 price = w.limitPriceOf();
+            if (i == 0 || (buys ? price <= worst.limitPriceOf() : price >= worst.limitPriceOf())) {
+                index = i;
+                worst = w;
+            }
+        }
     }
 
     /// @inheritdoc IEnergyMarket
@@ -602,7 +661,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         info.status = SlotStatus(f.status);
         info.buyOrders = f.buyCount;
         info.sellOrders = f.sellCount;
-        info.params = MarketParams(f.minOrderWh, f.collateralPerWh, f.penaltyPerWh);
+        info.params = MarketParams(f.minOrderWh, f.collateralPerWh, f.penaltyPerWh, f.minBuyPricePerWh);
         if (f.status >= OrderPacking.BOOK_CLEARED) {
             uint256 result = _results[position];
             info.price = uint64(result.resultPrice());
@@ -631,7 +690,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
                 MarketParams(
                     uint32(book.bookMinOrderWh()),
                     uint64(book.bookCollateralPerWh()),
-                    uint64(book.bookPenaltyPerWh())
+                    uint64(book.bookPenaltyPerWh()),
+                    uint64(book.bookMinBuyPricePerWh())
                 );
         }
         return _paramsFor(slot);
@@ -679,6 +739,11 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IEnergyMarket
     function maxOrdersPerSlot() external view returns (uint32) {
         return _maxOrdersPerSlot;
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function maxOrdersPerSide() external view returns (uint32) {
+        return _maxOrdersPerSide;
     }
 
     /// @inheritdoc IEnergyMarket
@@ -820,10 +885,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         book = _books[position];
         if (book.bookSlot() != slot || book.bookStatus() == OrderPacking.BOOK_NONE)
             book = _openBook(slot, book);
-        // The book is Open: clearing needs the gate closed, and the gate is open.
-        if (book.bookBuyCount() + book.bookSellCount() >= _maxOrdersPerSlot) {
-            revert MarketSlotFull(slot, _maxOrdersPerSlot);
-        }
+        // The book is Open: clearing needs the gate closed, and the gate is open. A full side is handled
+        // when the order is recorded (`_recordOrder`).
         if (quantityWh < book.bookMinOrderWh()) revert MarketOrderTooSmall(quantityWh, book.bookMinOrderWh());
     }
 
@@ -840,10 +903,17 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             oldStatus == OrderPacking.BOOK_SETTLED &&
             address(hook) != address(0) &&
             _results[slot % RING].resultQuantity() != 0 &&
-            !hook.isSlotCertified(oldBook.bookSlot())
+            hook.holdsRingPosition(oldBook.bookSlot())
         ) revert MarketRingSlotBusy(slot, oldBook.bookSlot());
         MarketParams memory p = _paramsFor(slot);
-        return OrderPacking.packNewBook(slot, p.minOrderWh, p.sellerCollateralPerWh, p.penaltyPerWh);
+        return
+            OrderPacking.packNewBook(
+                slot,
+                p.minOrderWh,
+                p.sellerCollateralPerWh,
+                p.penaltyPerWh,
+                p.minBuyPricePerWh
+            );
     }
 
     /// @dev The parameters a first order of `slot` snapshots.
@@ -857,8 +927,11 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         if (p.minOrderWh == 0 || p.minOrderWh > MAX_MIN_ORDER_WH) {
             revert MarketParamOutOfBounds(p.minOrderWh, 1, MAX_MIN_ORDER_WH);
         }
-        if (p.sellerCollateralPerWh > MAX_COLLATERAL_PER_WH) {
-            revert MarketParamOutOfBounds(p.sellerCollateralPerWh, 0, MAX_COLLATERAL_PER_WH);
+        if (p.sellerCollateralPerWh == 0 || p.sellerCollateralPerWh > MAX_COLLATERAL_PER_WH) {
+            revert MarketParamOutOfBounds(p.sellerCollateralPerWh, 1, MAX_COLLATERAL_PER_WH);
+        }
+        if (p.minBuyPricePerWh == 0 || p.minBuyPricePerWh > MAX_MIN_BUY_PRICE_PER_WH) {
+            revert MarketParamOutOfBounds(p.minBuyPricePerWh, 1, MAX_MIN_BUY_PRICE_PER_WH);
         }
         if (p.penaltyPerWh > MAX_PENALTY_PER_WH)
             revert MarketParamOutOfBounds(p.penaltyPerWh, 0, MAX_PENALTY_PER_WH);

@@ -196,6 +196,10 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     // Views
     // ----------------------------------------------------------------------------------------------
 
+    /// @notice True once every certificate of the settled, traded `slot` is delivered (sellers certified and
+    /// every buyer's claim done).
+    function isSlotCertified(uint64 slot) external view returns (bool);
+
     /// @notice Progress of `slot`'s certification: the next sell and buy order index, and which passes are done.
     function certificationOf(
         uint64 slot

@@ -42,12 +42,16 @@ interface IEnergyMarket {
     /// @notice Parameters a slot snapshots at its first order.
     /// @param minOrderWh smallest order quantity, Wh (>= 1)
     /// @param sellerCollateralPerWh collateral a sell order locks per Wh offered, token base units per Wh
+    /// @param sellerCollateralPerWh (>= 1, so that every sell order locks at least minOrderWh base units)
     /// @param penaltyPerWh imbalance penalty per Wh not delivered, token base units per Wh; capped by the
     /// order's collateral
+    /// @param minBuyPricePerWh lowest limit price a buy order may name (>= 1), so that every buy order locks at
+    /// least minOrderWh x minBuyPricePerWh: filling a book costs real money
     struct MarketParams {
         uint32 minOrderWh;
         uint64 sellerCollateralPerWh;
         uint64 penaltyPerWh;
+        uint64 minBuyPricePerWh;
     }
 
     /// @notice Deployment settings.
@@ -58,8 +62,10 @@ interface IEnergyMarket {
     /// @param gridOperatorAccount internal account credited with shortfall payments and penalties
     /// @param horizonSlots how many slots ahead of the current one orders are accepted
     /// @param gateClosureSeconds seconds before a slot's start at which its orders close
-    /// @param maxOrdersPerSlot cap on the orders (buy + sell, cancelled included) of one slot, at most
-    /// MAX_ORDERS_PER_SLOT, with or without certificates; an order beyond it reverts with `MarketSlotFull`
+    /// @param maxOrdersPerSlot cap on the orders of one slot (>= 2, at most MAX_ORDERS_PER_SLOT, with or
+    /// without certificates), half of it per side, so that a flood of one side never shuts the other out.
+    /// A new order on a full side takes the index of a cancelled order of that side, or evicts the side's worst
+    /// live order if it is strictly better (see `placeOrder`), or reverts with `MarketSlotFull`
     /// @param params the initial parameters
     struct MarketConfig {
         IERC20 token;
@@ -127,6 +133,10 @@ interface IEnergyMarket {
         uint32 meterIndex
     );
 
+    /// @notice Emitted after a better order evicted this order from its full side: `released` tokens went back
+    /// to `account`'s free balance at once, and `orderId` now names the evicting order (OrderPlaced follows).
+    event OrderEvicted(uint256 indexed orderId, address indexed account, uint256 released);
+
     /// @notice Emitted after an order was cancelled and `released` tokens returned to its owner's free balance.
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint256 released);
 
@@ -176,8 +186,11 @@ interface IEnergyMarket {
     error MarketBeyondHorizon(uint64 slot, uint64 lastOpenSlot);
     /// @notice Thrown when an order's quantity is below the slot's minimum.
     error MarketOrderTooSmall(uint256 quantityWh, uint256 minimumWh);
-    /// @notice Thrown when a slot already holds its maximum number of orders.
-    error MarketSlotFull(uint64 slot, uint256 cap);
+    /// @notice Thrown when a side of a slot holds `capPerSide` live orders and the new one is no better than
+    /// its worst (a buy must bid more, a sell ask less; ties keep the older order).
+    error MarketSlotFull(uint64 slot, uint256 capPerSide);
+    /// @notice Thrown when a buy order's limit is below the slot's minimum buy price.
+    error MarketPriceBelowMinimum(uint256 limitPrice, uint256 minimum);
     /// @notice Thrown when the first order of a slot would reuse the ring position of an older slot that
     /// is not settled yet, or whose certificates are not all delivered; anyone can clear and settle
     /// `occupiedBy`, and certify its sellers and claim for its buyers, first.
@@ -229,8 +242,13 @@ interface IEnergyMarket {
     // Orders (anyone with a balance)
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Places an order for `slot`. A buy locks quantityWh x limitPrice; a sell locks
-    /// quantityWh x the slot's seller collateral per Wh and must name the caller's active generation meter.
+    /// @notice Places an order for `slot`. A buy locks quantityWh x limitPrice (limitPrice >= the slot's
+    /// minBuyPricePerWh); a sell locks quantityWh x the slot's seller collateral per Wh (>= 1) and must name
+    /// the caller's active generation meter. When the order's side holds `maxOrdersPerSide()` orders, the
+    /// order takes the index of a cancelled order of the side, else evicts the side's worst live order (lowest
+    /// buy limit / highest sell limit; among equals the one with the highest index) if it is strictly better,
+    /// refunding the evicted lock at once (OrderEvicted), else reverts with MarketSlotFull. The work of a full
+    /// side is one pass over its orders, bounded by the cap.
     /// @param slot the delivery slot (<= lastOpenSlot(), before gateClosureOf(slot))
     /// @param side Buy or Sell
     /// @param quantityWh quantity in Wh (>= the slot's minOrderWh)
@@ -278,7 +296,7 @@ interface IEnergyMarket {
     function setGridOperatorAccount(address account) external;
 
     /// @notice Sets the certificate registry (the settlement hook), once. Admin only. From then on a traded
-    /// slot's ring position is reused only once `hook.isSlotCertified(slot)`, so no buyer's certificates can
+    /// slot's ring position is reused only once `hook.holdsRingPosition(slot)` is false, so no buyer's certificates can
     /// be lost to the ring.
     function setSettlementHook(ISettlementHook hook) external;
 
@@ -350,6 +368,9 @@ interface IEnergyMarket {
 
     /// @notice Cap on the orders of one slot.
     function maxOrdersPerSlot() external view returns (uint32);
+
+    /// @notice Cap on the orders of one side of a slot (maxOrdersPerSlot / 2).
+    function maxOrdersPerSide() external view returns (uint32);
 
     /// @notice See IEnergyMarketView.settledTrade.
     function settledTrade(

@@ -10,7 +10,9 @@ pragma solidity ^0.8.28;
 /// (EnergyCertificates.certifySellers, claimBuyers). The only call is this view, made at the first order of
 /// a slot whose ring position holds an older slot that traded.
 interface ISettlementHook {
-    /// @notice True once every certificate of the settled `slot` is delivered (its sellers certified and
-    /// its buyers' claims done), so its order data is no longer needed.
-    function isSlotCertified(uint64 slot) external view returns (bool);
+    /// @notice True while the calling market must keep the settled `slot`'s ring position: the caller is
+    /// the market these certificates are bound to and the slot's certificates are not all delivered yet.
+    /// For any other caller (a market these certificates are not bound to) false: nothing could ever be
+    /// certified from it, so it must never block that market's ring.
+    function holdsRingPosition(uint64 slot) external view returns (bool);
 }

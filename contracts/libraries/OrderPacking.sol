@@ -210,9 +210,10 @@ library OrderPacking {
 
     // ----------------------------------------------------------------------------------------------
     // Book word (one per ring position)
-    // | 30 free | 48 penaltyPerWh | 48 collateralPerWh | 32 minOrderWh | 2 status | 16 sells | 16 buys | 64 slot |
-    //   255  226  225         178   177           130    129        98   97    96   95   80   79  64   63   0
-    // The three parameters are the slot's snapshot, taken at its first order.
+    // | 30 minBuyPrice | 48 penalty | 48 collateral | 32 minOrderWh | 2 status | 16 sells | 16 buys | 64 slot |
+    //   255       226   225    178   177       130   129        98   97    96   95   80   79  64   63   0
+    // The four parameters are the slot's snapshot, taken at its first order (minBuyPrice: the lowest limit
+    // a buy order may name, token base units per Wh).
     // ----------------------------------------------------------------------------------------------
 
     uint256 internal constant BOOK_NONE = 0;
@@ -226,6 +227,8 @@ library OrderPacking {
     uint256 private constant _SHIFT_MIN_ORDER = 98;
     uint256 private constant _SHIFT_COLLATERAL = 130;
     uint256 private constant _SHIFT_PENALTY = 178;
+    uint256 private constant _SHIFT_MIN_BUY_PRICE = 226;
+    uint256 private constant _MASK_30 = (1 << 30) - 1;
     uint256 private constant _MASK_16 = type(uint16).max;
 
     /// @notice An unpacked book word.
@@ -237,6 +240,7 @@ library OrderPacking {
         uint32 minOrderWh;
         uint48 collateralPerWh;
         uint48 penaltyPerWh;
+        uint32 minBuyPricePerWh;
     }
 
     /// @notice A new open book for `slot` with no orders and the given parameter snapshot.
@@ -244,20 +248,26 @@ library OrderPacking {
         uint64 slot,
         uint256 minOrderWh,
         uint256 collateralPerWh,
-        uint256 penaltyPerWh
+        uint256 penaltyPerWh,
+        uint256 minBuyPricePerWh
     ) internal pure returns (uint256) {
+        if (minBuyPricePerWh > _MASK_30) revert SafeCast.SafeCastOverflowedUintDowncast(30, minBuyPricePerWh);
         return
             uint256(slot) |
             (BOOK_OPEN << _SHIFT_BOOK_STATUS) |
             (uint256(minOrderWh.toUint32()) << _SHIFT_MIN_ORDER) |
             (uint256(collateralPerWh.toUint48()) << _SHIFT_COLLATERAL) |
-            (uint256(penaltyPerWh.toUint48()) << _SHIFT_PENALTY);
+            (uint256(penaltyPerWh.toUint48()) << _SHIFT_PENALTY) |
+            (minBuyPricePerWh << _SHIFT_MIN_BUY_PRICE);
     }
 
     /// @notice Packs every field; used by tests.
     function packBookFields(BookFields memory f) internal pure returns (uint256) {
         if (f.status > 3) revert SafeCast.SafeCastOverflowedUintDowncast(2, f.status);
+        if (f.minBuyPricePerWh > _MASK_30)
+            revert SafeCast.SafeCastOverflowedUintDowncast(30, f.minBuyPricePerWh);
         return
+            (uint256(f.minBuyPricePerWh) << _SHIFT_MIN_BUY_PRICE) |
             uint256(f.slot) |
             (uint256(f.buyCount) << _SHIFT_BUYS) |
             (uint256(f.sellCount) << _SHIFT_SELLS) |
@@ -276,6 +286,7 @@ library OrderPacking {
         f.minOrderWh = uint32(book >> _SHIFT_MIN_ORDER);
         f.collateralPerWh = uint48(book >> _SHIFT_COLLATERAL);
         f.penaltyPerWh = uint48(book >> _SHIFT_PENALTY);
+        f.minBuyPricePerWh = uint32(book >> _SHIFT_MIN_BUY_PRICE);
     }
 
     function bookSlot(uint256 book) internal pure returns (uint64) {
@@ -306,7 +317,11 @@ library OrderPacking {
         return (book >> _SHIFT_PENALTY) & _MASK_48;
     }
 
-    /// @notice `book` with one more order on `side`; the caller checks the per-slot cap, which is far
+    function bookMinBuyPricePerWh(uint256 book) internal pure returns (uint256) {
+        return book >> _SHIFT_MIN_BUY_PRICE;
+    }
+
+    /// @notice `book` with one more order on `side`; the caller checks the per-side cap, which is far
     /// below 2^16, before calling.
     function bookWithOrderAdded(uint256 book, uint256 side) internal pure returns (uint256) {
         return book + (uint256(1) << (side == SIDE_BUY ? _SHIFT_BUYS : _SHIFT_SELLS));
