@@ -296,8 +296,8 @@ interface IEnergyMarket {
     function setGridOperatorAccount(address account) external;
 
     /// @notice Sets the certificate registry (the settlement hook), once. Admin only. From then on a traded
-    /// slot's ring position is reused only once `hook.holdsRingPosition(slot)` is false, so no buyer's certificates can
-    /// be lost to the ring.
+    /// slot's ring position is reused only once `hook.holdsRingPosition(slot)` is false, so no buyer's
+    /// certificates can be lost to the ring.
     function setSettlementHook(ISettlementHook hook) external;
 
     // ----------------------------------------------------------------------------------------------
