@@ -25,13 +25,46 @@ export const Status = { Unregistered: 0, Active: 1, Suspended: 2, Retired: 3 } a
 
 export const ZONE = ethersLib.encodeBytes32String("DE-TN-01").slice(0, 18); // bytes8
 
-export interface BuyerFill {
+/** IEnergyMarketView.BuyFill: a buy order's fill in a settled slot. */
+export interface BuyFill {
   buyer: string;
-  filledWh: bigint;
+  fillWh: bigint;
 }
-export interface SellerDelivery {
-  meter: string;
-  deliveredWh: bigint;
+/** IEnergyMarketView.SellLot: a sell order of a settled slot as the market reports it. */
+export interface SellLot {
+  meterIndex: bigint;
+  fillWh: bigint;
+  priorFillWh: bigint;
+  meterFillWh: bigint;
+}
+
+export const buyFill = (buyer: string, fillWh: bigint): BuyFill => ({ buyer, fillWh });
+
+/** The market's cap on a cleared sell word's prior and meter fills (2^32 - 1). */
+export const FILL_SUM_CAP = 2n ** 32n - 1n;
+
+/**
+ * The sell lots an honest market reports for sell orders given by order index as [meterIndex, fill]: per
+ * meter, the fills of its earlier filled orders and of all of them (capped); an unfilled order is all zero.
+ */
+export function sellLots(orders: readonly (readonly [bigint, bigint])[]): SellLot[] {
+  const total = new Map<bigint, bigint>();
+  for (const [meterIndex, fillWh] of orders) {
+    total.set(meterIndex, (total.get(meterIndex) ?? 0n) + fillWh);
+  }
+  const cap = (x: bigint) => (x > FILL_SUM_CAP ? FILL_SUM_CAP : x);
+  const prior = new Map<bigint, bigint>();
+  return orders.map(([meterIndex, fillWh]) => {
+    if (fillWh === 0n) return { meterIndex: 0n, fillWh: 0n, priorFillWh: 0n, meterFillWh: 0n };
+    const before = prior.get(meterIndex) ?? 0n;
+    prior.set(meterIndex, before + fillWh);
+    return {
+      meterIndex,
+      fillWh,
+      priorFillWh: cap(before),
+      meterFillWh: cap(total.get(meterIndex)!),
+    };
+  });
 }
 
 /** A meter's reading of `slot`, signed (EIP-712) in compact EIP-2098 form, ready for the registry. */

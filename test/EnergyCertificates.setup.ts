@@ -9,7 +9,9 @@ import {
   Source,
   URI,
   registerMeter,
+  sellLots,
   submitReading,
+  type BuyFill,
 } from "./EnergyCertificates.fixture.js";
 
 export const { ethers, networkHelpers } = await network.create();
@@ -63,6 +65,26 @@ export async function deployCertificates() {
     await submitReading(registry, meter, slot, importedWh, exportedWh);
   }
 
+  /** The registry index of a meter: what the market's sell lots name it by. */
+  async function indexOf(meter: { address: string }): Promise<bigint> {
+    return (await registry.meterOf(meter.address)).index;
+  }
+  /**
+   * Settles `slot` in the mock market with Q = `clearedWh`, the buy orders `buys` and the sell orders
+   * `sells` ([meter, fill] by order index) as an honest market reports them.
+   */
+  async function settleTrade(
+    slot: bigint,
+    clearedWh: bigint,
+    buys: BuyFill[],
+    sells: readonly (readonly [{ address: string }, bigint])[],
+  ): Promise<void> {
+    const orders = await Promise.all(
+      sells.map(async ([meter, fillWh]) => [await indexOf(meter), fillWh] as const),
+    );
+    await (await market.settle(slot, clearedWh, buys, sellLots(orders))).wait();
+  }
+
   const slot = (await registry.currentSlot()) + 1n;
   return {
     registry,
@@ -83,5 +105,7 @@ export async function deployCertificates() {
     record,
     endSlot,
     readableSlot,
+    indexOf,
+    settleTrade,
   };
 }

@@ -1,19 +1,26 @@
 import { expect } from "chai";
-import {
-  Source,
-  Status,
-  URI,
-  ZONE,
-  type BuyerFill,
-  type SellerDelivery,
-} from "./EnergyCertificates.fixture.js";
+import type { ContractTransactionReceipt, LogDescription } from "ethers";
+import { Source, Status, URI, ZONE, buyFill } from "./EnergyCertificates.fixture.js";
 import { deployCertificates, ethers, networkHelpers } from "./EnergyCertificates.setup.js";
+import { certifySlot, expectedCertification, holdingKey } from "./helpers/certification.js";
+
+type Fixture = Awaited<ReturnType<typeof deployCertificates>>;
 
 const idOf = (slot: bigint, source: number) => (slot << 8n) | BigInt(source);
-const fill = (buyer: string, filledWh: bigint): BuyerFill => ({ buyer, filledWh });
-const delivery = (meter: string, deliveredWh: bigint): SellerDelivery => ({ meter, deliveredWh });
 
-async function fixture() {
+/** The certificates' `name` events in the receipts, in order. */
+function eventsOf(
+  certificates: Fixture["certificates"],
+  receipts: readonly ContractTransactionReceipt[],
+  name: string,
+): LogDescription[] {
+  return receipts
+    .flatMap((r) => r.logs)
+    .map((log) => certificates.interface.parseLog(log))
+    .filter((e): e is LogDescription => e?.name === name);
+}
+
+async function fixture(): Promise<Fixture> {
   return networkHelpers.loadFixture(deployCertificates);
 }
 
@@ -306,119 +313,222 @@ describe("EnergyCertificates", function () {
     });
   });
 
-  describe("onSlotSettled", function () {
-    it("reverts unless called by the bound market", async function () {
-      const { certificates, outsider, slot } = await fixture();
-      await expect(certificates.connect(outsider).onSlotSettled(slot, 0n, [], []))
-        .to.be.revertedWithCustomError(certificates, "CertificatesNotMarket")
-        .withArgs(outsider.address);
+  describe("certifySellers and claimBuyers", function () {
+    /** Ends the pages of `slot` (sellers, then buyers), one page each. */
+    async function certify(f: Fixture, slot: bigint) {
+      return certifySlot(f.certificates, slot);
+    }
+
+    it("refuse a slot the market has not settled with a trade, or no longer holds", async function () {
+      const f = await fixture();
+      const { certificates, market, solar, carol, outsider, slot, record, settleTrade } = f;
+      for (const page of [
+        certificates.connect(outsider).certifySellers(slot, 10n),
+        certificates.connect(outsider).claimBuyers(slot, 10n),
+      ]) {
+        await expect(page)
+          .to.be.revertedWithCustomError(certificates, "CertificatesSlotNotSettled")
+          .withArgs(slot);
+      }
+      // Final but without a trade: nothing to certify (the request path serves it).
+      await record(solar, slot, 800n);
+      await market.settle(slot, 0n, [], []);
+      await expect(certificates.certifySellers(slot, 10n))
+        .to.be.revertedWithCustomError(certificates, "CertificatesSlotNotSettled")
+        .withArgs(slot);
+      await certificates.issue(solar.address, slot);
+      expect(await f.certificates.balanceOf(f.alice.address, idOf(slot, Source.Solar))).to.equal(
+        800n,
+      );
+      // Traded, then recycled by the ring before anyone certified it.
+      const next = slot + 1n;
+      await settleTrade(next, 100n, [buyFill(carol.address, 100n)], [[solar, 100n]]);
+      await market.recycle(next);
+      await expect(certificates.certifySellers(next, 10n))
+        .to.be.revertedWithCustomError(certificates, "CertificatesSlotNotSettled")
+        .withArgs(next);
     });
 
     it("gives delivered Wh to the buyers pro-rata, rounded down, and the rest to the owners", async function () {
-      const { certificates, market, solar, wind, alice, bob, carol, dave, slot, record } =
-        await fixture();
+      const f = await fixture();
+      const { certificates, solar, wind, alice, bob, carol, dave, outsider, slot, record } = f;
       await record(solar, slot, 10_000n);
       await record(wind, slot, 3_000n);
       const solarId = idOf(slot, Source.Solar);
       const windId = idOf(slot, Source.Wind);
-      const tx = market.settle(
+      await f.settleTrade(
         slot,
         7_000n,
-        [fill(carol.address, 1_000n), fill(dave.address, 6_000n)],
-        [delivery(solar.address, 4_000n), delivery(wind.address, 3_000n)],
+        [buyFill(carol.address, 1_000n), buyFill(dave.address, 6_000n)],
+        [
+          [solar, 4_000n],
+          [wind, 3_000n],
+        ],
       );
-      // solar: carol 4000*1000/7000 = 571, dave 3428, remainder 1 + unsold 6000 to alice.
-      // wind: carol 3000*1000/7000 = 428, dave 2571, remainder 1 to bob.
-      await expect(tx)
+      // The sellers' page: each meter's delivery into its pool, the unsold rest to its owner.
+      await expect(certificates.connect(outsider).certifySellers(slot, 10n))
         .to.emit(certificates, "CertificatesIssued")
-        .withArgs(solar.address, slot, solarId, Source.Solar, ZONE, 10_000n, 3_999n, 6_001n)
+        .withArgs(solar.address, slot, solarId, Source.Solar, ZONE, 10_000n, 4_000n, 6_000n)
         .and.to.emit(certificates, "CertificatesIssued")
-        .withArgs(wind.address, slot, windId, Source.Wind, ZONE, 3_000n, 2_999n, 1n);
+        .withArgs(wind.address, slot, windId, Source.Wind, ZONE, 3_000n, 3_000n, 0n)
+        .and.to.emit(certificates, "SellersCertified")
+        .withArgs(slot, 0n, 2n, true);
+      expect(await certificates.vintageOf(slot, Source.Solar)).to.deep.equal([4_000n, 0n]);
+      expect(await certificates.vintageOf(slot, Source.Wind)).to.deep.equal([3_000n, 0n]);
+      expect(await certificates.balanceOf(alice.address, solarId)).to.equal(6_000n);
+      // solar: carol 4000*1000/7000 = 571, dave 3428, remainder 1 to alice.
+      // wind: carol 3000*1000/7000 = 428, dave 2571, remainder 1 to bob.
+      await expect(certificates.connect(outsider).claimBuyers(slot, 10n))
+        .to.emit(certificates, "CertificatesClaimed")
+        .withArgs(carol.address, slot, solarId, 571n)
+        .and.to.emit(certificates, "CertificatesClaimed")
+        .withArgs(dave.address, slot, windId, 2_571n)
+        .and.to.emit(certificates, "RoundingReturned")
+        .withArgs(solar.address, slot, solarId, 1n)
+        .and.to.emit(certificates, "RoundingReturned")
+        .withArgs(wind.address, slot, windId, 1n)
+        .and.to.emit(certificates, "BuyersClaimed")
+        .withArgs(slot, 0n, 2n, true);
       const balances = await certificates.balanceOfBatch(
         [carol.address, dave.address, alice.address, carol.address, dave.address, bob.address],
         [solarId, solarId, solarId, windId, windId, windId],
       );
       expect(balances).to.deep.equal([571n, 3_428n, 6_001n, 428n, 2_571n, 1n]);
+      expect(await certificates.vintageOf(slot, Source.Solar)).to.deep.equal([4_000n, 3_999n]);
       expect(await certificates.isIssued(solar.address, slot)).to.equal(true);
       expect(await certificates.isIssued(wind.address, slot)).to.equal(true);
+      expect(await certificates.isSlotCertified(slot)).to.equal(true);
     });
 
-    it("sums repeated meters and merges consecutive orders of one buyer into one credit", async function () {
-      const { certificates, market, solar, alice, carol, dave, slot, record } = await fixture();
+    it("certifies a meter once, at its first filled order, and credits every buy order on its own", async function () {
+      const f = await fixture();
+      const { certificates, solar, alice, carol, dave, slot, record } = f;
       await record(solar, slot, 5_000n);
       const id = idOf(slot, Source.Solar);
-      const tx = market.settle(
+      await f.settleTrade(
         slot,
         3_000n,
-        [fill(carol.address, 1_000n), fill(carol.address, 1_000n), fill(dave.address, 1_000n)],
-        [delivery(solar.address, 1_000n), delivery(solar.address, 2_000n)],
+        [
+          buyFill(carol.address, 1_000n),
+          buyFill(carol.address, 1_000n),
+          buyFill(dave.address, 1_000n),
+        ],
+        [
+          [solar, 0n],
+          [solar, 1_000n],
+          [solar, 2_000n],
+        ],
       );
-      await expect(tx)
-        .to.emit(certificates, "CertificatesIssued")
-        .withArgs(solar.address, slot, id, Source.Solar, ZONE, 5_000n, 3_000n, 2_000n);
-      const receipt = await (await tx).wait();
-      const credits = receipt!.logs
-        .map((log) => certificates.interface.parseLog(log))
-        .filter((log) => log?.name === "TransferSingle");
-      expect(credits.map((c) => [c!.args.to, c!.args.value])).to.deep.equal([
-        [carol.address, 2_000n],
+      const { sellers, buyers } = await certify(f, slot);
+      const issued = eventsOf(certificates, sellers, "CertificatesIssued");
+      expect(
+        issued.map((e) => [e.args.meter, e.args.amountWh, e.args.toBuyersWh, e.args.toOwnerWh]),
+      ).to.deep.equal([[solar.address, 5_000n, 3_000n, 2_000n]]);
+      const credits = eventsOf(certificates, buyers, "TransferSingle");
+      expect(credits.map((c) => [c.args.to, c.args.value])).to.deep.equal([
+        [carol.address, 1_000n],
+        [carol.address, 1_000n],
         [dave.address, 1_000n],
-        [alice.address, 2_000n],
       ]);
+      expect(eventsOf(certificates, buyers, "RoundingReturned")).to.deep.equal([]);
+      expect(await certificates.balanceOf(alice.address, id)).to.equal(2_000n);
+      expect(await certificates.balanceOf(carol.address, id)).to.equal(2_000n);
     });
 
     it("never issues more than the export, whatever the market claims", async function () {
-      const { certificates, market, solar, carol, dave, alice, slot, record } = await fixture();
+      const f = await fixture();
+      const { certificates, market, solar, carol, dave, alice, slot, record } = f;
       await record(solar, slot, 1_000n);
+      const index = await f.indexOf(solar);
       const id = idOf(slot, Source.Solar);
-      // A lying market: delivery above the export, fills above the cleared volume.
+      // A lying market: the meter's fills far above its export, fills above Q.
       await market.settle(
         slot,
-        10n,
-        [fill(carol.address, 40_000n), fill(dave.address, 60_000n)],
-        [delivery(solar.address, 50_000n), delivery(solar.address, 50_000n)],
+        100_000n,
+        [buyFill(carol.address, 40_000n), buyFill(dave.address, 160_000n)],
+        [
+          { meterIndex: index, fillWh: 50_000n, priorFillWh: 0n, meterFillWh: 100_000n },
+          { meterIndex: index, fillWh: 50_000n, priorFillWh: 50_000n, meterFillWh: 100_000n },
+        ],
       );
+      await certifySlot(certificates, slot);
       const [c, d, a] = await certificates.balanceOfBatch(
         [carol.address, dave.address, alice.address],
         [id, id, id],
       );
       expect(c + d + a).to.equal(1_000n);
+      // carol 1000 x 40000 / 100000 = 400; dave's share is cut to what the pool has left.
       expect([c, d, a]).to.deep.equal([400n, 600n, 0n]);
     });
 
-    it("gives a buyer's share to the owner when the buyer is the zero address", async function () {
-      const { certificates, market, solar, alice, carol, slot, record } = await fixture();
+    it("refuses pools above Q (a market delivering more than it traded)", async function () {
+      const f = await fixture();
+      const { certificates, market, solar, wind, carol, slot, record } = f;
       await record(solar, slot, 1_000n);
-      const id = idOf(slot, Source.Solar);
+      await record(wind, slot, 1_000n);
       await market.settle(
         slot,
-        1_000n,
-        [fill(ethers.ZeroAddress, 500n), fill(carol.address, 500n)],
-        [delivery(solar.address, 1_000n)],
+        1_500n,
+        [buyFill(carol.address, 1_500n)],
+        [
+          {
+            meterIndex: await f.indexOf(solar),
+            fillWh: 1_000n,
+            priorFillWh: 0n,
+            meterFillWh: 1_000n,
+          },
+          {
+            meterIndex: await f.indexOf(wind),
+            fillWh: 1_000n,
+            priorFillWh: 0n,
+            meterFillWh: 1_000n,
+          },
+        ],
       );
+      await expect(certificates.certifySellers(slot, 10n))
+        .to.be.revertedWithCustomError(certificates, "CertificatesPoolExceedsTrade")
+        .withArgs(slot, 2_000n, 1_500n);
+    });
+
+    it("credits nobody for a buy order of the zero address, and never more than the pool", async function () {
+      const f = await fixture();
+      const { certificates, solar, alice, carol, slot, record } = f;
+      await record(solar, slot, 1_000n);
+      const id = idOf(slot, Source.Solar);
+      await f.settleTrade(
+        slot,
+        1_000n,
+        [buyFill(ethers.ZeroAddress, 500n), buyFill(carol.address, 500n)],
+        [[solar, 1_000n]],
+      );
+      await certifySlot(certificates, slot);
+      // An honest market has no such order (every buyer placed its own); the share is counted as
+      // claimed, so the pool is never paid out twice.
       expect(await certificates.balanceOf(carol.address, id)).to.equal(500n);
-      expect(await certificates.balanceOf(alice.address, id)).to.equal(500n);
       expect(await certificates.balanceOf(ethers.ZeroAddress, id)).to.equal(0n);
+      expect(await certificates.balanceOf(alice.address, id)).to.equal(0n);
+      expect(await certificates.vintageOf(slot, Source.Solar)).to.deep.equal([1_000n, 1_000n]);
     });
 
     it("skips non-renewable meters, meters without a reading and (meter, slot) already issued", async function () {
-      const { certificates, market, solar, wind, gas, carol, slot, record } = await fixture();
+      const f = await fixture();
+      const { certificates, market, solar, wind, gas, carol, slot, record } = f;
       await record(solar, slot, 1_000n);
       await record(gas, slot, 1_000n);
       await market.setSlotFinal(slot, true);
       await certificates.issue(solar.address, slot);
-      const iface = certificates.interface;
-      const tx = market.settle(
+      await f.settleTrade(
         slot,
         3_000n,
-        [fill(carol.address, 3_000n)],
+        [buyFill(carol.address, 3_000n)],
         [
-          delivery(gas.address, 1_000n),
-          delivery(wind.address, 1_000n),
-          delivery(solar.address, 1_000n),
+          [gas, 1_000n],
+          [wind, 1_000n],
+          [solar, 1_000n],
         ],
       );
-      await expect(tx)
+      const iface = certificates.interface;
+      await expect(certificates.certifySellers(slot, 10n))
         .to.emit(certificates, "IssuanceSkipped")
         .withArgs(gas.address, slot, iface.getError("CertificatesNotRenewable")!.selector)
         .and.to.emit(certificates, "IssuanceSkipped")
@@ -426,60 +536,195 @@ describe("EnergyCertificates", function () {
         .and.to.emit(certificates, "IssuanceSkipped")
         .withArgs(solar.address, slot, iface.getError("CertificatesAlreadyIssued")!.selector)
         .and.not.to.emit(certificates, "TransferSingle");
+      await expect(certificates.claimBuyers(slot, 10n)).not.to.emit(certificates, "TransferSingle");
+      expect(await certificates.balanceOf(carol.address, idOf(slot, Source.Solar))).to.equal(0n);
+      expect(await certificates.isSlotCertified(slot)).to.equal(true);
     });
 
     it("withholds a suspended meter for good instead of reverting", async function () {
-      const { certificates, registry, market, solar, carol, alice, slot, record } = await fixture();
+      const f = await fixture();
+      const { certificates, registry, solar, carol, alice, outsider, slot, record } = f;
       await record(solar, slot, 1_000n);
+      await record(solar, slot + 1n, 1_000n);
       await registry.suspendMeter(solar.address);
-      await expect(
-        market.settle(
-          slot,
-          1_000n,
-          [fill(carol.address, 1_000n)],
-          [delivery(solar.address, 1_000n)],
-        ),
-      )
-        .to.emit(certificates, "IssuanceWithheld")
-        .withArgs(solar.address, slot, Status.Suspended)
-        .and.not.to.emit(certificates, "TransferSingle");
+      await f.settleTrade(slot, 1_000n, [buyFill(carol.address, 1_000n)], [[solar, 1_000n]]);
+      const { sellers, buyers } = await certifySlot(certificates, slot);
+      expect(eventsOf(certificates, sellers, "IssuanceWithheld").map((e) => e.args)).to.deep.equal([
+        [solar.address, slot, BigInt(Status.Suspended)],
+      ]);
+      expect(eventsOf(certificates, [...sellers, ...buyers], "TransferSingle")).to.deep.equal([]);
+      // Anyone withholds the meter's next slot too while it is suspended.
+      await certificates.connect(outsider).withhold(solar.address, [slot + 1n]);
       await registry.reinstateMeter(solar.address);
       await expect(certificates.issue(solar.address, slot))
         .to.be.revertedWithCustomError(certificates, "CertificatesWithheld")
         .withArgs(solar.address, slot);
       expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(0n);
-      // a second settlement call reports it as withheld
-      await expect(
-        market.settle(
-          slot,
-          1_000n,
-          [fill(carol.address, 1_000n)],
-          [delivery(solar.address, 1_000n)],
-        ),
-      )
+      expect(await certificates.balanceOf(carol.address, idOf(slot, Source.Solar))).to.equal(0n);
+      // A later certification reports a withheld (meter, slot) as skipped.
+      await f.settleTrade(slot + 1n, 1_000n, [buyFill(carol.address, 1_000n)], [[solar, 1_000n]]);
+      await expect(certificates.certifySellers(slot + 1n, 10n))
         .to.emit(certificates, "IssuanceSkipped")
         .withArgs(
           solar.address,
-          slot,
+          slot + 1n,
           certificates.interface.getError("CertificatesWithheld")!.selector,
         );
     });
 
-    it("issues the whole export to the owner when nothing was delivered", async function () {
-      const { certificates, market, solar, alice, slot, record } = await fixture();
-      await record(solar, slot, 800n);
-      await market.settle(slot, 0n, [], [delivery(solar.address, 0n)]);
-      expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(800n);
+    it("gives the buyers nothing of a selling meter that exported nothing", async function () {
+      const f = await fixture();
+      const { certificates, solar, alice, carol, slot, record } = f;
+      await record(solar, slot, 0n, 500n);
+      await f.settleTrade(slot, 600n, [buyFill(carol.address, 600n)], [[solar, 600n]]);
+      await expect(certificates.certifySellers(slot, 10n))
+        .to.emit(certificates, "CertificatesIssued")
+        .withArgs(solar.address, slot, idOf(slot, Source.Solar), Source.Solar, ZONE, 0n, 0n, 0n)
+        .and.not.to.emit(certificates, "TransferSingle");
+      await certifySlot(certificates, slot);
+      expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(0n);
+      expect(await certificates.balanceOf(carol.address, idOf(slot, Source.Solar))).to.equal(0n);
+    });
+  });
+
+  describe("paging", function () {
+    const EXPORTS = [2_345n, 777n] as const;
+
+    /** Two meters (Solar with two orders, Wind), five buy orders (one unfilled), Q = 3,000. */
+    async function tradedSlot() {
+      const f = await fixture();
+      const { solar, wind, carol, dave, outsider, slot, record } = f;
+      await record(solar, slot, EXPORTS[0]);
+      await record(wind, slot, EXPORTS[1]);
+      const buys = [
+        buyFill(carol.address, 333n),
+        buyFill(dave.address, 1_001n),
+        buyFill(outsider.address, 0n),
+        buyFill(carol.address, 999n),
+        buyFill(outsider.address, 667n),
+      ];
+      await f.settleTrade(slot, 3_000n, buys, [
+        [solar, 1_500n],
+        [wind, 800n],
+        [solar, 0n],
+        [solar, 700n],
+      ]);
+      return { ...f, buys };
+    }
+
+    async function balancesOf(f: Awaited<ReturnType<typeof tradedSlot>>) {
+      const holders = [f.alice, f.bob, f.carol, f.dave, f.outsider].map((s) => s.address);
+      const ids = [idOf(f.slot, Source.Solar), idOf(f.slot, Source.Wind)];
+      return f.certificates.balanceOfBatch(
+        holders.flatMap((h) => ids.map(() => h)),
+        holders.flatMap(() => ids),
+      );
+    }
+
+    it("gives exactly the same balances in pages of 1 as in one page, and the specified ones", async function () {
+      let f = await tradedSlot();
+      const one = await certifySlot(f.certificates, f.slot);
+      expect([one.sellers.length, one.buyers.length]).to.deep.equal([1, 1]);
+      const inOnePage = await balancesOf(f);
+      f = await tradedSlot();
+      const paged = await certifySlot(f.certificates, f.slot, {
+        sellPage: 1n,
+        buyPage: 1n,
+        runner: f.outsider,
+      });
+      expect([paged.sellers.length, paged.buyers.length]).to.deep.equal([4, 5]);
+      expect(await balancesOf(f)).to.deep.equal(inOnePage);
+      const expected = expectedCertification({
+        clearedWh: 3_000n,
+        buys: f.buys,
+        sells: [
+          [f.solar, 1_500n],
+          [f.wind, 800n],
+          [f.solar, 0n],
+          [f.solar, 700n],
+        ].map(([meter, fillWh]) => {
+          const solar = meter === f.solar;
+          return {
+            meter: (meter as typeof f.solar).address,
+            owner: solar ? f.alice.address : f.bob.address,
+            id: idOf(f.slot, solar ? Source.Solar : Source.Wind),
+            exportedWh: solar ? EXPORTS[0] : EXPORTS[1],
+            fillWh: fillWh as bigint,
+          };
+        }),
+      });
+      const holders = [f.alice, f.bob, f.carol, f.dave, f.outsider].map((s) => s.address);
+      const ids = [idOf(f.slot, Source.Solar), idOf(f.slot, Source.Wind)];
+      expect(inOnePage).to.deep.equal(
+        holders.flatMap((h) => ids.map((id) => expected.balances.get(holdingKey(h, id)) ?? 0n)),
+      );
+      // Every page reports its range; the cursors end at the order counts.
+      expect(
+        eventsOf(f.certificates, paged.buyers, "BuyersClaimed").map((e) => [...e.args]),
+      ).to.deep.equal([0n, 1n, 2n, 3n, 4n].map((k) => [f.slot, k, k + 1n, k === 4n]));
+      expect(await f.certificates.certificationOf(f.slot)).to.deep.equal([4n, 5n, true, true]);
+    });
+
+    it("enforces the order of the passes and runs each exactly once", async function () {
+      const f = await tradedSlot();
+      const { certificates, solar, slot } = f;
+      await expect(certificates.claimBuyers(slot, 10n))
+        .to.be.revertedWithCustomError(certificates, "CertificatesSellersNotCertified")
+        .withArgs(slot);
+      // The request path waits for the sellers of a traded slot too.
+      await expect(certificates.issue(solar.address, slot))
+        .to.be.revertedWithCustomError(certificates, "CertificatesSellersNotCertified")
+        .withArgs(slot);
+      await expect(certificates.certifySellers(slot, 3n))
+        .to.emit(certificates, "SellersCertified")
+        .withArgs(slot, 0n, 3n, false);
+      expect(await certificates.certificationOf(slot)).to.deep.equal([3n, 0n, false, false]);
+      await expect(certificates.claimBuyers(slot, 10n)).to.be.revertedWithCustomError(
+        certificates,
+        "CertificatesSellersNotCertified",
+      );
+      await expect(certificates.certifySellers(slot, 3n))
+        .to.emit(certificates, "SellersCertified")
+        .withArgs(slot, 3n, 4n, true);
+      await expect(certificates.certifySellers(slot, 1n))
+        .to.be.revertedWithCustomError(certificates, "CertificatesSellersAlreadyCertified")
+        .withArgs(slot);
+      expect(await certificates.isSlotCertified(slot)).to.equal(false);
+      await expect(certificates.claimBuyers(slot, 2n))
+        .to.emit(certificates, "BuyersClaimed")
+        .withArgs(slot, 0n, 2n, false)
+        .and.not.to.emit(certificates, "RoundingReturned");
+      expect(await certificates.isSlotCertified(slot)).to.equal(false);
+      await certificates.claimBuyers(slot, 3n);
+      expect(await certificates.isSlotCertified(slot)).to.equal(true);
+      await expect(certificates.claimBuyers(slot, 1n))
+        .to.be.revertedWithCustomError(certificates, "CertificatesAlreadyClaimed")
+        .withArgs(slot);
+      await expect(certificates.certifySellers(slot, 1n)).to.be.revertedWithCustomError(
+        certificates,
+        "CertificatesSellersAlreadyCertified",
+      );
+      // Nothing is issued twice: the sellers are closed, the request path refuses them.
+      await expect(certificates.issue(solar.address, slot))
+        .to.be.revertedWithCustomError(certificates, "CertificatesAlreadyIssued")
+        .withArgs(solar.address, slot);
+      // A page of 0 moves nothing (and the helper refuses it rather than loop).
+      await expect(certifySlot(certificates, slot + 7n, { sellPage: 0n })).to.be.rejectedWith(
+        "page sizes must be positive",
+      );
     });
   });
 
   describe("certificates of sold energy", function () {
     it("never reach the seller, who cannot transfer them away", async function () {
-      const { certificates, market, solar, alice, carol, outsider, slot, record } = await fixture();
+      const f = await fixture();
+      const { certificates, solar, alice, carol, outsider, slot, record } = f;
       await record(solar, slot, 1_000n);
       const id = idOf(slot, Source.Solar);
-      await market.settle(slot, 600n, [fill(carol.address, 600n)], [delivery(solar.address, 600n)]);
+      await f.settleTrade(slot, 600n, [buyFill(carol.address, 600n)], [[solar, 600n]]);
+      await certifySlot(certificates, slot);
       expect(await certificates.balanceOf(alice.address, id)).to.equal(400n);
+      expect(await certificates.balanceOf(carol.address, id)).to.equal(600n);
       await expect(
         certificates
           .connect(alice)

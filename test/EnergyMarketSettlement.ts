@@ -96,23 +96,40 @@ describe("EnergyMarket: settlement", function () {
   it("assigns a meter's export to its sell orders in ascending order id", async function () {
     const f = await networkHelpers.loadFixture(marketFixture);
     const slot = await openSlot(f.market);
-    await place(f.market, f.dave, slot, Side.Buy, 120n, 10n);
-    // The later order has the better price but the higher id: it is served second.
-    await place(f.market, f.alice, slot, Side.Sell, 60n, 4n, f.meterAlice.address);
-    await place(f.market, f.alice, slot, Side.Sell, 60n, 3n, f.meterAlice.address);
+    await place(f.market, f.dave, slot, Side.Buy, 150n, 10n);
+    // The later orders have the better prices but the higher ids: they are served after the first.
+    const first = await place(f.market, f.alice, slot, Side.Sell, 60n, 4n, f.meterAlice.address);
+    await place(f.market, f.bob, slot, Side.Sell, 30n, 4n, f.meterBob.address);
+    const second = await place(f.market, f.alice, slot, Side.Sell, 40n, 3n, f.meterAlice.address);
+    const third = await place(f.market, f.alice, slot, Side.Sell, 20n, 2n, f.meterAlice.address);
     await clearSlot(f, time, slot);
+    const price = (await f.market.slotInfo(slot)).price;
+    // A cleared sell order's word holds its meter's fills in place of its limit price.
+    for (const id of [first, second, third])
+      expect((await f.market.orderOf(id)).limitPrice).to.equal(0n);
     await submitReading(f, timeTo, f.meterAlice, slot, 80n);
-    const hook = await ethers.deployContract("MockSettlementHookMarket", [true]);
-    await (await f.market.setSettlementHook(await hook.getAddress())).wait();
+    await submitReading(f, timeTo, f.meterBob, slot, 30n);
+    const before = (await f.market.balanceOf(f.alice.address)).free;
     await time.increaseTo(await f.market.readingWindowEnd(slot));
-    // The second order fell 40 Wh short: penalty min(40 x 5, its collateral 60 x 2) = 120.
+    // Alice's 80 Wh: 60 to the first order, 20 to the second (20 short), none to the third (20 short).
+    // Penalties: min(20 x 5, 40 x 2) = 80 and min(20 x 5, 20 x 2) = 40.
     await expect(f.market.settle(slot))
       .to.emit(f.market, "SlotSettled")
-      .withArgs(slot, 80n, 40n, 120n);
-    const deliveries = await hook.lastDeliveries();
-    expect(deliveries.map((d) => [d.meter, d.deliveredWh])).to.deep.equal([
-      [f.meterAlice.address, 60n],
-      [f.meterAlice.address, 20n],
+      .withArgs(slot, 110n, 40n, 120n);
+    const collateral = 120n * COLLATERAL_PER_WH;
+    expect(await f.market.balanceOf(f.alice.address)).to.deep.equal([
+      before + collateral + price * 80n - 120n,
+      0n,
+    ]);
+    // The views report each filled order with the fills of its meter's earlier orders and of all of them.
+    const meterIndex = (await f.registry.meterOf(f.meterAlice.address)).index;
+    const bobIndex = (await f.registry.meterOf(f.meterBob.address)).index;
+    const lots = await f.market.sellLotsOf(slot, 0n, 10n);
+    expect(lots.map((l) => [...l])).to.deep.equal([
+      [meterIndex, 60n, 0n, 120n],
+      [bobIndex, 30n, 0n, 30n],
+      [meterIndex, 40n, 60n, 120n],
+      [meterIndex, 20n, 100n, 120n],
     ]);
     await expectSolvent(f);
   });
@@ -148,37 +165,75 @@ describe("EnergyMarket: settlement", function () {
       .withArgs(slot, SlotStatus.Settled);
   });
 
-  describe("settlement hook", function () {
-    it("hands the hook every filled buy order and every filled sell order's delivery", async function () {
+  describe("settled trade views", function () {
+    it("report Q, the order counts and every order's fill once the slot is settled", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
-      const hook = await ethers.deployContract("MockSettlementHookMarket", [true]);
+      const slot = await openSlot(f.market);
+      await place(f.market, f.dave, slot, Side.Buy, 70n, 10n);
+      await place(f.market, f.carol, slot, Side.Buy, 30n, 9n);
+      await place(f.market, f.carol, slot, Side.Buy, 30n, 1n); // unfilled: fill 0
+      await place(f.market, f.bob, slot, Side.Sell, 100n, 4n, f.meterBob.address);
+      await clearSlot(f, time, slot);
+      for (const view of [f.market.sellLotsOf(slot, 0n, 10n), f.market.buyFillsOf(slot, 0n, 10n)]) {
+        await expect(view)
+          .to.be.revertedWithCustomError(f.market, "MarketSlotNotSettled")
+          .withArgs(slot, SlotStatus.Cleared);
+      }
+      expect(await f.market.settledTrade(slot)).to.deep.equal([false, 0n, 0n, 0n]);
+      await submitReading(f, timeTo, f.meterBob, slot, 90n);
+      await settleSlot(f, time, slot);
+      expect(await f.market.settledTrade(slot)).to.deep.equal([true, 100n, 3n, 1n]);
+      expect((await f.market.buyFillsOf(slot, 0n, 10n)).map((b) => [...b])).to.deep.equal([
+        [f.dave.address, 70n],
+        [f.carol.address, 30n],
+        [ethers.ZeroAddress, 0n],
+      ]);
+      // Pages are clipped to the orders there are.
+      expect((await f.market.buyFillsOf(slot, 1n, 1n)).map((b) => [...b])).to.deep.equal([
+        [f.carol.address, 30n],
+      ]);
+      expect(await f.market.buyFillsOf(slot, 3n, 5n)).to.deep.equal([]);
+      const bobIndex = (await f.registry.meterOf(f.meterBob.address)).index;
+      expect((await f.market.sellLotsOf(slot, 0n, 1n)).map((l) => [...l])).to.deep.equal([
+        [bobIndex, 100n, 0n, 100n],
+      ]);
+    });
+
+    it("report a slot that traded nothing as not held", async function () {
+      const f = await networkHelpers.loadFixture(marketFixture);
+      const slot = await openSlot(f.market);
+      await place(f.market, f.dave, slot, Side.Buy, 100n, 3n);
+      await place(f.market, f.bob, slot, Side.Sell, 100n, 4n, f.meterBob.address);
+      await clearSlot(f, time, slot);
+      expect((await f.market.slotInfo(slot)).status).to.equal(BigInt(SlotStatus.Settled));
+      expect(await f.market.settledTrade(slot)).to.deep.equal([false, 0n, 0n, 0n]);
+      await expect(f.market.buyFillsOf(slot, 0n, 1n)).to.be.revertedWithCustomError(
+        f.market,
+        "MarketSlotNotSettled",
+      );
+    });
+  });
+
+  describe("settlement hook", function () {
+    it("is never called by settlement, which pays money only", async function () {
+      const f = await networkHelpers.loadFixture(marketFixture);
+      const hook = await ethers.deployContract("MockSettlementHookMarket");
       await expect(f.market.setSettlementHook(await hook.getAddress()))
         .to.emit(f.market, "SettlementHookSet")
         .withArgs(await hook.getAddress());
       expect(await f.market.settlementHook()).to.equal(await hook.getAddress());
-      const slot = await openSlot(f.market);
-      await place(f.market, f.dave, slot, Side.Buy, 70n, 10n);
-      await place(f.market, f.carol, slot, Side.Buy, 30n, 9n);
-      await place(f.market, f.carol, slot, Side.Buy, 30n, 1n); // unfilled: not reported
-      await place(f.market, f.bob, slot, Side.Sell, 100n, 4n, f.meterBob.address);
-      await clearSlot(f, time, slot);
-      await submitReading(f, timeTo, f.meterBob, slot, 90n);
-      await settleSlot(f, time, slot);
-      expect(await hook.callCount()).to.equal(1n);
-      const call = await hook.callAt(0n);
-      expect([call.slot, call.clearedWh]).to.deep.equal([slot, 100n]);
-      expect((await hook.lastBuyers()).map((b) => [b.buyer, b.filledWh])).to.deep.equal([
-        [f.dave.address, 70n],
-        [f.carol.address, 30n],
-      ]);
-      expect((await hook.lastDeliveries()).map((d) => [d.meter, d.deliveredWh])).to.deep.equal([
-        [f.meterBob.address, 90n],
-      ]);
+      const { slot } = await tradedSlot(f);
+      await submitReading(f, timeTo, f.meterBob, slot, 100n);
+      await time.increaseTo(await f.market.readingWindowEnd(slot));
+      const receipt = await (await f.market.settle(slot)).wait();
+      // Only the market's own events; no call into the hook (its isSlotCertified is a view).
+      expect(receipt!.logs.every((log) => log.address === (receipt!.to ?? ""))).to.equal(true);
+      expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT + 700n, 0n]);
     });
 
     it("is set once, by the admin, to a non-zero address", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
-      const hook = await ethers.deployContract("MockSettlementHookMarket", [true]);
+      const hook = await ethers.deployContract("MockSettlementHookMarket");
       await expect(f.market.connect(f.operator).setSettlementHook(await hook.getAddress()))
         .to.be.revertedWithCustomError(f.market, "AccessControlUnauthorizedAccount")
         .withArgs(f.operator.address, ethers.ZeroHash);
@@ -192,13 +247,16 @@ describe("EnergyMarket: settlement", function () {
         .withArgs(await hook.getAddress());
     });
 
-    it("is refused when a full slot could not settle in one transaction with the hook", async function () {
-      const f = await deployMarket(connection, { maxOrdersPerSlot: MAX_ORDERS_PER_SLOT + 1n });
-      const hook = await ethers.deployContract("MockSettlementHookMarket", [true]);
-      await expect(f.market.setSettlementHook(await hook.getAddress()))
-        .to.be.revertedWithCustomError(f.market, "MarketCapTooHighForHook")
-        .withArgs(MAX_ORDERS_PER_SLOT + 1n, await f.market.MAX_ORDERS_PER_SLOT_WITH_HOOK());
-      expect(await f.market.MAX_ORDERS_PER_SLOT_WITH_HOOK()).to.equal(MAX_ORDERS_PER_SLOT);
+    it("is accepted with the full cap of 1,000 orders per slot", async function () {
+      const f = await deployMarket(connection, { maxOrdersPerSlot: 1_000n });
+      expect(await f.market.MAX_ORDERS_PER_SLOT()).to.equal(1_000n);
+      const hook = await ethers.deployContract("MockSettlementHookMarket");
+      await expect(f.market.setSettlementHook(await hook.getAddress())).to.emit(
+        f.market,
+        "SettlementHookSet",
+      );
+      expect(await f.market.maxOrdersPerSlot()).to.equal(1_000n);
+      expect(MAX_ORDERS_PER_SLOT).to.be.at.most(1_000n);
     });
   });
 
@@ -278,6 +336,50 @@ describe("EnergyMarket: settlement", function () {
         .to.be.revertedWithCustomError(f.market, "MarketSlotRecycled")
         .withArgs(slot, later);
       expect(await f.market.isSlotFinal(slot)).to.equal(true);
+      expect((await f.market.slotInfo(later)).buyOrders).to.equal(1n);
+    });
+
+    /** Warps to when slot + RING opens for orders. */
+    async function openLater(f: MarketFixture, slot: bigint): Promise<bigint> {
+      const later = slot + RING;
+      await time.increaseTo(await f.registry.slotStart(later - (await f.market.horizonSlots())));
+      return later;
+    }
+
+    it("keeps a settled slot that traded until the hook says it is certified", async function () {
+      const f = await networkHelpers.loadFixture(marketFixture);
+      const hook = await ethers.deployContract("MockSettlementHookMarket");
+      await (await f.market.setSettlementHook(await hook.getAddress())).wait();
+      const { slot, buy } = await tradedSlot(f);
+      await settleSlot(f, time, slot);
+      const later = await openLater(f, slot);
+      await expect(
+        f.market.connect(f.alice).placeOrder(later, Side.Buy, 10n, 1n, ethers.ZeroAddress),
+      )
+        .to.be.revertedWithCustomError(f.market, "MarketRingSlotBusy")
+        .withArgs(later, slot);
+      // The settled slot's data stays readable for the certificates meanwhile.
+      expect(await f.market.fillOf(buy)).to.equal(100n);
+      expect((await f.market.settledTrade(slot)).held).to.equal(true);
+      await (await hook.setCertified(slot, true)).wait();
+      await place(f.market, f.alice, later, Side.Buy, 10n, 1n);
+      expect((await f.market.settledTrade(slot)).held).to.equal(false);
+      await expect(f.market.orderOf(buy))
+        .to.be.revertedWithCustomError(f.market, "MarketSlotRecycled")
+        .withArgs(slot, later);
+    });
+
+    it("never waits for the hook on a slot that traded nothing", async function () {
+      const f = await networkHelpers.loadFixture(marketFixture);
+      const hook = await ethers.deployContract("MockSettlementHookMarket");
+      await (await f.market.setSettlementHook(await hook.getAddress())).wait();
+      const slot = await openSlot(f.market);
+      await place(f.market, f.dave, slot, Side.Buy, 100n, 3n);
+      await place(f.market, f.bob, slot, Side.Sell, 100n, 4n, f.meterBob.address);
+      await clearSlot(f, time, slot);
+      const later = await openLater(f, slot);
+      expect(await hook.isSlotCertified(slot)).to.equal(false);
+      await place(f.market, f.alice, later, Side.Buy, 10n, 1n);
       expect((await f.market.slotInfo(later)).buyOrders).to.equal(1n);
     });
 

@@ -2,7 +2,7 @@
  * Adversarial: floods of minimum-size orders up to the per-slot cap (read from market.maxOrdersPerSlot(),
  * so the tests follow any change of the cap), with the real certificates as settlement hook.
  * What must hold: the clearing and the settlement of a full slot each fit in one transaction under the
- * EIP-7825 per-transaction cap (16,777,216 gas). If either did not, the slot could never finish: the
+ * EIP-7825 per-transaction cap (16,777,216 gas), and so does every page of its certification. If either did not, the slot could never finish: the
  * buyers' payments would stay in escrow, the sellers' collateral locked, no certificate of the slot could
  * be issued (isSlotFinal stays false) and its ring position would refuse the slot RING slots later for good.
  * A flooded slot refuses further orders with MarketSlotFull.
@@ -12,6 +12,7 @@ import { network } from "hardhat";
 import { Wallet, type ContractTransactionResponse } from "ethers";
 
 import { TRANSACTION_GAS_CAP } from "../../bench/types.js";
+import { certifySlot } from "../helpers/certification.js";
 import {
   MeterKind,
   Side,
@@ -61,7 +62,7 @@ async function gasWithinCap(tx: Promise<ContractTransactionResponse>): Promise<b
 async function floodClearSettle(s: GridSystem, buyerCount: number, sellerCount: number) {
   const slot = await openSlot(s.market, 5n);
   const { minOrderWh } = await s.market.paramsForSlot(slot);
-  // Demand covers every seller's offer, so that every seller sells (and is issued at settlement).
+  // Demand covers every seller's offer, so that every seller sells (and is issued in certification).
   const supplyWh = BigInt(sellerCount) * minOrderWh;
   const perBuyer = (supplyWh + BigInt(buyerCount) - 1n) / BigInt(buyerCount);
   const buyWh = perBuyer > minOrderWh ? perBuyer : minOrderWh;
@@ -116,6 +117,14 @@ async function floodClearSettle(s: GridSystem, buyerCount: number, sellerCount: 
 
   expect(await s.market.isSlotFinal(slot)).to.equal(true);
   expect(await s.market.escrowed()).to.equal(0n);
+  // Certification after settlement, in pages of 100 orders, each under the cap.
+  const pages = await certifySlot(s.certificates, slot, { sellPage: 100n, buyPage: 100n });
+  const pageGas = [...pages.sellers, ...pages.buyers].map((r) => r.gasUsed);
+  for (const gas of pageGas) expect(gas).to.be.lessThan(CAP);
+  console.log(
+    `        certification: ${pageGas.length} pages of 100 orders, largest ${pageGas.reduce((a, b) => (a > b ? a : b), 0n)}`,
+  );
+  expect(await s.certificates.isSlotCertified(slot)).to.equal(true);
   for (const r of readings) {
     expect(await s.certificates.isIssued(r.meter.address, slot)).to.equal(true);
   }
@@ -126,15 +135,15 @@ async function floodClearSettle(s: GridSystem, buyerCount: number, sellerCount: 
 
 describe("Adversarial: order floods up to the per-slot cap", function () {
   // Attack: cap - 1 throw-away accounts each buy the minimum at a high limit from one honest seller.
-  // Every sybil is marginal (rationed pro rata at clearing) and gets a fill and, at settlement, a share
-  // of the seller's certificates: one new ERC-1155 balance each, inside the market's settle transaction.
+  // Every sybil is marginal (rationed pro rata at clearing) and gets a fill and, in certification, a
+  // share of the seller's certificates: one new ERC-1155 balance each, in pages after settlement.
   it("clears and settles cap - 1 sybil buyers against one seller, one transaction each", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
     const cap = Number(await s.market.maxOrdersPerSlot());
     await floodClearSettle(s, cap - 1, 0);
   });
 
-  // No attacker needed, the costliest settlement: cap - 1 sell orders from distinct meters never issued
+  // No attacker needed, the costliest certification: cap - 1 sell orders from distinct meters never issued
   // before (a fresh bitmap word and a new owner balance each) against one buyer.
   it("clears and settles cap - 1 sellers of distinct meters against one buyer, one transaction each", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);

@@ -3,12 +3,13 @@
  * internal balances, and each account pulls its own money with `withdraw`. So a contract that refuses
  * tokens (a reverting receive hook, a blocklisted address) can only fail its own withdrawal, which reverts
  * cleanly, and can block no one else. Certificates are issued without the ERC-1155 receiver callback, so
- * a buyer contract that refuses ERC-1155 transfers cannot block a settlement either.
+ * a buyer contract that refuses ERC-1155 transfers cannot block a certification page either.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 
 import type { AttackTrader } from "../../typechain-types/index.js";
+import { certifySlot } from "../helpers/certification.js";
 import { Side, advanceTo, openSlot, place, signReading } from "../helpers/market.js";
 import { EnergySource } from "../helpers/registry.js";
 import { expectMarketBalanced, gridSystem } from "../integration/system.js";
@@ -72,7 +73,7 @@ describe("Adversarial: withdrawal to a contract that reverts", function () {
   });
 
   // With the production stablecoin (plain ERC-20) the recipient's code never runs: a contract that
-  // reverts on every callback still receives its withdrawal, and its certificates at settlement.
+  // reverts on every callback still receives its withdrawal, and its certificates in certification.
   it("pays a reverting contract in gUSD and issues it certificates without a callback", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
     const attacker = (await s.ethers.deployContract("AttackTrader", [
@@ -96,9 +97,12 @@ describe("Adversarial: withdrawal to a contract that reverts", function () {
     ).wait();
     await advanceTo(s, time, await s.market.readingWindowEnd(slot));
     await (await s.market.settle(slot)).wait();
+    // Certification credits the contract buyer without calling it: the page goes through.
+    await certifySlot(s.certificates, slot, { runner: s.stranger });
 
     const id = await s.certificates.idOf(slot, EnergySource.Solar);
     expect(await s.certificates.balanceOf(attackerAddress, id)).to.equal(500n);
+    expect(await s.certificates.isSlotCertified(slot)).to.equal(true);
     // The receiver callback is live for ordinary transfers: the contract refuses them, as is its right.
     await expect(
       s.certificates

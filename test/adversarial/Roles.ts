@@ -170,19 +170,19 @@ describe("Adversarial: privileged functions called without the role", function (
       ],
     });
 
-    // The settlement hook is guarded by the bound market's address, not by a role: every account, the
-    // admin included, is refused, so nobody can mint certificates by posing as the market.
-    it("refuses onSlotSettled from every account but the bound market", async function () {
+    // Certification has no role and no privileged caller: every account may send a page, and what a page
+    // issues follows from the market's settled data alone (an unsettled slot is refused for everyone).
+    it("lets every account page certification, and refuses an unsettled slot to all alike", async function () {
       const s = await loadSystem();
       for (const actor of systemActors(s, [], [])) {
-        await expect(
-          s.certificates
-            .connect(actor.signer)
-            .onSlotSettled(1n, 10n, [{ buyer: actor.signer.address, filledWh: 10n }], []),
-          actor.name,
-        )
-          .to.be.revertedWithCustomError(s.certificates, "CertificatesNotMarket")
-          .withArgs(actor.signer.address);
+        for (const page of [
+          s.certificates.connect(actor.signer).certifySellers(1n, 10n),
+          s.certificates.connect(actor.signer).claimBuyers(1n, 10n),
+        ]) {
+          await expect(page, actor.name)
+            .to.be.revertedWithCustomError(s.certificates, "CertificatesSlotNotSettled")
+            .withArgs(1n);
+        }
       }
     });
   });

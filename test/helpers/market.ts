@@ -14,7 +14,7 @@ export const SLOT_LENGTH = 900n;
 export const READING_WINDOW = 3600n;
 export const HORIZON_SLOTS = 96n;
 export const GATE_CLOSURE_SECONDS = 300n;
-/** The fixture's cap: the most a market that gets a settlement hook may have (MAX_ORDERS_PER_SLOT_WITH_HOOK). */
+/** The fixture's cap: small, to keep the tests fast (the market allows up to 1,000, with or without a hook). */
 export const MAX_ORDERS_PER_SLOT = 160n;
 export const MIN_ORDER_WH = 10n;
 export const COLLATERAL_PER_WH = 2n;

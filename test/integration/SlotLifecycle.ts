@@ -3,8 +3,9 @@
  * from deposits to withdrawals. Every step is checked to the unit against an independent model
  * (test/integration/model.ts): money (the market's token balance equals balances + locks + escrow after
  * every transaction, and nothing is created or lost), energy (buy fills = sell fills = Q, delivered +
- * shortfall = sold) and certificates (buyers get floor(delivered x fill / Q) per meter, owners the rest,
- * at most the export, once per (meter, slot), never twice through the request path).
+ * shortfall = sold) and certificates, delivered after settlement by permissionless pages (each buy order
+ * gets floor(pool x fill / Q) per vintage, owners the rest, at most the export, once per (meter, slot),
+ * never twice through the request path).
  */
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -22,6 +23,7 @@ import {
   place,
 } from "../helpers/market.js";
 import { EnergySource } from "../helpers/registry.js";
+import { certifySlot } from "../helpers/certification.js";
 import { holding, modelSlot, type ModelMeter, type ModelOrder } from "./model.js";
 import {
   eventsOf,
@@ -200,8 +202,25 @@ describe("Integration: one slot through registry, market and certificates", func
     ]);
     await expectMarketBalanced(s);
 
-    const issued = eventsOf(certificates, receipt.logs, "CertificatesIssued");
+    // Settlement moved money only: no certificate exists yet, and the request path waits for the sellers.
+    expect(eventsOf(certificates, receipt.logs, "TransferSingle")).to.deep.equal([]);
+    await expect(certificates.issue(s.meterDaveIdle.address, slot))
+      .to.be.revertedWithCustomError(certificates, "CertificatesSellersNotCertified")
+      .withArgs(slot);
+
+    // Certification, by a stranger, in pages of two orders.
+    const pages = await certifySlot(certificates, slot, {
+      sellPage: 2n,
+      buyPage: 2n,
+      runner: s.stranger,
+    });
+    expect(pages.sellers.length).to.equal(Math.ceil(sells.length / 2));
+    expect(pages.buyers.length).to.equal(Math.ceil(buys.length / 2));
+    expect(await certificates.isSlotCertified(slot)).to.equal(true);
+    const logs = [...pages.sellers, ...pages.buyers].flatMap((r) => r.logs);
+    const issued = eventsOf(certificates, logs, "CertificatesIssued");
     expect(issued.map((e) => e.args.meter)).to.have.members(model.issues.map((i) => i.meter));
+    expect(issued.length).to.equal(model.issues.length);
     for (const expected of model.issues) {
       const event = issued.find((e) => e.args.meter === expected.meter)!;
       expect(event.args.slot).to.equal(slot);
@@ -211,13 +230,17 @@ describe("Integration: one slot through registry, market and certificates", func
       expect(event.args.toOwnerWh).to.equal(expected.toOwnerWh);
       expect(await certificates.isIssued(expected.meter, slot)).to.equal(true);
     }
-    const skipped = eventsOf(certificates, receipt.logs, "IssuanceSkipped");
+    const skipped = eventsOf(certificates, logs, "IssuanceSkipped");
     expect(skipped.map((e) => [e.args.meter, e.args.reason])).to.deep.equal([
       [
         s.meterErinBattery.address,
         certificates.interface.getError("CertificatesNotRenewable")!.selector,
       ],
     ]);
+    const returned = eventsOf(certificates, logs, "RoundingReturned");
+    expect(returned.map((e) => [e.args.meter, e.args.id, e.args.amountWh])).to.have.deep.members(
+      [...model.remainders].map(([id, r]) => [r.meter, id, r.amountWh]),
+    );
     const holders = [...traders.map((t) => t.address), s.gridAccount.address];
     for (const id of [solarId, windId]) {
       let supply = 0n;
@@ -234,14 +257,15 @@ describe("Integration: one slot through registry, market and certificates", func
       expect(supply, "supply of the id = exports issued").to.equal(issuedOfId);
     }
 
-    // The seller keeps only its unsold export plus the buyers' rounding remainder (< one Wh per buyer
-    // entry): never the certificates of what it delivered.
+    // The seller keeps only its unsold export plus, as the largest solar seller, the pool's rounding
+    // remainder (< one Wh per filled buy order): never the certificates of what it delivered.
     const aliceIssue = model.issues.find((i) => i.meter === s.meterAlice.address)!;
-    const remainder = aliceIssue.deliveredWh - aliceIssue.toBuyersWh;
+    const remainder = model.remainders.get(solarId);
     const filledBuys = liveBuys.filter((o) => o.filledWh > 0n).length;
-    expect(remainder).to.be.lessThan(BigInt(filledBuys));
+    expect(remainder?.meter ?? s.meterAlice.address).to.equal(s.meterAlice.address);
+    expect(remainder?.amountWh ?? 0n).to.be.lessThan(BigInt(filledBuys));
     expect(await certificates.balanceOf(s.alice.address, solarId)).to.equal(
-      aliceIssue.exportedWh - aliceIssue.deliveredWh + remainder,
+      aliceIssue.exportedWh - aliceIssue.toBuyersWh + (remainder?.amountWh ?? 0n),
     );
 
     // The request path: already issued for every meter that sold, the whole export for the idle meter,

@@ -57,13 +57,18 @@ describe("Integration: suspension mid-way through a slot", function () {
 
     await advanceTo(s, time, await market.readingWindowEnd(slot));
     const solarId = await certificates.idOf(slot, EnergySource.Solar);
-    await expect(market.settle(slot))
-      .to.emit(market, "SlotSettled")
-      .withArgs(slot, 1_500n, 0n, 0n)
-      .and.to.emit(certificates, "IssuanceWithheld")
+    await expect(market.settle(slot)).to.emit(market, "SlotSettled").withArgs(slot, 1_500n, 0n, 0n);
+    // Certification by anyone: the suspended meter is withheld, the pool holds Bob's 500 Wh only.
+    await expect(certificates.connect(s.stranger).certifySellers(slot, 10n))
+      .to.emit(certificates, "IssuanceWithheld")
       .withArgs(s.meterAlice.address, slot, MeterStatus.Suspended)
       .and.to.emit(certificates, "CertificatesIssued")
       .withArgs(s.meterBob.address, slot, solarId, EnergySource.Solar, anyValue, 500n, 500n, 0n);
+    // Carol's one order gets floor(500 x 1500 / 1500): all of the pool, no remainder.
+    await expect(certificates.connect(s.stranger).claimBuyers(slot, 10n))
+      .to.emit(certificates, "CertificatesClaimed")
+      .withArgs(s.carol.address, slot, solarId, 500n)
+      .and.not.to.emit(certificates, "RoundingReturned");
     // Money follows the readings: Alice delivered, so she is paid.
     expect(await market.balanceOf(s.alice.address)).to.deep.equal([DEPOSIT + price * 1_000n, 0n]);
     expect(await market.balanceOf(s.carol.address)).to.deep.equal([DEPOSIT - price * 1_500n, 0n]);
@@ -113,13 +118,16 @@ describe("Integration: suspension mid-way through a slot", function () {
     const charged = penalty < collateral ? penalty : collateral;
     await expect(market.settle(slot))
       .to.emit(market, "SlotSettled")
-      .withArgs(slot, 0n, 1_000n, charged)
-      .and.to.emit(certificates, "IssuanceSkipped")
+      .withArgs(slot, 0n, 1_000n, charged);
+    await expect(certificates.certifySellers(slot, 10n))
+      .to.emit(certificates, "IssuanceSkipped")
       .withArgs(
         s.meterAlice.address,
         slot,
         certificates.interface.getError("CertificatesNoReading")!.selector,
       );
+    await expect(certificates.claimBuyers(slot, 10n)).not.to.emit(certificates, "TransferSingle");
+    expect(await certificates.isSlotCertified(slot)).to.equal(true);
     expect(await market.balanceOf(s.alice.address)).to.deep.equal([DEPOSIT - charged, 0n]);
     expect(await market.balanceOf(s.gridAccount.address)).to.deep.equal([
       price * 1_000n + charged,

@@ -1,10 +1,16 @@
 /**
  * An independent model of what one settled slot owes: money per account (market rules of IEnergyMarket)
- * and certificates per (holder, id) (rules of IEnergyCertificates: buyers' shares per vintage, rounded
- * down, the remainder back to the owners in delivery order), computed from the orders, their fills,
+ * and certificates per (holder, id) (rules of IEnergyCertificates: each buy order's share of each vintage,
+ * rounded down, the remainder to the owner of the vintage's largest delivering meter), computed from the orders, their fills,
  * the clearing price and the meters' readings. The integration tests compare the contracts with it to the
  * unit. Units: Wh, token base units, token base units per Wh.
  */
+
+import {
+  expectedCertification,
+  holdingKey,
+  type ExpectedCertification,
+} from "../helpers/certification.js";
 
 /** A filled or unfilled order as the test placed it, with its fill read back from the market. */
 export interface ModelOrder {
@@ -59,6 +65,8 @@ export interface SlotModel {
   issues: MeterIssue[];
   /** Certificates per holder and id: key `${holder}/${id}`. */
   certificates: Map<string, bigint>;
+  /** Per vintage id: the rounding remainder of its pool and the meter whose owner gets it. */
+  remainders: ExpectedCertification["remainders"];
   /** Sold energy of each meter delivered per the readings, capped by the export. */
   deliveredByMeter: Map<string, bigint>;
 }
@@ -66,7 +74,7 @@ export interface SlotModel {
 const add = (map: Map<string, bigint>, key: string, amount: bigint) =>
   map.set(key, (map.get(key) ?? 0n) + amount);
 
-export const holding = (holder: string, id: bigint) => `${holder.toLowerCase()}/${id}`;
+export const holding = holdingKey;
 
 /** The model. Throws when the fills break conservation (the test then fails loudly). */
 export function modelSlot(input: SlotModelInput): SlotModel {
@@ -103,53 +111,36 @@ export function modelSlot(input: SlotModelInput): SlotModel {
   }
   const gridOperatorPay = price * shortfallWh + penalties;
 
-  // Certificates, per vintage (one id per slot and source): consecutive filled buys of one account form
-  // one entry; each entry gets floor(delivered of the vintage * fill / Q); what rounding leaves of a
-  // vintage goes back to the owners of its meters in delivery order; each owner gets the rest of its export.
-  const entries: { account: string; fill: bigint }[] = [];
-  for (const buy of input.buys) {
-    if (buy.filledWh === 0n) continue;
-    const last = entries[entries.length - 1];
-    if (last !== undefined && last.account === buy.account) last.fill += buy.filledWh;
-    else entries.push({ account: buy.account, fill: buy.filledWh });
-  }
-  const certificates = new Map<string, bigint>();
-  const deliveredByMeter = new Map<string, bigint>();
-  const lots: { meter: string; info: ModelMeter; id: bigint; delivered: bigint }[] = [];
-  const byVintage = new Map<bigint, bigint>();
-  for (const [meter, delivered] of assigned) {
-    deliveredByMeter.set(meter, delivered);
-    const info = input.meters.get(meter)!;
-    if (info.certificateId === undefined || info.exportedWh === undefined) continue;
-    lots.push({ meter, info, id: info.certificateId, delivered });
-    byVintage.set(info.certificateId, (byVintage.get(info.certificateId) ?? 0n) + delivered);
-  }
-  const remainders = new Map(byVintage);
-  for (const entry of entries) {
-    for (const [id, delivered] of byVintage) {
-      const share = q === 0n ? 0n : (delivered * entry.fill) / q;
-      if (share === 0n) continue;
-      add(certificates, holding(entry.account, id), share);
-      remainders.set(id, remainders.get(id)! - share);
-    }
-  }
-  const issues: MeterIssue[] = [];
-  for (const lot of lots) {
-    const left = remainders.get(lot.id)!;
-    const roundedBack = left < lot.delivered ? left : lot.delivered;
-    remainders.set(lot.id, left - roundedBack);
-    const toBuyersWh = lot.delivered - roundedBack;
-    const toOwnerWh = lot.info.exportedWh! - toBuyersWh;
-    if (toOwnerWh !== 0n) add(certificates, holding(lot.info.owner, lot.id), toOwnerWh);
-    issues.push({
-      meter: lot.meter,
-      certificateId: lot.id,
-      exportedWh: lot.info.exportedWh!,
-      deliveredWh: lot.delivered,
-      toBuyersWh,
-      toOwnerWh,
-    });
-  }
+  // Certificates (IEnergyCertificates): each renewable meter with a reading is certified once, its
+  // delivery min(export, its fills) into its vintage's pool and the rest to its owner; each filled buy
+  // order gets floor(pool x fill / Q); a pool's remainder goes to the owner of its largest delivering meter.
+  const deliveredByMeter = new Map(assigned);
+  const certification = expectedCertification({
+    clearedWh: q,
+    buys: input.buys.map((b) => ({ buyer: b.account, fillWh: b.filledWh })),
+    sells: input.sells.flatMap((sell) => {
+      const info = input.meters.get(sell.meter!);
+      if (info?.certificateId === undefined || info.exportedWh === undefined) return [];
+      return [
+        {
+          meter: sell.meter!,
+          owner: info.owner,
+          id: info.certificateId,
+          exportedWh: info.exportedWh,
+          fillWh: sell.filledWh,
+        },
+      ];
+    }),
+  });
+  const issues: MeterIssue[] = certification.lots.map((lot) => ({
+    meter: lot.meter,
+    certificateId: lot.id,
+    exportedWh: lot.exportedWh,
+    deliveredWh: assigned.get(lot.meter) ?? 0n,
+    toBuyersWh: lot.toBuyersWh,
+    toOwnerWh: lot.toOwnerWh,
+  }));
+  const certificates = certification.balances;
   return {
     moneyDelta,
     gridOperatorPay,
@@ -158,6 +149,7 @@ export function modelSlot(input: SlotModelInput): SlotModel {
     penalties,
     issues,
     certificates,
+    remainders: certification.remainders,
     deliveredByMeter,
   };
 }

@@ -19,6 +19,7 @@ import {
   liabilities,
   signReading,
   type MarketFixture,
+  type MarketOptions,
 } from "../helpers/market.js";
 import { EnergySource, REGULATOR_ROLE, zoneCode } from "../helpers/registry.js";
 
@@ -44,9 +45,18 @@ export interface GridSystem extends MarketFixture {
   meterErinBattery: Wallet;
 }
 
-/** Deploys and wires the system. For `loadFixture` pass `gridSystem` (one function identity). */
-export async function deployGridSystem(connection: NetworkConnection): Promise<GridSystem> {
-  const f = await deployMarket(connection, { traders: 2 });
+/**
+ * Deploys and wires the system (market options as in deployMarket; two extra traders at least). For
+ * `loadFixture` pass `gridSystem` (one function identity).
+ */
+export async function deployGridSystem(
+  connection: NetworkConnection,
+  options: MarketOptions = {},
+): Promise<GridSystem> {
+  const f = await deployMarket(connection, {
+    ...options,
+    traders: Math.max(options.traders ?? 0, 2),
+  });
   const { ethers, registry, market, admin } = f;
   const signers = await ethers.getSigners();
   const [regulator, hub, stranger] = signers.slice(15, 18);
