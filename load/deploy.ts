@@ -7,11 +7,17 @@
 import { keccak256, toUtf8Bytes } from "ethers";
 
 import {
+  EnergyCertificates__factory,
   EnergyMarket__factory,
   GridStablecoin__factory,
   MeterRegistry__factory,
 } from "../typechain-types/index.js";
-import { marketInterface, registryInterface, tokenInterface } from "./lib/contracts.js";
+import {
+  certificatesInterface,
+  marketInterface,
+  registryInterface,
+  tokenInterface,
+} from "./lib/contracts.js";
 import {
   dataHubWallet,
   keeperWallet,
@@ -27,7 +33,7 @@ import { AccountSender, type TxRequest } from "./lib/sender.js";
 export const SLOT_LENGTH = 900;
 export const READING_WINDOW = 900;
 export const GATE_CLOSURE_SECONDS = 300;
-/** The market's highest cap for a market without settlement hook (EnergyMarket.MAX_ORDERS_PER_SLOT). */
+/** The market's highest cap (EnergyMarket.MAX_ORDERS_PER_SLOT), with the certificates bound as in production. */
 export const MAX_ORDERS_PER_SLOT = 1_000;
 /** 10 kW: at most 2,500 Wh per 15-minute slot. */
 export const METER_CAPACITY_W = 10_000;
@@ -128,6 +134,34 @@ export async function deployAndFund(
     })
   ).contractAddress!;
 
+  // The certificates, bound as the Ignition module binds them: settlement pays money only, and the keeper
+  // delivers a traded slot's certificates in pages afterwards.
+  const certificatesDeploy = await new EnergyCertificates__factory().getDeployTransaction(
+    registry,
+    admin.address,
+    "",
+  );
+  const certificates = (
+    await send(admin, {
+      kind: "setup",
+      to: null,
+      data: certificatesDeploy.data,
+      meta: { what: "certificates" },
+    })
+  ).contractAddress!;
+  await send(admin, {
+    kind: "setup",
+    to: market,
+    data: marketInterface.encodeFunctionData("setSettlementHook", [certificates]),
+    meta: { what: "settlement hook" },
+  });
+  await send(admin, {
+    kind: "setup",
+    to: certificates,
+    data: certificatesInterface.encodeFunctionData("bindMarket", [market]),
+    meta: { what: "bind market" },
+  });
+
   const operatorRole = keccak256(toUtf8Bytes("GRID_OPERATOR_ROLE"));
   await send(admin, {
     kind: "setup",
@@ -209,6 +243,7 @@ export async function deployAndFund(
     registry,
     token,
     market,
+    certificates,
     gridOperatorAccount,
     deployBlock,
     genesis,

@@ -23,7 +23,8 @@ import {
   type Deployment,
   type FromChild,
 } from "./lib/config.js";
-import { SlotStatus, marketInterface } from "./lib/contracts.js";
+import { CERTIFY_SELLERS_PAGE, CLAIM_BUYERS_PAGE } from "../scripts/lib/certification.js";
+import { SlotStatus, certificatesInterface, marketInterface } from "./lib/contracts.js";
 import { Journal, readJournal, foldJournal, type JournalEntry } from "./lib/journal.js";
 import { repoFile, startHardhatNode, type HardhatNode } from "./lib/node.js";
 import { Rpc, sleep, within } from "./lib/rpc.js";
@@ -248,6 +249,49 @@ export async function runLoad(overrides: Partial<LoadOptions> = {}): Promise<Loa
         `keeper ${fn}(${slot}): ${result.outcome.status}${result.outcome.error ? " " + result.outcome.error : ""}`,
       );
     };
+    // A traded slot's certificates after its settlement, whoever settled it: both passes, in pages.
+    const certify = async (slot: number) => {
+      const [trade] = marketInterface.decodeFunctionResult(
+        "settledTrade",
+        await rpc.call<string>("eth_call", [
+          { to: d.market, data: marketInterface.encodeFunctionData("settledTrade", [slot]) },
+          "latest",
+        ]),
+      ) as unknown as [boolean];
+      if (!trade) return;
+      const passes = [
+        ["certifySellers", CERTIFY_SELLERS_PAGE, "sellersDone"],
+        ["claimBuyers", CLAIM_BUYERS_PAGE, "buyersDone"],
+      ] as const;
+      for (const [fn, pageSize, doneField] of passes) {
+        for (;;) {
+          const progress = certificatesInterface.decodeFunctionResult(
+            "certificationOf",
+            await rpc.call<string>("eth_call", [
+              {
+                to: d.certificates,
+                data: certificatesInterface.encodeFunctionData("certificationOf", [slot]),
+              },
+              "latest",
+            ]),
+          );
+          if (progress[doneField]) break;
+          const result = await keeper.submit({
+            kind: "certify",
+            to: d.certificates,
+            data:
+              fn === "certifySellers"
+                ? certificatesInterface.encodeFunctionData("certifySellers", [slot, pageSize])
+                : certificatesInterface.encodeFunctionData("claimBuyers", [slot, pageSize]),
+            meta: { slot, fn },
+          });
+          log(
+            `keeper ${fn}(${slot}, ${pageSize}): ${result.outcome.status}${result.outcome.error ? " " + result.outcome.error : ""}`,
+          );
+          if (result.outcome.status !== "accepted") break;
+        }
+      }
+    };
     const requestReadings = (slot: number) => {
       readingsWaits.set(slot, new Promise<void>((resolve) => readingsDone.set(slot, resolve)));
       hub.send({ type: "readings", slot });
@@ -305,6 +349,7 @@ export async function runLoad(overrides: Partial<LoadOptions> = {}): Promise<Loa
       const lateSettle = first + step - 4;
       if (targets.has(lateSettle) && (await slotStatus(lateSettle)) === SlotStatus.Cleared)
         await keeperCall("settle", lateSettle);
+      if (targets.has(lateSettle)) await certify(lateSettle);
       // The readings of slot first + step - 3 must be in before its reading window closes.
       const waiting = readingsWaits.get(first + step - 3);
       if (

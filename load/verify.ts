@@ -1,12 +1,13 @@
 /**
  * Checks a finished run against the chain: what every client was told agrees with what is on chain (no
  * accepted order missing, no failed order present, no on-chain order unknown to a journal), nonces were
- * used once each without gaps, every mined transaction is journaled, slots conserve energy, and the
- * market's ledger balances. Returns the counts and the list of failures (empty: the run passed).
+ * used once each without gaps, every mined transaction is journaled, slots conserve energy, every traded
+ * slot's certificates are delivered, and the market's ledger balances. Returns the counts and the list of failures (empty: the run passed).
  */
 import { getAddress, type Interface } from "ethers";
 
 import {
+  certificatesInterface,
   marketInterface,
   registryInterface,
   Side,
@@ -215,6 +216,17 @@ export async function verifyRun(
       orders: f.orders,
     });
     if (!final) fail(`slot ${slot} is not final (status ${SlotStatus[Number(info.status)]})`);
+    if (info.clearedWh > 0n) {
+      const [certified] = await view<[boolean]>(
+        rpc,
+        d.certificates,
+        certificatesInterface,
+        "isSlotCertified",
+        [slot],
+      );
+      if (!certified) fail(`slot ${slot} traded but its certificates are not all delivered`);
+      else count("slotsCertified", 1);
+    }
     if (f.buy !== f.sell || f.buy !== info.clearedWh) {
       fail(`slot ${slot}: buy fills ${f.buy}, sell fills ${f.sell}, cleared ${info.clearedWh}`);
     }

@@ -131,7 +131,27 @@ export const gridLedgerTasks = [
       description: "slot number or '-N' (N slots before the current)",
       defaultValue: "",
     })
+    .addFlag({
+      name: "certify",
+      description: "then deliver the slot's certificates (certificates certify)",
+    })
     .setAction(() => import("./actions/settle.js"))
+    .build(),
+
+  emptyTask(
+    "certificates",
+    "Renewable-energy certificates: deliver a settled slot's (anyone)",
+  ).build(),
+  command(
+    ["certificates", "certify"],
+    "Certify a settled slot's sellers, then credit its buyers, in pages (anyone)",
+  )
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/certify.js"))
     .build(),
 
   emptyTask("meter", "Grid operator and meter commands").build(),

@@ -4,8 +4,8 @@ pragma solidity ^0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC1155Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IEnergyCertificates} from "../contracts/interfaces/IEnergyCertificates.sol";
+import {IEnergyMarketView} from "../contracts/interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
-import {ISettlementHook} from "../contracts/interfaces/ISettlementHook.sol";
 import {MockCertMarket} from "../contracts/mocks/MockCertMarket.sol";
 import {CertificatesBase} from "./EnergyCertificatesBase.t.sol";
 
@@ -22,30 +22,82 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         _record(0, slot, 1_000);
     }
 
-    function test_issue_refusedAfterSettlementIssued() public {
-        market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
+    function test_issue_refusedAfterSellersCertified() public {
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        _certifyAll(slot);
         vm.expectRevert(
             abi.encodeWithSelector(IEnergyCertificates.CertificatesAlreadyIssued.selector, meters[0], slot)
         );
         certificates.issue(meters[0], slot);
-        assertEq(
-            certificates.balanceOf(traders[2], solarId) + certificates.balanceOf(traders[0], solarId),
-            1_000
-        );
+        assertEq(certificates.balanceOf(traders[2], solarId), 600);
+        assertEq(certificates.balanceOf(traders[0], solarId), 400);
     }
 
-    function test_onSlotSettled_issuesNothingAfterRequestIssued() public {
+    function test_issue_refusedUntilSellersCertified() public {
+        // a seller, and a meter that sold nothing in the slot: both wait for the sellers' pass
+        _record(1, slot, 500);
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSellersNotCertified.selector, slot)
+        );
+        certificates.issue(meters[0], slot);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSellersNotCertified.selector, slot)
+        );
+        certificates.issue(meters[1], slot);
+        assertTrue(certificates.certifySellers(slot, 1));
+        assertEq(certificates.issue(meters[1], slot), 500);
+        uint256 windId = certificates.idOf(slot, IMeterRegistry.EnergySource.Wind);
+        assertEq(certificates.balanceOf(traders[1], windId), 500);
+        // the seller's unsold rest went to its owner at certification, the sold part waits in the pool
+        assertEq(certificates.balanceOf(traders[0], solarId), 400);
+        (uint256 poolWh, uint256 claimedWh) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
+        assertEq(poolWh, 600);
+        assertEq(claimedWh, 0);
+    }
+
+    function test_certifySellers_skipsAMeterIssuedOnRequest() public {
         market.setSlotFinal(slot, true);
         certificates.issue(meters[0], slot);
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
         vm.expectEmit(address(certificates));
         emit IEnergyCertificates.IssuanceSkipped(
             meters[0],
             slot,
             IEnergyCertificates.CertificatesAlreadyIssued.selector
         );
-        market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
+        certificates.certifySellers(slot, ALL);
+        certificates.claimBuyers(slot, ALL);
         assertEq(certificates.balanceOf(traders[2], solarId), 0);
         assertEq(certificates.balanceOf(traders[0], solarId), 1_000);
+    }
+
+    function test_certifySellers_skipsNonRenewableAndUnreadMeters() public {
+        _record(2, slot, 700); // Other: no certificates
+        uint256[] memory fills = new uint256[](3);
+        address[] memory sellers = new address[](3);
+        (sellers[0], sellers[1], sellers[2]) = (meters[2], meters[1], meters[0]);
+        (fills[0], fills[1], fills[2]) = (300, 200, 100);
+        market.settle(slot, 600, _buys1(traders[2], 600), _honestLots(sellers, fills));
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.IssuanceSkipped(
+            meters[2],
+            slot,
+            IEnergyCertificates.CertificatesNotRenewable.selector
+        );
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.IssuanceSkipped(
+            meters[1],
+            slot,
+            IEnergyCertificates.CertificatesNoReading.selector
+        );
+        certificates.certifySellers(slot, ALL);
+        certificates.claimBuyers(slot, ALL);
+        // only the solar meter's 100 Wh reached the pool; the buyer took all of Q, so all of it
+        assertEq(certificates.balanceOf(traders[2], solarId), 100);
+        assertEq(certificates.balanceOf(traders[0], solarId), 900);
+        assertFalse(certificates.isIssued(meters[1], slot));
+        assertFalse(certificates.isIssued(meters[2], slot));
     }
 
     function test_issue_refusedBeforeTheSlotIsFinal() public {
@@ -55,16 +107,89 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         certificates.issue(meters[0], slot);
     }
 
-    function test_onSlotSettled_refusedFromAnyoneButTheMarket() public {
+    function test_certifySellers_refusedForAnUnsettledSlot() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IEnergyCertificates.CertificatesNotMarket.selector, address(this))
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSlotNotSettled.selector, slot)
         );
-        certificates.onSlotSettled(
-            slot,
-            1_000,
-            _fills1(address(this), 1_000),
-            _deliveries1(meters[0], 1_000)
+        certificates.certifySellers(slot, ALL);
+        // final without a trade: nothing to certify either
+        market.setSlotFinal(slot, true);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSlotNotSettled.selector, slot)
         );
+        certificates.certifySellers(slot, ALL);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSlotNotSettled.selector, slot)
+        );
+        certificates.claimBuyers(slot, ALL);
+    }
+
+    function test_certifySellers_refusedOnceTheMarketRecycledTheSlot() public {
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        market.recycle(slot);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSlotNotSettled.selector, slot)
+        );
+        certificates.certifySellers(slot, ALL);
+    }
+
+    function test_claimBuyers_refusedBeforeSellersCertified() public {
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSellersNotCertified.selector, slot)
+        );
+        certificates.claimBuyers(slot, ALL);
+    }
+
+    function test_certifySellers_exactlyOnce() public {
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        assertTrue(certificates.certifySellers(slot, ALL));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSellersAlreadyCertified.selector, slot)
+        );
+        certificates.certifySellers(slot, ALL);
+        assertEq(certificates.balanceOf(traders[0], solarId), 400);
+    }
+
+    function test_claimBuyers_exactlyOnce() public {
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        _certifyAll(slot);
+        assertTrue(certificates.isSlotCertified(slot));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesAlreadyClaimed.selector, slot)
+        );
+        certificates.claimBuyers(slot, ALL);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesSellersAlreadyCertified.selector, slot)
+        );
+        certificates.certifySellers(slot, ALL);
+        assertEq(certificates.balanceOf(traders[2], solarId), 600);
+    }
+
+    function test_claimBuyers_poolNeverExceededByALyingMarket() public {
+        // three buy orders each claiming all of Q: the first takes the pool, the others find it empty
+        address[] memory buyers = new address[](3);
+        uint256[] memory fills = new uint256[](3);
+        for (uint256 k = 0; k < 3; ++k) (buyers[k], fills[k]) = (traders[1 + k], 600);
+        market.settle(slot, 600, _buyFills(buyers, fills), _lots1(meters[0], 600));
+        _certifyInPages(slot, 1, 1);
+        assertEq(certificates.balanceOf(traders[1], solarId), 600);
+        assertEq(certificates.balanceOf(traders[2], solarId), 0);
+        assertEq(certificates.balanceOf(traders[3], solarId), 0);
+        (uint256 poolWh, uint256 claimedWh) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
+        assertEq(poolWh, 600);
+        assertEq(claimedWh, 600);
+    }
+
+    function test_certifySellers_refusesAPoolAboveTheTrade() public {
+        // a lying market: the meter's fills say 900 Wh, Q says 600
+        IEnergyMarketView.SellLot[] memory lots = new IEnergyMarketView.SellLot[](1);
+        lots[0] = IEnergyMarketView.SellLot(_indexOf(meters[0]), 900, 0, 900);
+        market.settle(slot, 600, _buys1(traders[2], 600), lots);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesPoolExceedsTrade.selector, slot, 900, 600)
+        );
+        certificates.certifySellers(slot, ALL);
     }
 
     function test_bindMarket_cannotRebindToARogueMarket() public {
@@ -87,6 +212,9 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
             abi.encodeWithSignature("mint(address,uint256,uint256)", address(this), solarId, 1)
         );
         assertFalse(ok);
+        // the settlement callback of the old design is gone: nobody can push fills into the certificates
+        (ok, ) = address(certificates).call(abi.encodeWithSignature("onSlotSettled(uint64)", slot));
+        assertFalse(ok);
         assertEq(certificates.balanceOf(address(this), solarId), 0);
     }
 
@@ -103,7 +231,9 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
     }
 
     function test_safeTransferFrom_sellerCannotMoveSoldCertificates() public {
-        market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
+        market.settle(slot, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        certificates.certifySellers(slot, ALL);
+        // before the buyers claimed: the sold 600 Wh sit in the pool, not with the seller
         assertEq(certificates.balanceOf(traders[0], solarId), 400);
         vm.prank(traders[0]);
         vm.expectRevert(
@@ -174,35 +304,338 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         certificates.issue(meters[0], slot);
     }
 
-    function test_onSlotSettled_withholdsASuspendedMeter() public {
+    function test_certifySellers_withholdsASuspendedMeter() public {
+        // the suspended solar meter and an active hydro meter sell; only the hydro delivery is pooled
+        _record(3, slot, 800);
+        address[] memory sellers = new address[](2);
+        uint256[] memory fills = new uint256[](2);
+        (sellers[0], sellers[1]) = (meters[0], meters[3]);
+        (fills[0], fills[1]) = (600, 400);
+        market.settle(slot, 1_000, _buys1(traders[2], 1_000), _honestLots(sellers, fills));
         registry.suspendMeter(meters[0]);
-        market.settle(slot, 600, _fills1(traders[2], 600), _deliveries1(meters[0], 600));
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.IssuanceWithheld(meters[0], slot, IMeterRegistry.MeterStatus.Suspended);
+        assertFalse(certificates.certifySellers(slot, 1));
+        _certifyInPages(slot, 1, 1);
         assertTrue(certificates.isWithheld(meters[0], slot));
+        (uint256 solarPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
+        (uint256 hydroPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Hydro);
+        assertEq(solarPool, 0);
+        assertEq(hydroPool, 400);
         assertEq(certificates.balanceOf(traders[2], solarId), 0);
         assertEq(certificates.balanceOf(traders[0], solarId), 0);
+        uint256 hydroId = certificates.idOf(slot, IMeterRegistry.EnergySource.Hydro);
+        assertEq(certificates.balanceOf(traders[2], hydroId), 400);
+        assertEq(certificates.balanceOf(traders[0], hydroId), 400);
+        // reinstating the meter does not revive the withheld slot
+        registry.reinstateMeter(meters[0]);
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], slot)
+        );
+        certificates.issue(meters[0], slot);
     }
 
-    /// @dev A lying market (any fills, any deliveries, repeated meters) never gets more than the export
-    /// issued, nor a buyer more than its fill.
-    function testFuzz_onSlotSettled_neverExceedsExportNorFill(
+    /// @dev A lying market (any Q, any buy fills, any meter fills on one meter) never gets more than the
+    /// meter's export issued, nor the buyers more than the pool, nor a buyer more than its share.
+    function testFuzz_claimBuyers_lyingMarketNeverExceedsExportNorPool(
         uint256 cleared,
-        uint64[3] memory fills,
-        uint64[3] memory delivered
+        uint48[3] memory fills,
+        uint32[3] memory prior,
+        uint32[3] memory meterFill,
+        uint8 sellPage,
+        uint8 buyPage
     ) public {
-        cleared = bound(cleared, 0, type(uint64).max);
-        ISettlementHook.BuyerFill[] memory buyers = new ISettlementHook.BuyerFill[](3);
-        ISettlementHook.SellerDelivery[] memory deliveries = new ISettlementHook.SellerDelivery[](3);
-        for (uint256 i = 0; i < 3; ++i) {
-            buyers[i] = ISettlementHook.BuyerFill(traders[1 + i], fills[i]);
-            deliveries[i] = ISettlementHook.SellerDelivery(meters[0], delivered[i]);
+        cleared = bound(cleared, 1, type(uint64).max);
+        (bool certified, uint256 expectedPool) = _settleLying(cleared, fills, prior, meterFill);
+        if (expectedPool > cleared) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IEnergyCertificates.CertificatesPoolExceedsTrade.selector,
+                    slot,
+                    expectedPool,
+                    cleared
+                )
+            );
+            certificates.certifySellers(slot, ALL);
+            return;
         }
-        market.settle(slot, cleared, buyers, deliveries);
+        _certifyInPages(slot, bound(sellPage, 1, 4), bound(buyPage, 1, 4));
+        _assertLyingOutcome(cleared, fills, certified, expectedPool);
+    }
+
+    function _assertLyingOutcome(
+        uint256 cleared,
+        uint48[3] memory fills,
+        bool certified,
+        uint256 expectedPool
+    ) internal view {
+        (uint256 poolWh, uint256 claimedWh) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
+        assertEq(poolWh, expectedPool);
+        assertLe(claimedWh, poolWh);
         uint256 total = certificates.balanceOf(traders[0], solarId);
         for (uint256 i = 0; i < 3; ++i) {
             uint256 got = certificates.balanceOf(traders[1 + i], solarId);
-            assertLe(got, fills[i]);
+            assertLe(got, _share(poolWh, fills[i], cleared));
             total += got;
         }
-        assertEq(total, 1_000);
+        // the only meter's export, all of it (owner part + claims + remainder), or nothing
+        assertEq(total, certified ? 1_000 : 0);
+    }
+
+    /// @dev Settles `slot` with three buy orders and three lots of meter 0 (1 Wh each, any bookkeeping);
+    /// returns whether some lot certifies the meter and the pool that lot makes.
+    function _settleLying(
+        uint256 cleared,
+        uint48[3] memory fills,
+        uint32[3] memory prior,
+        uint32[3] memory meterFill
+    ) internal returns (bool certified, uint256 expectedPool) {
+        IEnergyMarketView.BuyFill[] memory buys = new IEnergyMarketView.BuyFill[](3);
+        IEnergyMarketView.SellLot[] memory lots = new IEnergyMarketView.SellLot[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            buys[i] = IEnergyMarketView.BuyFill(traders[1 + i], fills[i]);
+            lots[i] = IEnergyMarketView.SellLot(_indexOf(meters[0]), 1, prior[i] % 2, meterFill[i]);
+            if (!certified && prior[i] % 2 == 0) {
+                certified = true;
+                expectedPool = meterFill[i] < 1_000 ? meterFill[i] : 1_000;
+            }
+        }
+        market.settle(slot, cleared, buys, lots);
+    }
+}
+
+/// @dev Delivery by pages: entitlement, paging, rounding.
+contract EnergyCertificatesPagesTest is CertificatesBase {
+    uint64 internal slot;
+    uint256 internal constant SOLAR2_KEY = 0x50_1A2;
+    address internal solar2;
+
+    function setUp() public {
+        _deploy();
+        solar2 = _addMeter(SOLAR2_KEY, traders[2], IMeterRegistry.EnergySource.Solar);
+        slot = registry.currentSlot() + 1;
+        _toSlotEnd(slot + 1);
+    }
+
+    /// @dev The same trade in `s`: meters 0 (Solar, two orders), solar2, 1 (Wind), 3 (Hydro) sell, with
+    /// more filled than some meters exported; `buyerCount` buy orders (some repeated accounts, some unfilled).
+    function _settleSample(uint64 s, uint256 buyerCount) internal returns (uint256 clearedWh) {
+        _record(0, s, 5_000);
+        _recordBy(SOLAR2_KEY, s, 2_000);
+        _record(1, s, 3_333);
+        _record(3, s, 777);
+        address[] memory sellers = new address[](6);
+        uint256[] memory sellFills = new uint256[](6);
+        (sellers[0], sellFills[0]) = (meters[0], 1_500);
+        (sellers[1], sellFills[1]) = (meters[1], 3_000);
+        (sellers[2], sellFills[2]) = (solar2, 2_500); // above its export: delivers 2,000
+        (sellers[3], sellFills[3]) = (meters[0], 1_200);
+        (sellers[4], sellFills[4]) = (meters[3], 0); // unfilled
+        (sellers[5], sellFills[5]) = (meters[3], 1_000); // above its export: delivers 777
+        for (uint256 k = 0; k < 6; ++k) clearedWh += sellFills[k];
+        address[] memory buyers = new address[](buyerCount);
+        uint256[] memory buyFills = new uint256[](buyerCount);
+        uint256 left = clearedWh;
+        for (uint256 k = 0; k < buyerCount; ++k) {
+            buyers[k] = address(uint160(0x7000 + (k % 7)));
+            uint256 fill = k + 1 == buyerCount ? left : (k % 5 == 3 ? 0 : (left * 3) / 11);
+            buyFills[k] = fill;
+            left -= fill;
+        }
+        market.settle(s, clearedWh, _buyFills(buyers, buyFills), _honestLots(sellers, sellFills));
+    }
+
+    function _ids(uint64 s) internal view returns (uint256[4] memory ids) {
+        ids[0] = certificates.idOf(s, IMeterRegistry.EnergySource.Solar);
+        ids[1] = certificates.idOf(s, IMeterRegistry.EnergySource.Wind);
+        ids[2] = certificates.idOf(s, IMeterRegistry.EnergySource.Hydro);
+        ids[3] = certificates.idOf(s, IMeterRegistry.EnergySource.Biomass);
+    }
+
+    function _holders() internal view returns (address[10] memory h) {
+        for (uint256 k = 0; k < 7; ++k) h[k] = address(uint160(0x7000 + k));
+        (h[7], h[8], h[9]) = (traders[0], traders[1], traders[2]);
+    }
+
+    function test_certifySellers_deliversMinOfExportAndTheMetersFills() public {
+        uint256 q = _settleSample(slot, 5);
+        assertEq(q, 9_200);
+        _certifyAll(slot);
+        (uint256 solarPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
+        (uint256 windPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Wind);
+        (uint256 hydroPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Hydro);
+        assertEq(solarPool, 2_700 + 2_000);
+        assertEq(windPool, 3_000);
+        assertEq(hydroPool, 777);
+        assertTrue(certificates.isIssued(meters[0], slot));
+        assertTrue(certificates.isIssued(solar2, slot));
+        assertTrue(certificates.isIssued(meters[3], slot));
+    }
+
+    function test_claimBuyers_pagesOfOneEqualOnePage() public {
+        _settleSample(slot, 9);
+        _settleSample(slot + 1, 9);
+        _certifyAll(slot);
+        _certifyInPages(slot + 1, 1, 1);
+        uint256[4] memory a = _ids(slot);
+        uint256[4] memory b = _ids(slot + 1);
+        address[10] memory h = _holders();
+        for (uint256 i = 0; i < 10; ++i) {
+            for (uint256 s = 0; s < 4; ++s) {
+                assertEq(
+                    certificates.balanceOf(h[i], a[s]),
+                    certificates.balanceOf(h[i], b[s]),
+                    "page size matters"
+                );
+            }
+        }
+        (uint256 sellCursor, uint256 buyCursor, bool sellersDone, bool buyersDone) = certificates
+            .certificationOf(slot + 1);
+        assertEq(sellCursor, 6);
+        assertEq(buyCursor, 9);
+        assertTrue(sellersDone && buyersDone);
+    }
+
+    function test_certifySellers_pagesContinueWhereTheLastStopped() public {
+        _settleSample(slot, 4);
+        assertFalse(certificates.certifySellers(slot, 2));
+        (uint256 sellCursor, , bool sellersDone, ) = certificates.certificationOf(slot);
+        assertEq(sellCursor, 2);
+        assertFalse(sellersDone);
+        // a page of zero orders changes nothing
+        assertFalse(certificates.certifySellers(slot, 0));
+        (sellCursor, , , ) = certificates.certificationOf(slot);
+        assertEq(sellCursor, 2);
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.SellersCertified(slot, 2, 6, true);
+        assertTrue(certificates.certifySellers(slot, 100));
+        assertFalse(certificates.claimBuyers(slot, 3));
+        assertFalse(certificates.isSlotCertified(slot));
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.BuyersClaimed(slot, 3, 4, true);
+        assertTrue(certificates.claimBuyers(slot, 3));
+        assertTrue(certificates.isSlotCertified(slot));
+    }
+
+    /// @dev Paging never repeats nor skips: any page sizes give every buy order floor(pool x fill / Q) of
+    /// every vintage, exactly, and the rest of each pool (the rounding) to the largest delivering meter's owner.
+    function testFuzz_claimBuyers_anyPagesGiveEveryOrderItsShare(
+        uint8 buyerCount,
+        uint8 sellPage,
+        uint8 buyPage
+    ) public {
+        uint256 n = bound(buyerCount, 1, 24);
+        uint256 q = _settleSample(slot, n);
+        (, , uint256 buyOrders, ) = market.settledTrade(slot);
+        assertEq(buyOrders, n);
+        _certifyInPages(slot, bound(sellPage, 1, 7), bound(buyPage, 1, 25));
+        // expected balances: shares summed by account, remainders to solar2 (solar), meter 1 (wind), meter 3
+        IEnergyMarketView.BuyFill[] memory fills = market.buyFillsOf(slot, 0, n);
+        uint256[4] memory ids = _ids(slot);
+        IMeterRegistry.EnergySource[3] memory srcs = [
+            IMeterRegistry.EnergySource.Solar,
+            IMeterRegistry.EnergySource.Wind,
+            IMeterRegistry.EnergySource.Hydro
+        ];
+        for (uint256 s = 0; s < 3; ++s) {
+            (uint256 pool, uint256 claimed) = certificates.vintageOf(slot, srcs[s]);
+            uint256 sum = 0;
+            for (uint256 a = 0; a < 7; ++a) {
+                address account = address(uint160(0x7000 + a));
+                uint256 expected = 0;
+                for (uint256 k = 0; k < n; ++k) {
+                    if (fills[k].buyer == account) expected += _share(pool, fills[k].fillWh, q);
+                }
+                assertEq(certificates.balanceOf(account, ids[s]), expected, "claim != pro-rata share");
+                sum += expected;
+            }
+            assertEq(claimed, sum, "claimed != sum of shares");
+            assertLe(pool - claimed, n, "remainder above one Wh per buy order");
+        }
+        // owners: export - delivered at certification, plus the rounding remainder of their largest meter
+        (uint256 solarPool, uint256 solarClaimed) = certificates.vintageOf(slot, srcs[0]);
+        (uint256 windPool, uint256 windClaimed) = certificates.vintageOf(slot, srcs[1]);
+        (uint256 hydroPool, uint256 hydroClaimed) = certificates.vintageOf(slot, srcs[2]);
+        // (meter 0 delivered 2,700 solar Wh, more than solar2's 2,000: it takes the solar remainder)
+        assertEq(certificates.balanceOf(traders[0], ids[0]), 5_000 - 2_700 + solarPool - solarClaimed);
+        assertEq(certificates.balanceOf(traders[2], ids[0]), 0);
+        assertEq(certificates.balanceOf(traders[1], ids[1]), 3_333 - 3_000 + windPool - windClaimed);
+        assertEq(certificates.balanceOf(traders[0], ids[2]), hydroPool - hydroClaimed);
+        assertEq(certificates.balanceOf(traders[0], ids[3]), 0);
+    }
+
+    function test_claimBuyers_returnsTheRemainderToTheLargestDeliveringMeter() public {
+        _record(0, slot, 300);
+        _recordBy(SOLAR2_KEY, slot, 700);
+        _record(1, slot, 1_000);
+        address[] memory sellers = new address[](3);
+        uint256[] memory sellFills = new uint256[](3);
+        (sellers[0], sellers[1], sellers[2]) = (meters[0], solar2, meters[1]);
+        (sellFills[0], sellFills[1], sellFills[2]) = (300, 700, 1_000);
+        address[] memory buyers = new address[](3);
+        uint256[] memory buyFills = new uint256[](3);
+        (buyers[0], buyers[1], buyers[2]) = (address(0x7000), address(0x7001), address(0x7002));
+        (buyFills[0], buyFills[1], buyFills[2]) = (667, 667, 666);
+        market.settle(slot, 2_000, _buyFills(buyers, buyFills), _honestLots(sellers, sellFills));
+        certificates.certifySellers(slot, ALL);
+        uint256 solarId = certificates.idOf(slot, IMeterRegistry.EnergySource.Solar);
+        uint256 windId = certificates.idOf(slot, IMeterRegistry.EnergySource.Wind);
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.RoundingReturned(solar2, slot, solarId, 1);
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.RoundingReturned(meters[1], slot, windId, 1);
+        certificates.claimBuyers(slot, ALL);
+        for (uint256 k = 0; k < 3; ++k) {
+            assertEq(certificates.balanceOf(buyers[k], solarId), 333);
+            assertEq(certificates.balanceOf(buyers[k], windId), 333);
+        }
+        assertEq(certificates.balanceOf(traders[2], solarId), 1); // solar2's owner
+        assertEq(certificates.balanceOf(traders[0], solarId), 0);
+        assertEq(certificates.balanceOf(traders[1], windId), 1);
+    }
+
+    function test_claimBuyers_remainderNeverAboveTheMetersDelivery() public {
+        // two solar meters deliver 1 Wh each; the buyers' shares of the 2 Wh pool round to 0
+        _record(0, slot, 1);
+        _recordBy(SOLAR2_KEY, slot, 1);
+        _record(1, slot, 10_000);
+        address[] memory sellers = new address[](3);
+        uint256[] memory sellFills = new uint256[](3);
+        (sellers[0], sellers[1], sellers[2]) = (meters[0], solar2, meters[1]);
+        (sellFills[0], sellFills[1], sellFills[2]) = (1, 1, 10_000);
+        address[] memory buyers = new address[](3);
+        uint256[] memory buyFills = new uint256[](3);
+        (buyers[0], buyers[1], buyers[2]) = (address(0x7000), address(0x7001), address(0x7002));
+        (buyFills[0], buyFills[1], buyFills[2]) = (3_334, 3_334, 3_334);
+        market.settle(slot, 10_002, _buyFills(buyers, buyFills), _honestLots(sellers, sellFills));
+        _certifyAll(slot);
+        uint256 solarId = certificates.idOf(slot, IMeterRegistry.EnergySource.Solar);
+        (uint256 pool, uint256 claimed) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
+        assertEq(pool, 2);
+        assertEq(claimed, 0);
+        // the first of the tied largest meters (meter 0) gets at most its own 1 Wh delivery
+        assertEq(certificates.balanceOf(traders[0], solarId), 1);
+        assertEq(certificates.balanceOf(traders[2], solarId), 0);
+        for (uint256 k = 0; k < 3; ++k) assertEq(certificates.balanceOf(buyers[k], solarId), 0);
+    }
+
+    function test_claimBuyers_skipsUnfilledOrdersAndCreditsRepeatedAccountsPerOrder() public {
+        _record(0, slot, 1_000);
+        address[] memory buyers = new address[](4);
+        uint256[] memory buyFills = new uint256[](4);
+        (buyers[0], buyers[1], buyers[2], buyers[3]) = (traders[2], traders[3], traders[2], traders[3]);
+        (buyFills[0], buyFills[1], buyFills[2], buyFills[3]) = (1, 0, 998, 1);
+        market.settle(slot, 1_000, _buyFills(buyers, buyFills), _lots1(meters[0], 1_000));
+        certificates.certifySellers(slot, ALL);
+        uint256 solarId = certificates.idOf(slot, IMeterRegistry.EnergySource.Solar);
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.CertificatesClaimed(traders[2], slot, solarId, 1);
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.CertificatesClaimed(traders[2], slot, solarId, 998);
+        vm.expectEmit(address(certificates));
+        emit IEnergyCertificates.CertificatesClaimed(traders[3], slot, solarId, 1);
+        certificates.claimBuyers(slot, ALL);
+        assertEq(certificates.balanceOf(traders[2], solarId), 999);
+        assertEq(certificates.balanceOf(traders[3], solarId), 1);
     }
 }

@@ -38,7 +38,7 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
       gridOperatorAccount: m.getParameter("gridOperatorAccount", m.getAccount(0)),
       horizonSlots: m.getParameter("horizonSlots", 96),
       gateClosureSeconds: m.getParameter("gateClosureSeconds", 300),
-      maxOrdersPerSlot: m.getParameter("maxOrdersPerSlot", 160),
+      maxOrdersPerSlot: m.getParameter("maxOrdersPerSlot", 1_000),
       params: {
         minOrderWh: m.getParameter("minOrderWh", 10),
         sellerCollateralPerWh: m.getParameter("sellerCollateralPerWh", 100),

@@ -12,6 +12,8 @@ export interface Deployment {
   registry: string;
   token: string;
   market: string;
+  /** The certificates bound to the market: a traded slot's pages run after its settlement. */
+  certificates: string;
   gridOperatorAccount: string;
   /** Block of the first deployment: event scans start here. */
   deployBlock: number;

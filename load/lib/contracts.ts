@@ -4,16 +4,23 @@
 import { Interface, type LogDescription } from "ethers";
 
 import {
+  EnergyCertificates__factory,
   EnergyMarket__factory,
   GridStablecoin__factory,
   MeterRegistry__factory,
 } from "../../typechain-types/index.js";
 
 export const marketInterface = EnergyMarket__factory.createInterface();
+export const certificatesInterface = EnergyCertificates__factory.createInterface();
 export const registryInterface = MeterRegistry__factory.createInterface();
 export const tokenInterface = GridStablecoin__factory.createInterface();
 
-const interfaces: Interface[] = [marketInterface, registryInterface, tokenInterface];
+const interfaces: Interface[] = [
+  marketInterface,
+  certificatesInterface,
+  registryInterface,
+  tokenInterface,
+];
 
 /** A revert's data as `Name(arg, ...)`, or the raw data when no interface knows the selector. */
 export function decodeRevert(data: unknown): string {

@@ -9,7 +9,8 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 
 /** What an operation was for; `meta` carries its arguments (slot, side, quantity, order id...). */
-export type OpKind = "place" | "cancel" | "withdraw" | "settle" | "clear" | "readings" | "setup";
+export type OpKind =
+  "place" | "cancel" | "withdraw" | "settle" | "certify" | "clear" | "readings" | "setup";
 
 export interface SentEntry {
   t: "sent";

@@ -12,7 +12,7 @@ import {
 import { shortMessage } from "./chain.js";
 import { AuditInputError } from "./errors.js";
 import { getLogsPaged, type PageOptions } from "./logs.js";
-import { key, type AuditData, type EventRef, type MeterInfo, type Settlement } from "./types.js";
+import { key, type AuditData, type EventRef, type MeterInfo, type TradedSlot } from "./types.js";
 
 export interface CollectOptions extends PageOptions {
   registry: string;
@@ -20,13 +20,19 @@ export interface CollectOptions extends PageOptions {
   certificates: string;
 }
 
-const SELL = 1n;
 const lower = (a: string) => a.toLowerCase();
 const ref = (log: Log): EventRef => ({
   block: log.blockNumber,
   tx: log.transactionHash,
   logIndex: log.index,
 });
+
+/** Registry events that change a meter's status, and the status (IMeterRegistry.MeterStatus) they set. */
+const STATUS_EVENTS: Record<string, number | undefined> = {
+  MeterSuspended: 2,
+  MeterReinstated: 1,
+  MeterRetired: 3,
+};
 
 const certificatesEvents: EventFragment[] = [];
 certificatesInterface.forEachEvent((event) => certificatesEvents.push(event));
@@ -55,13 +61,9 @@ export async function collect(
   await expectKind(`registry ${o.registry}`, "MeterRegistry", () => registry.meterAt(0, at));
 
   const topics = [
-    ...["MeterSuspended", "MeterReinstated", "MeterRetired"].map(
-      (e) => registryInterface.getEvent(e)!.topicHash,
-    ),
+    ...Object.keys(STATUS_EVENTS).map((e) => registryInterface.getEvent(e)!.topicHash),
     ...certificatesEvents.map((e) => e.topicHash),
-    ...["OrderPlaced", "OrderCancelled", "SlotSettled", "MockSlotSettled", "MockDelivered"].map(
-      (e) => marketInterface.getEvent(e)!.topicHash,
-    ),
+    marketInterface.getEvent("SlotSettled")!.topicHash,
   ];
   const logs = await getLogsPaged(provider, [o.registry, o.market, o.certificates], [topics], o);
 
@@ -79,16 +81,17 @@ export async function collect(
     withholdings: [],
     skips: [],
     statusChanges: [],
-    settlements: [],
+    claims: [],
+    returns: [],
+    pages: [],
+    traded: [],
     meters: new Map(),
     initialStatus: new Map(),
     readings: new Map(),
     balancesAfter: new Map(),
     balancesBefore: null,
   };
-  const sellOrders = new Map<bigint, { slot: bigint; meterIndex: bigint }>();
-  const cancelled = new Set<bigint>();
-  const settlementByTx = new Map<string, Settlement>();
+  const settlements = new Map<bigint, EventRef & { deliveredWh: bigint }>();
 
   for (const log of logs) {
     const address = lower(log.address);
@@ -102,52 +105,83 @@ export async function collect(
     if (parsed === null) continue;
     if (address === data.certificates) collectCertificateEvent(data, log, parsed);
     else if (address === data.registry) {
-      const status = { MeterSuspended: 2, MeterReinstated: 1, MeterRetired: 3 }[parsed.name]!;
-      data.statusChanges.push({ ...ref(log), meter: lower(parsed.args.meter), status });
-    } else if (parsed.name === "OrderPlaced" && parsed.args.side === SELL) {
-      sellOrders.set(parsed.args.orderId, {
-        slot: parsed.args.slot,
-        meterIndex: parsed.args.meterIndex,
-      });
-    } else if (parsed.name === "OrderCancelled") {
-      cancelled.add(parsed.args.orderId);
-    } else if (parsed.name === "SlotSettled" || parsed.name === "MockSlotSettled") {
-      const settlement: Settlement = {
-        ...ref(log),
-        slot: parsed.args.slot,
-        deliveredWh: parsed.name === "SlotSettled" ? parsed.args.deliveredWh : 0n,
-        sellers: new Set(),
-        ...(parsed.name === "MockSlotSettled"
-          ? { deliveredByMeter: new Map<string, bigint>() }
-          : {}),
-      };
-      data.settlements.push(settlement);
-      settlementByTx.set(`${log.transactionHash}:${settlement.slot}`, settlement);
-    } else if (parsed.name === "MockDelivered") {
-      const settlement = settlementByTx.get(`${log.transactionHash}:${parsed.args.slot}`);
-      if (settlement?.deliveredByMeter === undefined) continue;
-      const meter = lower(parsed.args.meter);
-      settlement.deliveredByMeter.set(
-        meter,
-        (settlement.deliveredByMeter.get(meter) ?? 0n) + parsed.args.deliveredWh,
-      );
-      settlement.deliveredWh += parsed.args.deliveredWh;
-      settlement.sellers.add(meter);
+      // The topics include the certificates' AccessControl events, which the registry emits too.
+      const status = STATUS_EVENTS[parsed.name];
+      if (status !== undefined)
+        data.statusChanges.push({ ...ref(log), meter: lower(parsed.args.meter), status });
+    } else if (parsed.name === "SlotSettled") {
+      settlements.set(parsed.args.slot, { ...ref(log), deliveredWh: parsed.args.deliveredWh });
     }
   }
 
-  // Sellers of each settled slot, from the market's sell orders (meter index -> meter address).
-  const meterAt = new Map<bigint, string>();
-  for (const [orderId, order] of sellOrders) {
-    if (cancelled.has(orderId)) continue;
-    if (!meterAt.has(order.meterIndex))
-      meterAt.set(order.meterIndex, lower(await registry.meterAt(order.meterIndex, at)));
-    for (const s of data.settlements)
-      if (s.slot === order.slot) s.sellers.add(meterAt.get(order.meterIndex)!);
+  // Traded slots: settled by the market (only a slot with a trade is settled), or certified by pages (a
+  // market that emits no settlement event, such as the test double).
+  const slots = new Set<bigint>([...settlements.keys(), ...data.pages.map((p) => p.slot)]);
+  const meterAddresses = new Map<bigint, string>();
+  for (const slot of [...slots].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const settlement = settlements.get(slot);
+    const firstPage = data.pages.find((p) => p.slot === slot);
+    const progress = await certificates.certificationOf(slot, at);
+    data.traded.push({
+      slot,
+      settlement,
+      orders: await ordersOf(
+        market,
+        registry,
+        slot,
+        [o.toBlock, settlement?.block, firstPage?.block],
+        meterAddresses,
+      ),
+      sellersDone: progress.sellersDone,
+      buyersDone: progress.buyersDone,
+    });
   }
 
   await readViews(data, registry, certificates, o);
   return data;
+}
+
+/**
+ * The market's record of a settled slot's orders, read at the first of `blocks` where it still holds them
+ * (a newer slot may have reused the ring position since); null when none does or the node keeps no state
+ * that old. Only filled sell orders are sellers: an unfilled one delivered nothing.
+ */
+async function ordersOf(
+  market: Contract,
+  registry: Contract,
+  slot: bigint,
+  blocks: (number | undefined)[],
+  cache: Map<bigint, string>,
+): Promise<TradedSlot["orders"]> {
+  for (const blockTag of blocks) {
+    if (blockTag === undefined) continue;
+    try {
+      const trade = await market.settledTrade(slot, { blockTag });
+      if (!trade.held) continue;
+      const lots = await market.sellLotsOf(slot, 0, trade.sellOrders, { blockTag });
+      const fills = await market.buyFillsOf(slot, 0, trade.buyOrders, { blockTag });
+      const sells: { meter: string; fillWh: bigint }[] = [];
+      for (const lot of lots) {
+        if (lot.fillWh === 0n) continue;
+        const index = BigInt(lot.meterIndex);
+        if (!cache.has(index)) cache.set(index, lower(await registry.meterAt(index, { blockTag })));
+        sells.push({ meter: cache.get(index)!, fillWh: BigInt(lot.fillWh) });
+      }
+      return {
+        clearedWh: trade.clearedWh,
+        sellOrders: Number(trade.sellOrders),
+        buyOrders: Number(trade.buyOrders),
+        sells,
+        buys: fills.map((f: { buyer: string; fillWh: bigint }) => ({
+          buyer: lower(f.buyer),
+          fillWh: BigInt(f.fillWh),
+        })),
+      };
+    } catch {
+      // No state at that block on this node: try the next one.
+    }
+  }
+  return null;
 }
 
 /** Runs a view that only the expected kind of contract answers; refuses the address otherwise. */
@@ -218,6 +252,35 @@ function collectCertificateEvent(data: AuditData, log: Log, parsed: LogDescripti
     case "IssuanceSkipped":
       data.skips.push({ ...ref(log), meter: lower(a.meter), slot: a.slot, reason: a.reason });
       break;
+    case "CertificatesClaimed":
+      data.claims.push({
+        ...ref(log),
+        buyer: lower(a.buyer),
+        slot: a.slot,
+        id: a.id,
+        amountWh: a.amountWh,
+      });
+      break;
+    case "RoundingReturned":
+      data.returns.push({
+        ...ref(log),
+        meter: lower(a.meter),
+        slot: a.slot,
+        id: a.id,
+        amountWh: a.amountWh,
+      });
+      break;
+    case "SellersCertified":
+    case "BuyersClaimed":
+      data.pages.push({
+        ...ref(log),
+        slot: a.slot,
+        pass: parsed.name === "SellersCertified" ? "sellers" : "buyers",
+        fromIndex: a.fromIndex,
+        toIndex: a.toIndex,
+        done: a.done,
+      });
+      break;
   }
 }
 
@@ -233,7 +296,8 @@ async function readViews(
     ...data.issuances.map((i) => i.meter),
     ...data.withholdings.map((w) => w.meter),
     ...data.statusChanges.map((s) => s.meter),
-    ...data.settlements.flatMap((s) => [...s.sellers]),
+    ...data.returns.map((r) => r.meter),
+    ...data.traded.flatMap((t) => t.orders?.sells.map((s) => s.meter) ?? []),
   ]);
   for (const meter of meters) {
     const m = await registry.meterOf(meter, at);
@@ -258,7 +322,7 @@ async function readViews(
   }
   const pairs = new Set<string>([
     ...data.issuances.map((i) => key(i.meter, i.slot)),
-    ...data.settlements.flatMap((s) => [...s.sellers].map((m) => key(m, s.slot))),
+    ...data.traded.flatMap((t) => t.orders?.sells.map((s) => key(s.meter, t.slot)) ?? []),
   ]);
   for (const pair of pairs) {
     const [meter, slot] = pair.split(":");

@@ -1,5 +1,6 @@
 // The auditor's rules, as pure functions of AuditData: each finding names the transaction.
 import { RENEWABLE_SOURCES, STATUS_NAMES } from "./abi.js";
+import { certificatesOf, checkClaims, checkPools } from "./certification.js";
 import { key, type AuditData, type Check, type EventRef, type Violation } from "./types.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -33,23 +34,30 @@ export function reconcile(data: AuditData): { checks: Check[]; violations: Viola
     "no (meter, slot) issued twice or issued and withheld",
   );
   rule(
-    "ERC-1155 mints and burns match issuance and retirement events",
+    "ERC-1155 mints and burns match issuance, claim, return and retirement events",
     checkMintsAndBurns(data),
     `${data.transfers.length} transfer record(s)`,
   );
   const supply = checkSupply(data);
   rule(
-    "per id: supply + retired = issued",
+    "per id: supply + retired = credited (to owners, claimed, returned)",
     supply ?? [],
     supply
       ? "balances at the range's ends agree with the events"
       : "node has no state before the range",
     supply === null,
   );
+  const slots = certificatesOf(data);
+  const pending = slots.filter((c) => c.status !== "claimed").length;
   rule(
-    "every delivered Wh of a renewable meter has its certificate at a buyer",
-    checkDeliveries(data),
-    `${data.settlements.length} settlement(s)`,
+    "each filled seller's pool share = min(export, its fills)",
+    checkPools(data, slots),
+    `${slots.length} traded slot(s), ${slots.filter((c) => c.traded.sellersDone).length} certified`,
+  );
+  rule(
+    "claims = floor(pool x fill / Q) per buy order; claimed + returned = pool",
+    checkClaims(data, slots),
+    `${slots.length - pending} slot(s) claimed, ${pending} not yet`,
   );
   return { checks, violations };
 }
@@ -233,7 +241,16 @@ function compareSums(
 
 function checkMintsAndBurns(d: AuditData): Violation[] {
   const txId = (x: { tx: string; id: bigint }) => `${x.tx}|${x.id}`;
-  const issued = sumBy(d.issuances, txId, (i) => i.amountWh);
+  // What each transaction credits: the unsold export at issuance, the buyers' claims, the remainders.
+  const issued = sumBy(
+    [
+      ...d.issuances.map((i) => ({ tx: i.tx, id: i.id, wh: i.toOwnerWh })),
+      ...d.claims.map((c) => ({ tx: c.tx, id: c.id, wh: c.amountWh })),
+      ...d.returns.map((r) => ({ tx: r.tx, id: r.id, wh: r.amountWh })),
+    ],
+    txId,
+    (x) => x.wh,
+  );
   const minted = sumBy(
     d.transfers.filter((t) => t.from === ZERO),
     txId,
@@ -263,9 +280,13 @@ function checkSupply(d: AuditData): Violation[] | null {
   const after = byId(d.balancesAfter);
   const before = byId(d.balancesBefore);
   const issued = sumBy(
-    d.issuances,
-    (i) => String(i.id),
-    (i) => i.amountWh,
+    [
+      ...d.issuances.map((i) => ({ id: i.id, wh: i.toOwnerWh })),
+      ...d.claims.map((c) => ({ id: c.id, wh: c.amountWh })),
+      ...d.returns.map((r) => ({ id: r.id, wh: r.amountWh })),
+    ],
+    (x) => String(x.id),
+    (x) => x.wh,
   );
   const retired = sumBy(
     d.retirements,
@@ -280,103 +301,11 @@ function checkSupply(d: AuditData): Violation[] | null {
       found.push(
         violation(
           "supply",
-          `id ${id}: supply changed by ${change} Wh, issued - retired = ${expected} Wh`,
+          `id ${id}: supply changed by ${change} Wh, credited - retired = ${expected} Wh`,
           last,
           { id },
         ),
       );
-    }
-  }
-  return found;
-}
-
-function checkDeliveries(d: AuditData): Violation[] {
-  const found: Violation[] = [];
-  for (const s of d.settlements) {
-    const issuedHere = d.issuances.filter((i) => i.tx === s.tx && i.slot === s.slot);
-    const toBuyers = issuedHere.reduce((sum, i) => sum + i.toBuyersWh, 0n);
-    const where = { slot: String(s.slot) };
-    if (toBuyers > s.deliveredWh)
-      found.push(
-        violation(
-          "delivery",
-          `certificates to buyers ${toBuyers} Wh > delivered ${s.deliveredWh} Wh`,
-          s,
-          where,
-        ),
-      );
-    const buyerCredits = new Set(
-      d.transfers
-        .filter(
-          (t) =>
-            t.tx === s.tx &&
-            t.from === ZERO &&
-            !issuedHere.some((i) => d.meters.get(i.meter)?.owner === t.to),
-        )
-        .map((t) => t.to),
-    ).size;
-    let allCovered = true;
-    for (const meter of s.sellers) {
-      const info = d.meters.get(meter);
-      const reading = d.readings.get(key(meter, s.slot));
-      if (!info || !RENEWABLE_SOURCES.has(info.source)) {
-        allCovered = false;
-        continue;
-      }
-      const before = d.issuances.find(
-        (i) => i.meter === meter && i.slot === s.slot && i.block <= s.block && i.tx !== s.tx,
-      );
-      if (before)
-        found.push(
-          violation(
-            "delivery",
-            `certificates of a meter that sold in the slot were issued before its settlement`,
-            before,
-            { meter, ...where },
-          ),
-        );
-      const issued = issuedHere.find((i) => i.meter === meter);
-      const withheld = d.withholdings.some(
-        (w) => w.meter === meter && w.slot === s.slot && w.tx === s.tx,
-      );
-      if (!issued) {
-        allCovered = false;
-        if (!withheld && reading?.recorded && reading.exportedWh > 0n)
-          found.push(
-            violation(
-              "delivery",
-              `renewable meter sold in the slot but its certificates were neither issued nor withheld at settlement`,
-              s,
-              { meter, ...where },
-            ),
-          );
-        continue;
-      }
-      const delivered = s.deliveredByMeter?.get(meter);
-      if (delivered !== undefined) {
-        const due = delivered < issued.amountWh ? delivered : issued.amountWh;
-        if (issued.toBuyersWh + BigInt(buyerCredits) < due)
-          found.push(
-            violation(
-              "delivery",
-              `delivered ${due} Wh but only ${issued.toBuyersWh} Wh of certificates went to buyers`,
-              s,
-              { meter, ...where },
-            ),
-          );
-      }
-    }
-    if (s.deliveredByMeter === undefined && allCovered && s.sellers.size > 0) {
-      const slack = BigInt(buyerCredits * s.sellers.size);
-      if (toBuyers + slack < s.deliveredWh)
-        found.push(
-          violation(
-            "delivery",
-            `delivered ${s.deliveredWh} Wh but only ${toBuyers} Wh of certificates went to buyers`,
-            s,
-            where,
-          ),
-        );
     }
   }
   return found;

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { toUtf8String } from "ethers";
 import { SOURCE_NAMES, STATUS_NAMES, decodeId } from "./abi.js";
+import { certificatesOf } from "./certification.js";
 import type { AuditData, AuditReport, Check, Violation } from "./types.js";
 
 type Row = Record<string, string | number>;
@@ -30,7 +31,7 @@ export function buildReport(
   checks: Check[],
   violations: Violation[],
 ): AuditReport {
-  const settlementTxs = new Set(data.settlements.map((s) => s.tx));
+  const pageTxs = new Set(data.pages.filter((p) => p.pass === "sellers").map((p) => p.tx));
   const issuance = data.issuances.map((i) => ({
     block: i.block,
     tx: i.tx,
@@ -41,7 +42,7 @@ export function buildReport(
     toBuyersWh: i.toBuyersWh.toString(),
     toOwnerWh: i.toOwnerWh.toString(),
     exportedWh: data.readings.get(`${i.meter}:${i.slot}`)?.exportedWh.toString() ?? "",
-    path: settlementTxs.has(i.tx) || i.toBuyersWh > 0n ? "settlement" : "request",
+    path: pageTxs.has(i.tx) ? "certification" : "request",
   }));
   const transfers = data.transfers.map((t) => ({
     block: t.block,
@@ -98,10 +99,28 @@ export function buildReport(
     const b = perBeneficiary.get(r.beneficiary) ?? { retirements: 0, wh: 0n };
     perBeneficiary.set(r.beneficiary, { retirements: b.retirements + 1, wh: b.wh + r.amountWh });
   }
-  const perId = new Map<bigint, { issued: bigint; retired: bigint; supply: bigint }>();
+  const perId = new Map<
+    bigint,
+    {
+      issued: bigint;
+      pool: bigint;
+      claimed: bigint;
+      returned: bigint;
+      retired: bigint;
+      supply: bigint;
+    }
+  >();
   const idRow = (id: bigint) =>
-    perId.get(id) ?? perId.set(id, { issued: 0n, retired: 0n, supply: 0n }).get(id)!;
-  for (const i of data.issuances) idRow(i.id).issued += i.amountWh;
+    perId.get(id) ??
+    perId
+      .set(id, { issued: 0n, pool: 0n, claimed: 0n, returned: 0n, retired: 0n, supply: 0n })
+      .get(id)!;
+  for (const i of data.issuances) {
+    idRow(i.id).issued += i.amountWh;
+    idRow(i.id).pool += i.toBuyersWh;
+  }
+  for (const c of data.claims) idRow(c.id).claimed += c.amountWh;
+  for (const r of data.returns) idRow(r.id).returned += r.amountWh;
   for (const r of data.retirements) idRow(r.id).retired += r.amountWh;
   for (const [k, v] of data.balancesAfter) idRow(BigInt(k.split(":")[1])).supply += v;
 
@@ -131,8 +150,24 @@ export function buildReport(
     perId: [...perId].map(([id, r]) => ({
       ...vintage(id),
       issuedWh: r.issued.toString(),
+      poolWh: r.pool.toString(),
+      claimedWh: r.claimed.toString(),
+      returnedWh: r.returned.toString(),
       retiredWh: r.retired.toString(),
       supplyWh: r.supply.toString(),
+    })),
+    certification: certificatesOf(data).map((c) => ({
+      slot: c.traded.slot.toString(),
+      status: c.status,
+      sellOrders: c.traded.orders?.sellOrders ?? "",
+      filledSellOrders: c.traded.orders?.sells.length ?? "",
+      buyOrders: c.traded.orders?.buyOrders ?? "",
+      poolWh: c.poolWh.toString(),
+      claimedWh: c.claimedWh.toString(),
+      returnedWh: c.returnedWh.toString(),
+      notYetClaimedWh: c.traded.buyersDone
+        ? "0"
+        : (c.poolWh - c.claimedWh - c.returnedWh).toString(),
     })),
     checks,
     violations,
@@ -203,6 +238,7 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
       ]),
     ],
     ["withheld.csv", csv(report.withheld, ["block", "tx", "meter", "slot", "status"])],
+    ["certification.csv", csv(report.certification, CERTIFICATION_COLUMNS)],
     [
       "violations.csv",
       csv(report.violations as unknown as Row[], ["rule", "tx", "meter", "slot", "id", "message"]),
@@ -216,6 +252,18 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
   }
   return paths;
 }
+
+const CERTIFICATION_COLUMNS = [
+  "slot",
+  "status",
+  "sellOrders",
+  "filledSellOrders",
+  "buyOrders",
+  "poolWh",
+  "claimedWh",
+  "returnedWh",
+  "notYetClaimedWh",
+];
 
 function table(title: string, rows: Row[], columns: string[]): string {
   if (rows.length === 0) return `${title}: none\n`;
@@ -262,9 +310,13 @@ export function formatReport(report: AuditReport): string {
       "slot",
       "source",
       "issuedWh",
+      "poolWh",
+      "claimedWh",
+      "returnedWh",
       "retiredWh",
       "supplyWh",
     ]),
+    certificationSummary(report),
     table(
       "Transfers",
       report.transfers.filter((t) => t.kind === "transfer"),
@@ -288,4 +340,14 @@ export function formatReport(report: AuditReport): string {
     table("Checks", report.checks as unknown as Row[], ["status", "name", "detail"]),
     table("VIOLATIONS", report.violations as unknown as Row[], ["rule", "tx", "message"]),
   ].join("\n");
+}
+
+/** Traded slots by certification status; the slots not yet claimed are listed, they are not violations. */
+function certificationSummary(report: AuditReport): string {
+  const rows = report.certification;
+  const claimed = rows.filter((r) => r.status === "claimed");
+  const open = rows.filter((r) => r.status !== "claimed");
+  const wh = (rs: Row[], column: string) => rs.reduce((a, r) => a + BigInt(r[column]!), 0n);
+  const head = `Certification of traded slots: ${claimed.length} claimed (${wh(claimed, "claimedWh")} Wh claimed, ${wh(claimed, "returnedWh")} Wh returned), ${open.length} not yet claimed (${wh(open, "notYetClaimedWh")} Wh in their pools)\n`;
+  return open.length ? head + table("Not yet claimed", open, CERTIFICATION_COLUMNS) : head;
 }

@@ -51,14 +51,49 @@ export interface StatusChange extends EventRef {
   status: number;
 }
 
-/** A market settlement and what the market says it delivered. */
-export interface Settlement extends EventRef {
+/** A buy order's share of a vintage, credited by a claimBuyers page. */
+export interface Claim extends EventRef {
+  buyer: string;
   slot: bigint;
-  deliveredWh: bigint;
-  /** Delivered Wh per meter when the market records it (the mock does), else undefined. */
-  deliveredByMeter?: Map<string, bigint>;
-  /** Meters that sold in the slot (live sell orders), when known. */
-  sellers: Set<string>;
+  id: bigint;
+  amountWh: bigint;
+}
+
+/** A vintage pool's rounding remainder, returned to the owner of `meter` after the last claim page. */
+export interface RoundingReturn extends EventRef {
+  meter: string;
+  slot: bigint;
+  id: bigint;
+  amountWh: bigint;
+}
+
+/** One page of certifySellers ("sellers") or claimBuyers ("buyers"). */
+export interface CertificationPage extends EventRef {
+  slot: bigint;
+  pass: "sellers" | "buyers";
+  fromIndex: bigint;
+  toIndex: bigint;
+  done: boolean;
+}
+
+/**
+ * A slot that traded: its settlement (when in the range), the market's record of its orders (when the
+ * market still holds them, at the range's end or at the settlement's block) and its certification progress.
+ */
+export interface TradedSlot {
+  slot: bigint;
+  settlement?: EventRef & { deliveredWh: bigint };
+  /** Q, the filled sell orders (meter, fill) and the buy orders (buyer, fill), in order index; null if recycled. */
+  orders: {
+    clearedWh: bigint;
+    sellOrders: number;
+    buyOrders: number;
+    sells: { meter: string; fillWh: bigint }[];
+    buys: { buyer: string; fillWh: bigint }[];
+  } | null;
+  /** certificationOf(slot) at the range's end. */
+  sellersDone: boolean;
+  buyersDone: boolean;
 }
 
 export interface MeterInfo {
@@ -94,7 +129,10 @@ export interface AuditData {
   withholdings: Withholding[];
   skips: Skip[];
   statusChanges: StatusChange[];
-  settlements: Settlement[];
+  claims: Claim[];
+  returns: RoundingReturn[];
+  pages: CertificationPage[];
+  traded: TradedSlot[];
   meters: Map<string, MeterInfo>;
   /** Status of each meter of interest just before fromBlock (undefined when the node has no history). */
   initialStatus: Map<string, number>;
@@ -134,6 +172,8 @@ export interface AuditReport {
   perMeter: Record<string, string | number>[];
   perBeneficiary: Record<string, string | number>[];
   perId: Record<string, string | number>[];
+  /** Each traded slot's certificates: claimed, not yet claimed or not yet certified. */
+  certification: Record<string, string | number>[];
   checks: Check[];
   violations: Violation[];
 }

@@ -91,7 +91,11 @@ export interface FaultObservation {
 
 export interface CertificateSummary {
   issuedWh: number;
+  /** Put into the buyers' pools by certifySellers (energy the market delivered). */
   bundledWh: number;
+  /** Credited to buy orders by claimBuyers, and the pools' rounding remainders returned to owners. */
+  claimedWh: number;
+  returnedWh: number;
   retiredWh: number;
 }
 

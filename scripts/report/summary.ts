@@ -35,7 +35,7 @@ export function formatSummary(report: SimulationReport): string {
     `Traded ${kWh(totals.tradedWh)} (settled ${kWh(totals.settledWh)}, shortfall ${kWh(totals.shortfallWh)}); mean clearing price ${meanPrice} ${cur}/kWh (${prices.length} slots cleared)`,
     `Generation ${kWh(totals.generationWh)}, consumption ${kWh(totals.consumptionWh)}, grid import ${kWh(totals.gridImportWh)}, export ${kWh(totals.gridExportWh)}`,
     `Self-sufficiency ${(totals.selfSufficiency * 100).toFixed(1)} %; community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
-    `Certificates: issued ${kWh(report.certificates.issuedWh)}, bundled to buyers ${kWh(report.certificates.bundledWh)}, retired ${kWh(report.certificates.retiredWh)}`,
+    `Certificates: issued ${kWh(report.certificates.issuedWh)}, bundled to buyers ${kWh(report.certificates.bundledWh)} (claimed ${kWh(report.certificates.claimedWh)}, rounding returned ${report.certificates.returnedWh} Wh), retired ${kWh(report.certificates.retiredWh)}`,
     ...(run.ordersRefusedAtCap > 0
       ? [
           `Orders refused at the market's cap of ${run.maxOrdersPerSlot} per slot: ${run.ordersRefusedAtCap}`,

@@ -5,7 +5,8 @@
  *   tick j-1   households place orders for j (bids on their forecast)
  *   tick j     the keeper clears j (its gate closed `gateClosureSeconds` before its start)
  *   tick j+1   the data hub submits the meters' signed readings of j (trySubmitReadings, in batches)
- *   tick j+1+w the keeper settles j (w = reading window in slots); the market calls the certificates' hook
+ *   tick j+1+w the keeper settles j (w = reading window in slots), then delivers its certificates in pages:
+ *              certifySellers until done, then claimBuyers until done (same sender: nonce order is page order)
  *   tick j+2+w the keeper issues certificates of meters that exported but sold nothing in j
  * after the last tick, consumers retire the certificates they hold.
  * Chain time is fast-forwarded on a development node and waited for on any other network.
@@ -20,6 +21,7 @@ import {
   type DeploymentParameters,
   type Suite,
 } from "../lib/deployment.js";
+import { CERTIFY_SELLERS_PAGE, CLAIM_BUYERS_PAGE, pagesFor } from "../lib/certification.js";
 import { ErrorDecoder, UsageError } from "../lib/errors.js";
 import { Rng } from "../lib/prng.js";
 import { Progress, type ProgressOptions } from "../lib/progress.js";
@@ -52,6 +54,10 @@ export const GAS_LIMITS = {
   clear: (orders: number) => capped(200_000n + 30_000n * BigInt(orders)),
   readings: (count: number) => capped(100_000n + 60_000n * BigInt(count)),
   settle: (orders: number) => capped(300_000n + 150_000n * BigInt(orders)),
+  // Per order of the page: a new meter's issuance (registry reads, a bit, a mint, an event) at most.
+  certifySellers: (orders: number) => capped(200_000n + 90_000n * BigInt(orders)),
+  // Per order of the page: one credit per vintage (one renewable source here).
+  claimBuyers: (orders: number) => capped(200_000n + 60_000n * BigInt(orders)),
   issueBatch: (count: number) => capped(100_000n + 80_000n * BigInt(count)),
   retire: 80_000n,
 };
@@ -375,6 +381,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       rejected: new Map(),
       issued: new Map(),
       notIssued: new Set(),
+      claimed: new Map(),
+      returned: new Map(),
+      sellersCertified: false,
+      buyersClaimed: false,
       submitted: new Map(),
     }));
     const slotByChain = new Map(slots.map((s) => [s.chainSlot, s]));
@@ -397,6 +407,34 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     progress.log(
       `Trading ${N} slots of ${slotLength} s from chain slot ${c0} (${new Date(startOf(c0) * 1000).toISOString()}), ${households.length} households, ${timingMode}`,
     );
+
+    // The settled slot's certificates, in pages sent right after its settlement by the same keeper.
+    const certifySlot = async (slot: SlotRuntime) => {
+      const sells = slot.orders.filter((o) => o.side === "sell").length;
+      const buys = slot.orders.length - sells;
+      for (let page = 0; page < pagesFor(sells, CERTIFY_SELLERS_PAGE); page++)
+        await runner.send(
+          keeper,
+          `certifySellers slot ${slot.index} page ${page}`,
+          suite.addresses.certificates,
+          certificates.interface.encodeFunctionData("certifySellers", [
+            slot.chainSlot,
+            CERTIFY_SELLERS_PAGE,
+          ]),
+          GAS_LIMITS.certifySellers(Math.min(CERTIFY_SELLERS_PAGE, sells)),
+        );
+      for (let page = 0; page < pagesFor(buys, CLAIM_BUYERS_PAGE); page++)
+        await runner.send(
+          keeper,
+          `claimBuyers slot ${slot.index} page ${page}`,
+          suite.addresses.certificates,
+          certificates.interface.encodeFunctionData("claimBuyers", [
+            slot.chainSlot,
+            CLAIM_BUYERS_PAGE,
+          ]),
+          GAS_LIMITS.claimBuyers(Math.min(CLAIM_BUYERS_PAGE, buys)),
+        );
+    };
 
     const processEvents = (mined: MinedTx[]) => {
       const events = parseLogs(
@@ -453,6 +491,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
               toBuyersWh: BigInt(a.toBuyersWh),
               toOwnerWh: BigInt(a.toOwnerWh),
             });
+            break;
+          }
+          case "CertificatesClaimed": {
+            const slot = slotByChain.get(BigInt(a.slot));
+            const buyer = String(a.buyer).toLowerCase();
+            slot?.claimed.set(buyer, (slot.claimed.get(buyer) ?? 0n) + BigInt(a.amountWh));
+            break;
+          }
+          case "RoundingReturned": {
+            const slot = slotByChain.get(BigInt(a.slot));
+            const meter = String(a.meter).toLowerCase();
+            slot?.returned.set(meter, (slot.returned.get(meter) ?? 0n) + BigInt(a.amountWh));
+            break;
+          }
+          case "SellersCertified": {
+            const slot = slotByChain.get(BigInt(a.slot));
+            if (slot && Boolean(a.done)) slot.sellersCertified = true;
+            break;
+          }
+          case "BuyersClaimed": {
+            const slot = slotByChain.get(BigInt(a.slot));
+            if (slot && Boolean(a.done)) slot.buyersClaimed = true;
             break;
           }
           case "IssuanceSkipped":
@@ -621,6 +681,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             market.interface.encodeFunctionData("settle", [slot.chainSlot]),
             GAS_LIMITS.settle(slot.orders.length),
           );
+          await certifySlot(slot);
         }
         // (e) certificates of meters that exported but sold nothing in slot k-2-w
         const si = k - 2 - windowSlots;

@@ -42,6 +42,13 @@ export interface SlotRuntime {
   issued: Map<string, { amountWh: bigint; toBuyersWh: bigint; toOwnerWh: bigint }>;
   /** Meters whose issuance was skipped or withheld (lower case). */
   notIssued: Set<string>;
+  /** Certificates the claim pages credited, by buyer account (lower case), all vintages together. */
+  claimed: Map<string, bigint>;
+  /** Rounding remainders returned to owners, by meter (lower case). */
+  returned: Map<string, bigint>;
+  /** Whether the last certifySellers and claimBuyers pages reported done. */
+  sellersCertified: boolean;
+  buyersClaimed: boolean;
   /** Readings signed and submitted for this slot, by meter (lower case): "on time" | "late" | "forged". */
   submitted: Map<string, "on time" | "late" | "forged">;
 }

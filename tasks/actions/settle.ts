@@ -2,9 +2,10 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
 import { resolveSlot } from "../../scripts/lib/slots.js";
 import { baseToCurrency, whToKWh } from "../../scripts/lib/units.js";
+import { certifySlot } from "./certify.js";
 
 export default async function settle(
-  args: { slot: string; account: string; deploymentId: string },
+  args: { slot: string; certify: boolean; account: string; deploymentId: string },
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
@@ -27,5 +28,7 @@ export default async function settle(
     ctx.print(
       `settled slot ${slot}: delivered ${whToKWh(e?.args.deliveredWh ?? 0n)} kWh, shortfall ${whToKWh(e?.args.shortfallWh ?? 0n)} kWh, penalties ${baseToCurrency(e?.args.penalties ?? 0n)} (tx ${hash}, ${gasUsed} gas)`,
     );
+    if (args.certify && (e?.args.deliveredWh ?? 0n) + (e?.args.shortfallWh ?? 0n) > 0n)
+      await certifySlot(ctx, signer, slot);
   });
 }

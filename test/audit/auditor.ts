@@ -57,6 +57,7 @@ describe("auditor (scripts/audit) against a local node", function () {
       "pass",
       "pass",
       "pass",
+      "pass",
     ]);
 
     const solar = run.meters.solar.address.toLowerCase();
@@ -71,8 +72,35 @@ describe("auditor (scripts/audit) against a local node", function () {
         i.path,
       ]),
     ).to.deep.equal([
-      [solar, "9000", "5000", "4000", "9000", "settlement"],
+      [solar, "9000", "5001", "3999", "9000", "certification"],
       [wind, "4000", "0", "4000", "4000", "request"],
+      [wind, "1000", "600", "400", "1000", "certification"],
+    ]);
+    // Wind's unfilled sell order made it no seller: issued on request, and no violation.
+    expect(report.certification).to.deep.equal([
+      {
+        slot: String(run.slot),
+        status: "claimed",
+        sellOrders: 4,
+        filledSellOrders: 3,
+        buyOrders: 2,
+        poolWh: "5001",
+        claimedWh: "5000",
+        returnedWh: "1",
+        notYetClaimedWh: "0",
+      },
+      // Claims not done yet: reported as such, not as a violation.
+      {
+        slot: String(run.slot + 1n),
+        status: "not yet claimed",
+        sellOrders: 1,
+        filledSellOrders: 1,
+        buyOrders: 1,
+        poolWh: "600",
+        claimedWh: "0",
+        returnedWh: "0",
+        notYetClaimedWh: "600",
+      },
     ]);
     const carol = run.accounts.carol.toLowerCase();
     expect(report.perBeneficiary).to.deep.equal([
@@ -90,11 +118,14 @@ describe("auditor (scripts/audit) against a local node", function () {
       },
     ]);
     const solarId = report.perId.find((r) => r.source === "Solar")!;
-    expect([solarId.issuedWh, solarId.retiredWh, solarId.supplyWh]).to.deep.equal([
-      "9000",
-      "3000",
-      "6000",
-    ]);
+    expect([
+      solarId.issuedWh,
+      solarId.poolWh,
+      solarId.claimedWh,
+      solarId.returnedWh,
+      solarId.retiredWh,
+      solarId.supplyWh,
+    ]).to.deep.equal(["9000", "5001", "5000", "1", "3000", "6000"]);
 
     expect(files.map((f) => path.basename(f))).to.include.members([
       "audit.json",
@@ -107,7 +138,7 @@ describe("auditor (scripts/audit) against a local node", function () {
     expect(issuanceCsv.split("\n")[0]).to.equal(
       "block,tx,meter,zone,id,slot,source,amountWh,toBuyersWh,toOwnerWh,exportedWh,path",
     );
-    expect(issuanceCsv.trim().split("\n")).to.have.length(3);
+    expect(issuanceCsv.trim().split("\n")).to.have.length(4);
     expect(
       JSON.parse(await readFile(path.join(out, "audit.json"), "utf8")).violations,
     ).to.deep.equal([]);
@@ -165,7 +196,7 @@ describe("auditor (scripts/audit) against a local node", function () {
     expect(rules).to.include("reading");
     const issuanceTxs = report.issuance.map((i) => i.tx);
     const unread = report.violations.filter((v) => v.rule === "reading");
-    expect(unread).to.have.length(2);
+    expect(unread).to.have.length(3);
     for (const v of unread) expect(issuanceTxs).to.include(v.tx);
     expect(report.checks.find((c) => c.name.startsWith("contracts are bound"))!.status).to.equal(
       "fail",

@@ -1,6 +1,7 @@
-// A short trading run on a node reached over JSON-RPC: registry, certificates, a market (the mock until
-// EnergyMarket lands), readings, a settlement with buyers, issuance on request, a transfer, retirements
-// and a suspension. Returns the addresses and what the auditor must find.
+// A short trading run on a node reached over JSON-RPC: registry, certificates, the market's test double,
+// readings, a settled trade with an unfilled sell order, its certificate pages (sellers, then buyers),
+// issuance on request, a transfer, retirements and a suspension. Returns the addresses and what the
+// auditor must find.
 import { Wallet, type BaseWallet, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import {
   EnergyCertificates__factory,
@@ -109,23 +110,53 @@ export async function tradingRun(provider: JsonRpcProvider): Promise<TradingRun>
     await signReading(registry, meters.wind, slot, 0n, 4_000n),
     await signReading(registry, meters.gas, slot, 0n, 5_000n),
     await signReading(registry, meters.solar, slot + 1n, 0n, 2_000n),
+    await signReading(registry, meters.wind, slot + 1n, 0n, 1_000n),
   ];
   await (await registry.submitReadings(readings)).wait();
+  // Q = 8,000 Wh: solar fills 5,001 Wh in two orders, gas 2,999 Wh, wind's order is not filled; carol and
+  // dave buy. The solar pool of 5,001 Wh leaves 1 Wh of rounding (1,875 + 3,125), returned to alice.
+  const indexOf = async (meter: BaseWallet) =>
+    Number((await registry.meterOf(meter.address)).index);
+  const [solarIndex, windIndex, gasIndex] = await Promise.all(
+    [meters.solar, meters.wind, meters.gas].map(indexOf),
+  );
+  const lot = (meterIndex: number, fillWh: number, priorFillWh: number, meterFillWh: number) => ({
+    meterIndex,
+    fillWh,
+    priorFillWh,
+    meterFillWh,
+  });
   await (
     await market.settle(
       slot,
       8_000n,
       [
-        { buyer: carol.address, filledWh: 3_000n },
-        { buyer: dave.address, filledWh: 5_000n },
+        { buyer: carol.address, fillWh: 3_000n },
+        { buyer: dave.address, fillWh: 5_000n },
       ],
       [
-        { meter: meters.solar.address, deliveredWh: 5_000n },
-        { meter: meters.gas.address, deliveredWh: 3_000n },
+        lot(solarIndex, 3_001, 0, 5_001),
+        lot(windIndex, 0, 0, 0),
+        lot(gasIndex, 2_999, 0, 2_999),
+        lot(solarIndex, 2_000, 3_001, 5_001),
       ],
     )
   ).wait();
+  // Anyone delivers the certificates, in pages of two sell orders and one buy order.
+  for (let page = 0; page < 2; page++) await (await certificates.certifySellers(slot, 2)).wait();
+  for (let page = 0; page < 2; page++) await (await certificates.claimBuyers(slot, 1)).wait();
   await (await certificates.issue(meters.wind.address, slot)).wait();
+
+  // In slot + 1 wind sells 600 Wh to carol; its sellers are certified, its buyers not yet claimed.
+  await (
+    await market.settle(
+      slot + 1n,
+      600n,
+      [{ buyer: carol.address, fillWh: 600n }],
+      [lot(windIndex, 600, 0, 600)],
+    )
+  ).wait();
+  await (await certificates.certifySellers(slot + 1n, 10)).wait();
 
   const solarId = (slot << 8n) | BigInt(Source.Solar);
   const carolCertificates = certificates.connect(carol);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {EnergyCertificates} from "../../contracts/EnergyCertificates.sol";
 import {EnergyMarket} from "../../contracts/EnergyMarket.sol";
@@ -10,6 +11,7 @@ import {GridStablecoin} from "../../contracts/GridStablecoin.sol";
 import {MeterRegistry} from "../../contracts/MeterRegistry.sol";
 import {IEnergyCertificates} from "../../contracts/interfaces/IEnergyCertificates.sol";
 import {IEnergyMarket} from "../../contracts/interfaces/IEnergyMarket.sol";
+import {IEnergyMarketView} from "../../contracts/interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "../../contracts/interfaces/IMeterRegistry.sol";
 
 uint256 constant SLOT_LENGTH = 900;
@@ -103,12 +105,19 @@ contract GridLedgerHandler is Test {
     uint256 public certificateViolations;
     /// @dev A recorded reading was replaced.
     uint256 public readingViolations;
+    /// @dev A buy order's claim was not floor(pool x fill / Q) of its vintage, or a claim page credited
+    /// something no order was entitled to.
+    uint256 public claimViolations;
+    /// @dev The account that delivers certificates: it holds no role anywhere.
+    address public immutable anyone = makeAddr("anyone");
 
     // Slots and orders
     uint64[] internal _slots;
     mapping(uint64 slot => bool) internal _known;
     mapping(uint64 slot => uint256[]) internal _orderIds;
     mapping(uint64 slot => mapping(address meter => bool)) internal _soldFrom;
+    /// @dev Settled slots with a trade, whose certificates are delivered in pages.
+    uint64[] public tradedSlots;
 
     // Readings: what was recorded, first time seen
     address[] public readMeter;
@@ -121,7 +130,13 @@ contract GridLedgerHandler is Test {
     mapping(address meter => mapping(uint64 slot => uint256)) public issuanceCount;
     uint256[] public ids;
     mapping(uint256 id => bool) internal _knownId;
+    /// @dev Per id: the exports issued (events' amountWh), what reached the buyers' pool, and what was
+    /// minted (owner parts, claims, rounding returns).
     mapping(uint256 id => uint256) public issuedPerId;
+    mapping(uint256 id => uint256) public pooledPerId;
+    mapping(uint256 id => uint256) public claimedPerId;
+    mapping(uint256 id => uint256) public returnedPerId;
+    mapping(uint256 id => uint256) public mintedPerId;
     mapping(uint256 id => uint256) public retiredPerId;
     uint256 public retiredTotal;
 
@@ -155,6 +170,14 @@ contract GridLedgerHandler is Test {
 
     function idCount() external view returns (uint256) {
         return ids.length;
+    }
+
+    function slotAt(uint256 k) external view returns (uint64) {
+        return _slots[k];
+    }
+
+    function tradedCount() external view returns (uint256) {
+        return tradedSlots.length;
     }
 
     /// @dev Free + locked of every trader and the grid operator's account, plus the escrow.
@@ -305,6 +328,18 @@ contract GridLedgerHandler is Test {
         _account(vm.getRecordedLogs());
     }
 
+    /// @dev A page of `certifySellers` of a traded slot, any length, by an account without a role.
+    function certifySellers(uint256 slotSeed, uint256 page) external {
+        if (tradedSlots.length == 0) return;
+        _certifyPage(tradedSlots[slotSeed % tradedSlots.length], bound(page, 0, 6));
+    }
+
+    /// @dev A page of `claimBuyers` of a traded slot, any length, by an account without a role.
+    function claimBuyers(uint256 slotSeed, uint256 page) external {
+        if (tradedSlots.length == 0) return;
+        _claimPage(tradedSlots[slotSeed % tradedSlots.length], bound(page, 0, 6));
+    }
+
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 idSeed, uint256 amount) external {
         if (ids.length == 0) return;
         address from = actors[fromSeed % ACTORS];
@@ -331,8 +366,9 @@ contract GridLedgerHandler is Test {
     // Final drain
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Everyone cancels what it still can, every slot is cleared and settled, everyone withdraws.
-    function drain() external {
+    /// @dev Everyone cancels what it still can, every slot is cleared and settled, an account without a
+    /// role delivers every traded slot's certificates in random pages, everyone withdraws.
+    function drain(uint256 seed) external {
         for (uint256 s; s < _slots.length; ++s) {
             uint64 slot = _slots[s];
             if (block.timestamp >= market.gateClosureOf(slot)) continue;
@@ -346,6 +382,10 @@ contract GridLedgerHandler is Test {
         for (uint256 s; s < _slots.length; ++s) {
             _clear(_slots[s]);
             _settle(_slots[s]);
+        }
+        for (uint256 s; s < tradedSlots.length; ++s) {
+            seed = uint256(keccak256(abi.encode(seed, s)));
+            _deliver(tradedSlots[s], 1 + (seed % 4), 1 + ((seed >> 8) % 4));
         }
         for (uint256 i; i <= ACTORS; ++i) {
             address account = i < ACTORS ? actors[i] : gridAccount;
@@ -403,6 +443,7 @@ contract GridLedgerHandler is Test {
         if (!_known[older]) return;
         _clear(older);
         _settle(older);
+        _deliver(older, CAP, CAP);
     }
 
     function _clear(uint64 slot) private {
@@ -445,6 +486,7 @@ contract GridLedgerHandler is Test {
         market.settle(slot);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         ++settledSlots;
+        if (info.clearedWh != 0) tradedSlots.push(slot);
         // The escrow of P x Q is paid out in full to sellers and the grid operator, nothing else.
         (uint256 owedAfter, ) = liabilities();
         if (
@@ -460,25 +502,104 @@ contract GridLedgerHandler is Test {
         _account(logs);
     }
 
-    /// @dev Ghost totals of issuance from the certificates' own events.
+    /// @dev Delivers the rest of `slot`'s certificates in pages of the given lengths (at least 1).
+    function _deliver(uint64 slot, uint256 sellPage, uint256 buyPage) private {
+        (bool held, , , ) = market.settledTrade(slot);
+        if (!held) return;
+        // Each page advances by at least one order: CAP + 1 pages of each kind are always enough.
+        for (uint256 guard; guard <= 2 * CAP + 2; ++guard) {
+            (, , bool sellersDone, bool buyersDone) = certificates.certificationOf(slot);
+            if (buyersDone) return;
+            if (!sellersDone) _certifyPage(slot, sellPage);
+            else _claimPage(slot, buyPage);
+        }
+    }
+
+    function _certifyPage(uint64 slot, uint256 page) private {
+        vm.recordLogs();
+        vm.prank(anyone);
+        try certificates.certifySellers(slot, page) {} catch {}
+        _account(vm.getRecordedLogs());
+    }
+
+    /// @dev One claim page; checks that every credited buy order got exactly floor(pool x fill / Q) of each
+    /// vintage, in order, and nothing else was claimed.
+    function _claimPage(uint64 slot, uint256 page) private {
+        (, uint256 from, , ) = certificates.certificationOf(slot);
+        vm.recordLogs();
+        vm.prank(anyone);
+        try certificates.claimBuyers(slot, page) {} catch {
+            return;
+        }
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        _account(logs);
+        (, uint256 to, , ) = certificates.certificationOf(slot);
+        (, uint256 q, , ) = market.settledTrade(slot);
+        IEnergyMarketView.BuyFill[] memory fills = market.buyFillsOf(slot, from, to - from);
+        uint256 next = _nextClaim(logs, 0);
+        for (uint256 k; k < fills.length; ++k) {
+            for (uint8 source = 1; source <= 4; ++source) {
+                (uint256 pool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource(source));
+                uint256 share = Math.mulDiv(pool, fills[k].fillWh, q);
+                if (share == 0) continue;
+                if (next == logs.length) {
+                    ++claimViolations;
+                    return;
+                }
+                uint256 amount = abi.decode(logs[next].data, (uint256));
+                if (
+                    address(uint160(uint256(logs[next].topics[1]))) != fills[k].buyer ||
+                    uint256(logs[next].topics[3]) !=
+                        certificates.idOf(slot, IMeterRegistry.EnergySource(source)) ||
+                    amount != share
+                ) ++claimViolations;
+                next = _nextClaim(logs, next + 1);
+            }
+        }
+        if (next != logs.length) ++claimViolations;
+    }
+
+    function _nextClaim(Vm.Log[] memory logs, uint256 from) private view returns (uint256) {
+        for (uint256 k = from; k < logs.length; ++k) {
+            if (
+                logs[k].emitter == address(certificates) &&
+                logs[k].topics[0] == IEnergyCertificates.CertificatesClaimed.selector
+            ) return k;
+        }
+        return logs.length;
+    }
+
+    /// @dev Ghost totals of issuance, claims and rounding returns from the certificates' own events.
     function _account(Vm.Log[] memory logs) private {
         for (uint256 k; k < logs.length; ++k) {
             Vm.Log memory log = logs[k];
-            if (
-                log.emitter != address(certificates) ||
-                log.topics[0] != IEnergyCertificates.CertificatesIssued.selector
-            ) continue;
-            address meter = address(uint160(uint256(log.topics[1])));
-            uint64 slot = uint64(uint256(log.topics[2]));
-            uint256 id = uint256(log.topics[3]);
-            (, , uint256 amountWh, , ) = abi.decode(
-                log.data,
-                (IMeterRegistry.EnergySource, bytes8, uint256, uint256, uint256)
-            );
-            issuedOf[meter][slot] += amountWh;
-            issuanceCount[meter][slot] += 1;
-            issuedPerId[id] += amountWh;
-            if (!market.isSlotFinal(slot)) ++certificateViolations;
+            if (log.emitter != address(certificates)) continue;
+            bytes32 topic = log.topics[0];
+            uint256 id = log.topics.length > 3 ? uint256(log.topics[3]) : 0;
+            if (topic == IEnergyCertificates.CertificatesIssued.selector) {
+                address meter = address(uint160(uint256(log.topics[1])));
+                uint64 slot = uint64(uint256(log.topics[2]));
+                (, , uint256 amountWh, uint256 toBuyersWh, uint256 toOwnerWh) = abi.decode(
+                    log.data,
+                    (IMeterRegistry.EnergySource, bytes8, uint256, uint256, uint256)
+                );
+                issuedOf[meter][slot] += amountWh;
+                issuanceCount[meter][slot] += 1;
+                issuedPerId[id] += amountWh;
+                pooledPerId[id] += toBuyersWh;
+                mintedPerId[id] += toOwnerWh;
+                if (!market.isSlotFinal(slot) || toBuyersWh + toOwnerWh != amountWh) ++certificateViolations;
+            } else if (topic == IEnergyCertificates.CertificatesClaimed.selector) {
+                uint256 amountWh = abi.decode(log.data, (uint256));
+                claimedPerId[id] += amountWh;
+                mintedPerId[id] += amountWh;
+            } else if (topic == IEnergyCertificates.RoundingReturned.selector) {
+                uint256 amountWh = abi.decode(log.data, (uint256));
+                returnedPerId[id] += amountWh;
+                mintedPerId[id] += amountWh;
+            } else {
+                continue;
+            }
             if (!_knownId[id]) {
                 _knownId[id] = true;
                 ids.push(id);
@@ -510,7 +631,7 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         token.grantRole(token.MINTER_ROLE(), address(handler));
         registry.grantRole(registry.REGULATOR_ROLE(), address(handler));
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](17);
+        bytes4[] memory selectors = new bytes4[](20);
         selectors[0] = GridLedgerHandler.deposit.selector;
         selectors[1] = GridLedgerHandler.withdraw.selector;
         selectors[2] = GridLedgerHandler.forceSend.selector;
@@ -528,6 +649,9 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         selectors[14] = GridLedgerHandler.placeOrder.selector;
         selectors[15] = GridLedgerHandler.submitReading.selector;
         selectors[16] = GridLedgerHandler.warp.selector;
+        selectors[17] = GridLedgerHandler.certifySellers.selector;
+        selectors[18] = GridLedgerHandler.claimBuyers.selector;
+        selectors[19] = GridLedgerHandler.claimBuyers.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -563,7 +687,24 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         }
     }
 
-    /// @dev For every id: total supply + retired = issued.
+    /// @dev Per vintage: the pool is what the certified sellers delivered, claims and the rounding return
+    /// never exceed it, nothing is minted beyond the issued exports; every claim is its order's share.
+    function invariant_poolsNeverExceeded() public view {
+        assertEq(handler.claimViolations(), 0, "a claim was not floor(pool x fill / Q)");
+        for (uint256 k; k < handler.idCount(); ++k) {
+            uint256 id = handler.ids(k);
+            (uint64 slot, IMeterRegistry.EnergySource source) = certificates.decodeId(id);
+            (uint256 poolWh, uint256 claimedWh) = certificates.vintageOf(slot, source);
+            assertEq(poolWh, handler.pooledPerId(id), "pool != certified deliveries");
+            assertEq(claimedWh, handler.claimedPerId(id), "claimed != claims credited");
+            assertLe(claimedWh + handler.returnedPerId(id), poolWh, "pool exceeded");
+            assertLe(handler.mintedPerId(id), handler.issuedPerId(id), "minted above the exports");
+            (, uint256 clearedWh, , ) = market.settledTrade(slot);
+            if (clearedWh != 0) assertLe(poolWh, clearedWh, "pool above Q");
+        }
+    }
+
+    /// @dev For every id: total supply + retired = minted.
     function invariant_supplyPlusRetiredEqualsIssued() public view {
         for (uint256 k; k < handler.idCount(); ++k) {
             uint256 id = handler.ids(k);
@@ -572,8 +713,8 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
             supply += certificates.balanceOf(gridAccount, id);
             assertEq(
                 supply + handler.retiredPerId(id),
-                handler.issuedPerId(id),
-                "supply + retired != issued"
+                handler.mintedPerId(id),
+                "supply + retired != minted"
             );
         }
     }
@@ -597,10 +738,20 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         }
     }
 
-    /// @dev The final drain: after everyone cancelled, every slot cleared and settled and everyone withdrew,
-    /// nothing is locked or escrowed and the market holds exactly what was force-sent to it.
+    /// @dev The final drain, with no privileged action: after everyone cancelled, every slot cleared and
+    /// settled, every traded slot's certificates delivered in random pages and everyone withdrew, nothing is
+    /// locked or escrowed, every slot is final and certified, and the market holds exactly what was
+    /// force-sent to it.
     function afterInvariant() public {
-        handler.drain();
+        handler.drain(block.timestamp);
+        for (uint256 s; s < handler.slotCount(); ++s) {
+            assertTrue(market.isSlotFinal(handler.slotAt(s)), "slot not final after the drain");
+        }
+        for (uint256 s; s < handler.tradedCount(); ++s) {
+            uint64 slot = handler.tradedSlots(s);
+            assertTrue(market.isSlotFinal(slot), "traded slot not final");
+            assertTrue(certificates.isSlotCertified(slot), "traded slot not certified after the drain");
+        }
         (uint256 owed, uint256 locked) = handler.liabilities();
         assertEq(locked, 0, "locks left after the drain");
         assertEq(market.escrowed(), 0, "escrow left after the drain");
@@ -615,5 +766,6 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         invariant_fillsMatchQuantity();
         invariant_certificatesIssuedAtMostExportedAndOnce();
         invariant_supplyPlusRetiredEqualsIssued();
+        invariant_poolsNeverExceeded();
     }
 }

@@ -72,6 +72,76 @@ contract OrderPackingTest is Test {
         assertEq(cancelled.fillOf(), type(uint48).max);
     }
 
+    function test_withMeterFills_replacesTheLimitPriceOnly() public pure {
+        uint256 word = OrderPacking
+            .packOrder(type(uint32).max, type(uint32).max, type(uint48).max, type(uint64).max, (1 << 30) - 1)
+            .withFill(type(uint48).max);
+        uint256 cleared = word.withMeterFills(123, 456);
+        assertEq(cleared.priorFillOf(), 123);
+        assertEq(cleared.meterFillOf(), 456);
+        // the limit price field now holds the two sums: | 32 meterFillWh | 32 priorFillWh |
+        assertEq(cleared.limitPriceOf(), (uint256(456) << 32) | 123);
+        assertEq(cleared.accountIdOf(), type(uint32).max);
+        assertEq(cleared.meterIndexOf(), type(uint32).max);
+        assertEq(cleared.quantityOf(), type(uint48).max);
+        assertEq(cleared.fillOf(), type(uint48).max);
+        assertEq(cleared.statusOf(), OrderPacking.STATUS_LIVE);
+        assertEq(cleared.generationOf(), (1 << 30) - 1);
+        // zero sums clear the old limit price entirely
+        assertEq(word.withMeterFills(0, 0).limitPriceOf(), 0);
+        assertEq(word.withMeterFills(0, 0), word & ~(uint256(type(uint64).max) << 112));
+    }
+
+    function test_withMeterFills_capsAtThirtyTwoBits() public pure {
+        uint256 word = OrderPacking.packOrder(7, 9, 1_000, 42, 3).withFill(1_000);
+        uint256 max = type(uint32).max;
+        uint256 atCap = word.withMeterFills(max, max);
+        assertEq(atCap.priorFillOf(), max);
+        assertEq(atCap.meterFillOf(), max);
+        uint256 above = word.withMeterFills(max + 1, type(uint256).max);
+        assertEq(above.priorFillOf(), max);
+        assertEq(above.meterFillOf(), max);
+        assertEq(above, atCap, "a capped sum bled into another field");
+        assertEq(above.fillOf(), 1_000);
+        assertEq(above.quantityOf(), 1_000);
+        assertEq(above.meterIndexOf(), 9);
+        assertEq(above.accountIdOf(), 7);
+        assertEq(above.generationOf(), 3);
+        // a cancelled-status change afterwards keeps the sums
+        assertEq(above.withStatus(OrderPacking.STATUS_CANCELLED).meterFillOf(), max);
+    }
+
+    function testFuzz_withMeterFills_roundTrip(
+        uint32 accountId,
+        uint32 meterIndex,
+        uint48 quantityWh,
+        uint64 limitPrice,
+        uint48 fillWh,
+        uint32 generation,
+        uint256 priorFillWh,
+        uint256 meterFillWh
+    ) public pure {
+        generation = uint32(bound(generation, 0, (1 << 30) - 1));
+        uint256 word = OrderPacking
+            .packOrder(accountId, meterIndex, quantityWh, limitPrice, generation)
+            .withFill(fillWh);
+        uint256 cleared = word.withMeterFills(priorFillWh, meterFillWh);
+        uint256 cap = type(uint32).max;
+        assertEq(cleared.priorFillOf(), priorFillWh > cap ? cap : priorFillWh);
+        assertEq(cleared.meterFillOf(), meterFillWh > cap ? cap : meterFillWh);
+        OrderPacking.OrderFields memory f = cleared.unpackOrder();
+        assertEq(f.accountId, accountId);
+        assertEq(f.meterIndex, meterIndex);
+        assertEq(f.quantityWh, quantityWh);
+        assertEq(f.fillWh, fillWh);
+        assertEq(f.status, OrderPacking.STATUS_LIVE);
+        assertEq(f.generation, generation);
+        assertEq(cleared.tagOf(), word.tagOf());
+        // applying it again with other sums overwrites them, never ORs into them
+        uint256 again = cleared.withMeterFills(1, 2);
+        assertEq(again, word.withMeterFills(1, 2));
+    }
+
     function test_packOrder_revertsWhenAFieldDoesNotFit() public {
         vm.expectRevert();
         this.pack(uint256(type(uint32).max) + 1, 0, 1, 1);

@@ -61,7 +61,7 @@ describe("Load test against a hardhat node (CI size)", function () {
     expect(c.readingsOnChain).to.equal(c.readingsAccepted);
   });
 
-  it("settles every slot with buy fills equal to sell fills and a balanced ledger", function () {
+  it("settles every slot with buy fills equal to sell fills, delivers its certificates and balances the ledger", function () {
     expect(report.verification.slots.map((s) => s.status)).to.deep.equal([
       "Settled",
       "Settled",
@@ -71,6 +71,8 @@ describe("Load test against a hardhat node (CI size)", function () {
       expect(slot.buyFillsWh).to.equal(slot.sellFillsWh);
       expect(slot.buyFillsWh).to.equal(slot.clearedWh);
     }
+    // Settled slots all traded: each one's certificate pages (sellers, then buyers) ran to the end.
+    expect(report.verification.counts.slotsCertified).to.equal(3);
     const { ledger } = report.verification;
     expect(ledger.marketTokenBalance).to.equal(ledger.owed);
     expect(ledger.locked).to.equal("0");

@@ -79,7 +79,13 @@ export function sampleReport(slots = 8, households = 3): SimulationReport {
       { role: "keeper", transactions: 12, gasUsed: 2_000_000n },
     ],
     actions: [{ action: "placeOrder", transactions: 30, gasUsed: 3_000_000n, maxGas: 120_000n }],
-    certificates: { issuedWh: 9000, bundledWh: 3000, retiredWh: 2500 },
+    certificates: {
+      issuedWh: 9000,
+      bundledWh: 3000,
+      claimedWh: 2999,
+      returnedWh: 1,
+      retiredWh: 2500,
+    },
     faults: [
       {
         type: "forgedSignatures",

@@ -5,6 +5,8 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
+import { chainFrom } from "../../scripts/lib/chain.js";
+import { loadSuite } from "../../scripts/lib/deployment.js";
 
 interface Outcome {
   stdout: string;
@@ -212,6 +214,77 @@ describe("role commands", function () {
         await run("audit", { fromBlock: "yesterday" }),
         /^error: --from-block: "yesterday" is not a whole number\n$/,
       );
+    });
+
+    it("trades a slot, settles it and delivers its certificates in pages", async function () {
+      const { ethers, networkHelpers } = await hre.network.getOrCreate();
+      const buyer = (await ethers.getSigners())[1]!.address;
+      const meter = ethers.Wallet.createRandom();
+      process.env.GRIDLEDGER_TEST_METER_KEY = meter.privateKey;
+      const ok = (o: Outcome) => expect(o.exitCode, o.stderr).to.equal(0);
+      ok(await run(["meter", "register"], { meter: meter.address, owner: me }));
+      ok(await run(["token", "mint"], { to: me, amount: "10", deposit: true }));
+      ok(await run(["token", "mint"], { to: buyer, amount: "10", deposit: true }));
+      const sold = await run(["market", "order"], {
+        side: "sell",
+        kwh: "1",
+        price: "0.1",
+        meter: meter.address,
+      });
+      ok(sold);
+      const slot = /for slot (\d+)/.exec(sold.stdout)![1]!;
+      ok(
+        await run(["market", "order"], {
+          side: "buy",
+          kwh: "0.6",
+          price: "0.2",
+          slot,
+          account: "1",
+        }),
+      );
+      ok(
+        await run(["market", "order"], {
+          side: "buy",
+          kwh: "0.4",
+          price: "0.2",
+          slot,
+          account: "1",
+        }),
+      );
+
+      const suite = await loadSuite(await chainFrom(await hre.network.getOrCreate()), {});
+      const at = async (view: string) =>
+        Number((await suite.market.getFunction(view)(BigInt(slot))) as bigint);
+      await networkHelpers.time.increaseTo(await at("gateClosureOf"));
+      ok(await run(["market", "clear"], { slot }));
+      await networkHelpers.time.increaseTo(
+        Number(await suite.registry.getFunction("slotEnd")(BigInt(slot))),
+      );
+      ok(
+        await run(["meter", "reading"], {
+          slot,
+          exportedKwh: "0.9",
+          keyEnv: "GRIDLEDGER_TEST_METER_KEY",
+        }),
+      );
+      await networkHelpers.time.increaseTo(await at("readingWindowEnd"));
+      const settled = await run(["market", "settle"], { slot });
+      expect(settled.stdout, settled.stderr).to.match(/^settled slot \d+: delivered 0\.9 kWh/);
+
+      const certified = await run(["certificates", "certify"], { slot });
+      // The slot may also hold the order an earlier test placed and cancelled: cancelled orders count.
+      expect(certified.stdout, certified.stdout + certified.stderr).to.match(
+        new RegExp(
+          `^certifySellers slot ${slot}: page 1/1, orders 0\\.\\.1 of 1, done \\(tx 0x[0-9a-f]{64}, \\d+ gas\\)\n` +
+            `claimBuyers slot ${slot}: page 1/1, orders 0\\.\\.(\\d+) of \\1, done \\(tx 0x[0-9a-f]{64}, \\d+ gas\\)\n` +
+            `slot ${slot}: certificates delivered to 1 sell and \\1 buy orders\n$`,
+        ),
+      );
+      // 900 Wh delivered: floor(900 x 600 / 1000) + floor(900 x 400 / 1000) = 540 + 360 to the buyer.
+      const id = (BigInt(slot) << 8n) | 1n;
+      expect(await suite.certificates.getFunction("balanceOf")(buyer, id)).to.equal(900n);
+      const again = await run(["certificates", "certify"], { slot });
+      expect(again.stdout).to.equal(`slot ${slot}: certificates already delivered\n`);
     });
 
     it("lists the suite from the same chain", async function () {
