@@ -37,7 +37,12 @@ export const GATE_CLOSURE_SECONDS = 300;
 export const MAX_ORDERS_PER_SLOT = 1_000;
 /** 10 kW: at most 2,500 Wh per 15-minute slot. */
 export const METER_CAPACITY_W = 10_000;
-export const MARKET_PARAMS = { minOrderWh: 10n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n };
+export const MARKET_PARAMS = {
+  minOrderWh: 10n,
+  sellerCollateralPerWh: 2n,
+  penaltyPerWh: 5n,
+  minBuyPricePerWh: 1n,
+};
 /** What each prosumer deposits: 10,000 gUSD (6 decimals). */
 export const DEPOSIT = 10_000n * 10n ** 6n;
 /** ETH each transacting account receives. */

@@ -42,7 +42,7 @@ abstract contract MarketSetup is Test {
                 horizonSlots: HORIZON,
                 gateClosureSeconds: 300,
                 maxOrdersPerSlot: CAP,
-                params: IEnergyMarket.MarketParams(uint32(minOrderWh), collateral, penalty)
+                params: IEnergyMarket.MarketParams(uint32(minOrderWh), collateral, penalty, 1)
             })
         );
         for (uint256 i; i < ACTORS; ++i) {
@@ -319,7 +319,7 @@ contract EnergyMarketInvariantTest is MarketSetupView, ReferenceClearing {
 /// @dev The contract's clearing against the reference, through placeOrder and clear.
 contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
     function setUp() public {
-        deployMarket(1, 0, 0);
+        deployMarket(1, 1, 0);
         for (uint256 i; i < ACTORS; ++i) {
             token.mint(actors[i], 1e30);
             vm.startPrank(actors[i]);
@@ -374,7 +374,8 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
                 (book.buys < book.bp.length && uint256(keccak256(abi.encode(seed, "turn", k))) % 2 == 0);
         uint256 r = uint256(keccak256(abi.encode(seed, k)));
         uint256 actor = r % ACTORS;
-        uint256 price = (r >> 8) % (maxPrice + 1);
+        // From 1: no order may lock nothing (a buy names at least the minimum buy price of 1).
+        uint256 price = 1 + ((r >> 8) % (maxPrice + 1));
         uint256 quantity = (r >> 16) % 4 == 0 ? 1 + ((r >> 24) % 3) : 1 + ((r >> 24) % 1e9);
         vm.prank(actors[actor]);
         if (buyNext) {

@@ -84,6 +84,7 @@ describe("EnergyMarket: deployment, money, orders", function () {
       for (const [overrides, args] of [
         [{ horizonSlots: 0n }, [0n, 5n, MAX_ORDERS_PER_SLOT]],
         [{ maxOrdersPerSlot: 0n }, [96n, 5n, 0n]],
+        [{ maxOrdersPerSlot: 1n }, [96n, 5n, 1n]],
         [{ maxOrdersPerSlot: 1_001n }, [96n, 5n, 1_001n]],
         [{ gateClosureSeconds: 96n * 900n }, [96n, 5n, MAX_ORDERS_PER_SLOT]],
       ] as const) {
@@ -369,23 +370,28 @@ describe("EnergyMarket: deployment, money, orders", function () {
 
     describe("order cap", function () {
       function cappedFixture(connection: NetworkConnection) {
-        return deployMarket(connection, { maxOrdersPerSlot: 3n });
+        return deployMarket(connection, { maxOrdersPerSlot: 4n });
       }
 
-      it("refuses the order beyond the cap, counting cancelled orders, per slot", async function () {
+      it("caps each side at half the slot's cap and reuses a cancelled order's index first", async function () {
         const f = await networkHelpers.loadFixture(cappedFixture);
+        expect(await f.market.maxOrdersPerSide()).to.equal(2n);
         const slot = await openSlot(f.market);
         const first = await place(f.market, f.alice, slot, Side.Buy, 10n, 1n);
-        await place(f.market, f.bob, slot, Side.Sell, 10n, 1n, f.meterBob.address);
-        await (await f.market.connect(f.alice).cancelOrder(first)).wait();
-        // The third order reaches the cap exactly.
         await place(f.market, f.carol, slot, Side.Buy, 10n, 1n);
+        // The buy side is full and the new bid is no better than its worst: refused.
         await expect(f.market.connect(f.dave).placeOrder(slot, Side.Buy, 10n, 1n, ZERO))
           .to.be.revertedWithCustomError(f.market, "MarketSlotFull")
-          .withArgs(slot, 3n);
-        await expect(
-          f.market.connect(f.alice).placeOrder(slot, Side.Sell, 10n, 1n, f.meterAlice.address),
-        ).to.be.revertedWithCustomError(f.market, "MarketSlotFull");
+          .withArgs(slot, 2n);
+        // The sell side has its own half.
+        await place(f.market, f.bob, slot, Side.Sell, 10n, 1n, f.meterBob.address);
+        // A cancelled order frees its index: the same bid now goes in there, nobody is evicted.
+        await (await f.market.connect(f.alice).cancelOrder(first)).wait();
+        await expect(f.market.connect(f.dave).placeOrder(slot, Side.Buy, 10n, 1n, ZERO))
+          .to.emit(f.market, "OrderPlaced")
+          .withArgs(first, f.dave.address, slot, Side.Buy, 10n, 1n, 0)
+          .and.not.to.emit(f.market, "OrderEvicted");
+        expect((await f.market.slotInfo(slot)).buyOrders).to.equal(2n);
         // Another slot is not affected.
         await place(f.market, f.dave, slot + 1n, Side.Buy, 10n, 1n);
       });

@@ -23,7 +23,7 @@ const { time } = networkHelpers;
 /** Orders of 1 Wh allowed, so that the worked examples (5 Wh orders) can be placed as written. */
 function smallOrdersFixture(connection: NetworkConnection) {
   return deployMarket(connection, {
-    params: { minOrderWh: 1n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n },
+    params: { minOrderWh: 1n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n, minBuyPricePerWh: 1n },
   });
 }
 

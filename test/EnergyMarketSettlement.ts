@@ -6,6 +6,7 @@ import {
   COLLATERAL_PER_WH,
   DEPOSIT,
   MAX_ORDERS_PER_SLOT,
+  MIN_BUY_PRICE_PER_WH,
   PENALTY_PER_WH,
   Side,
   SlotStatus,
@@ -401,23 +402,29 @@ describe("EnergyMarket: settlement", function () {
   });
 
   describe("parameters", function () {
-    const next = { minOrderWh: 50n, sellerCollateralPerWh: 9n, penaltyPerWh: 11n };
+    const next = {
+      minOrderWh: 50n,
+      sellerCollateralPerWh: 9n,
+      penaltyPerWh: 11n,
+      minBuyPricePerWh: 3n,
+    };
 
     it("applies a change from the slot after the horizon only", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       const last = await f.market.lastOpenSlot();
       await expect(f.market.connect(f.operator).setParams(next))
         .to.emit(f.market, "ParamsScheduled")
-        .withArgs([50n, 9n, 11n], last + 1n);
+        .withArgs([50n, 9n, 11n, 3n], last + 1n);
       expect(await f.market.paramsForSlot(last)).to.deep.equal([
         10n,
         COLLATERAL_PER_WH,
         PENALTY_PER_WH,
+        MIN_BUY_PRICE_PER_WH,
       ]);
-      expect(await f.market.paramsForSlot(last + 1n)).to.deep.equal([50n, 9n, 11n]);
+      expect(await f.market.paramsForSlot(last + 1n)).to.deep.equal([50n, 9n, 11n, 3n]);
       const [current, pending, activation] = await f.market.params();
-      expect(current).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH]);
-      expect(pending).to.deep.equal([50n, 9n, 11n]);
+      expect(current).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH, MIN_BUY_PRICE_PER_WH]);
+      expect(pending).to.deep.equal([50n, 9n, 11n, 3n]);
       expect(activation).to.equal(last + 1n);
     });
 
@@ -432,6 +439,7 @@ describe("EnergyMarket: settlement", function () {
         10n,
         COLLATERAL_PER_WH,
         PENALTY_PER_WH,
+        MIN_BUY_PRICE_PER_WH,
       ]);
       expect((await f.market.slotInfo(slot)).params.sellerCollateralPerWh).to.equal(
         COLLATERAL_PER_WH,
@@ -444,15 +452,25 @@ describe("EnergyMarket: settlement", function () {
       await (await f.market.connect(f.operator).setParams(next)).wait();
       const [, , activation] = await f.market.params();
       await time.increaseTo(await f.registry.slotStart(activation));
-      const third = { minOrderWh: 20n, sellerCollateralPerWh: 0n, penaltyPerWh: 0n };
+      const third = {
+        minOrderWh: 20n,
+        sellerCollateralPerWh: 1n,
+        penaltyPerWh: 0n,
+        minBuyPricePerWh: 1n,
+      };
       await (await f.market.connect(f.operator).setParams(third)).wait();
       const [current, pending] = await f.market.params();
-      expect(current).to.deep.equal([50n, 9n, 11n]);
-      expect(pending).to.deep.equal([20n, 0n, 0n]);
+      expect(current).to.deep.equal([50n, 9n, 11n, 3n]);
+      expect(pending).to.deep.equal([20n, 1n, 0n, 1n]);
       // A slot now open but before the new activation uses the promoted parameters.
       const slot = await openSlot(f.market);
       await expect(
-        f.market.connect(f.alice).placeOrder(slot, Side.Buy, 49n, 1n, ethers.ZeroAddress),
+        f.market.connect(f.alice).placeOrder(slot, Side.Buy, 50n, 2n, ethers.ZeroAddress),
+      )
+        .to.be.revertedWithCustomError(f.market, "MarketPriceBelowMinimum")
+        .withArgs(2n, 3n);
+      await expect(
+        f.market.connect(f.alice).placeOrder(slot, Side.Buy, 49n, 3n, ethers.ZeroAddress),
       )
         .to.be.revertedWithCustomError(f.market, "MarketOrderTooSmall")
         .withArgs(49n, 50n);
@@ -461,11 +479,16 @@ describe("EnergyMarket: settlement", function () {
     it("replaces a change that is still pending", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       await (await f.market.connect(f.operator).setParams(next)).wait();
-      const other = { minOrderWh: 30n, sellerCollateralPerWh: 1n, penaltyPerWh: 1n };
+      const other = {
+        minOrderWh: 30n,
+        sellerCollateralPerWh: 1n,
+        penaltyPerWh: 1n,
+        minBuyPricePerWh: 1n,
+      };
       await (await f.market.connect(f.operator).setParams(other)).wait();
       const [current, pending] = await f.market.params();
-      expect(current).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH]);
-      expect(pending).to.deep.equal([30n, 1n, 1n]);
+      expect(current).to.deep.equal([10n, COLLATERAL_PER_WH, PENALTY_PER_WH, MIN_BUY_PRICE_PER_WH]);
+      expect(pending).to.deep.equal([30n, 1n, 1n, 1n]);
     });
 
     it("refuses a caller without the grid operator role", async function () {
@@ -480,8 +503,11 @@ describe("EnergyMarket: settlement", function () {
       const cases = [
         [{ ...next, minOrderWh: 0n }, [0n, 1n, 100_000n]],
         [{ ...next, minOrderWh: 100_001n }, [100_001n, 1n, 100_000n]],
-        [{ ...next, sellerCollateralPerWh: 1_000_001n }, [1_000_001n, 0n, 1_000_000n]],
+        [{ ...next, sellerCollateralPerWh: 0n }, [0n, 1n, 1_000_000n]],
+        [{ ...next, sellerCollateralPerWh: 1_000_001n }, [1_000_001n, 1n, 1_000_000n]],
         [{ ...next, penaltyPerWh: 1_000_001n }, [1_000_001n, 0n, 1_000_000n]],
+        [{ ...next, minBuyPricePerWh: 0n }, [0n, 1n, 1_000_000n]],
+        [{ ...next, minBuyPricePerWh: 1_000_001n }, [1_000_001n, 1n, 1_000_000n]],
       ] as const;
       for (const [params, args] of cases) {
         await expect(f.market.connect(f.operator).setParams(params))
@@ -494,23 +520,30 @@ describe("EnergyMarket: settlement", function () {
           minOrderWh: 100_000n,
           sellerCollateralPerWh: 1_000_000n,
           penaltyPerWh: 1_000_000n,
+          minBuyPricePerWh: 1_000_000n,
         })
       ).wait();
     });
   });
 
-  it("settles a market without collateral or penalty: the grid is paid for the shortfall only", async function () {
-    const f = await networkHelpers.loadFixture(function zeroCollateral(
+  it("settles a market with the least collateral and no penalty: the grid is paid for the shortfall only", async function () {
+    const f = await networkHelpers.loadFixture(function leastCollateral(
       connection: NetworkConnection,
     ) {
       return deployMarket(connection, {
-        params: { minOrderWh: 1n, sellerCollateralPerWh: 0n, penaltyPerWh: 0n },
+        params: {
+          minOrderWh: 1n,
+          sellerCollateralPerWh: 1n,
+          penaltyPerWh: 0n,
+          minBuyPricePerWh: 1n,
+        },
       });
     });
     const slot = await openSlot(f.market);
     await place(f.market, f.dave, slot, Side.Buy, 10n, 8n);
     await place(f.market, f.bob, slot, Side.Sell, 10n, 5n, f.meterBob.address);
-    expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT, 0n]);
+    // Even the least collateral locks something: 1 base unit per Wh offered.
+    expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT - 10n, 10n]);
     await clearSlot(f, time, slot);
     await submitReading(f, timeTo, f.meterBob, slot, 4n);
     await settleSlot(f, time, slot);

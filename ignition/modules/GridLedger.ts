@@ -8,7 +8,7 @@
  *   registry: GRID_OPERATOR_ROLE -> gridOperator, REGULATOR_ROLE -> regulator
  *
  * Parameters (ignition/parameters/*.json, module "GridLedger"): genesis, slotLength, readingWindow,
- * horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh,
+ * horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh, minBuyPricePerWh,
  * certificatesUri, gridOperator, gridOperatorAccount, regulator (addresses; the deployer by default, so a
  * network with a single key works as it is).
  */
@@ -43,6 +43,7 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
         minOrderWh: m.getParameter("minOrderWh", 10),
         sellerCollateralPerWh: m.getParameter("sellerCollateralPerWh", 100),
         penaltyPerWh: m.getParameter("penaltyPerWh", 50),
+        minBuyPricePerWh: m.getParameter("minBuyPricePerWh", 10),
       },
     },
   ]);

@@ -205,6 +205,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     minOrderWh: bigint;
     sellerCollateralPerWh: bigint;
     penaltyPerWh: bigint;
+    minBuyPricePerWh: bigint;
   };
   const maxOrdersPerSlot = Number(await market.getFunction("maxOrdersPerSlot")());
 

@@ -13,7 +13,12 @@ export default async function suite(
       "slotClock",
     )()) as bigint[];
     const [current] = (await market.getFunction("params")()) as [
-      { minOrderWh: bigint; sellerCollateralPerWh: bigint; penaltyPerWh: bigint },
+      {
+        minOrderWh: bigint;
+        sellerCollateralPerWh: bigint;
+        penaltyPerWh: bigint;
+        minBuyPricePerWh: bigint;
+      },
     ];
     ctx.print(
       `network ${ctx.chain.networkName} (chain ${ctx.chain.chainId}), from ${ctx.suite.source}`,
@@ -27,7 +32,7 @@ export default async function suite(
       `  market        gate closes ${await market.getFunction("gateClosureSeconds")()} s before a slot, horizon ${await market.getFunction("horizonSlots")()} slots, current slot ${await market.getFunction("currentSlot")()}`,
     );
     ctx.print(
-      `  parameters    min order ${current.minOrderWh} Wh, collateral ${basePerWhToPricePerKWh(current.sellerCollateralPerWh)}/kWh, penalty ${basePerWhToPricePerKWh(current.penaltyPerWh)}/kWh (${baseToCurrency(current.penaltyPerWh * 1000n)} per kWh short)`,
+      `  parameters    min order ${current.minOrderWh} Wh, collateral ${basePerWhToPricePerKWh(current.sellerCollateralPerWh)}/kWh, penalty ${basePerWhToPricePerKWh(current.penaltyPerWh)}/kWh (${baseToCurrency(current.penaltyPerWh * 1000n)} per kWh short), lowest buy limit ${basePerWhToPricePerKWh(current.minBuyPricePerWh)}/kWh`,
     );
   });
 }

@@ -148,10 +148,11 @@ describe("Adversarial: certificate delivery (issue #9)", function () {
       });
     }
 
-    // The rest of the cap: fresh buyers of 50 to 200 Wh at a limit of 10, funded by depositFor.
-    const buyerCount = cap - sellers.length;
+    // The whole buy side (half the cap): fresh buyers of 150 to 300 Wh at a limit of 10, funded by
+    // depositFor; their demand exceeds the four sellers' supply.
+    const buyerCount = Number(await market.maxOrdersPerSide());
     const LIMIT = 10n;
-    const quantities = Array.from({ length: buyerCount }, (_, i) => 50n + BigInt((i * 37) % 151));
+    const quantities = Array.from({ length: buyerCount }, (_, i) => 150n + BigInt((i * 37) % 151));
     const total = quantities.reduce((a, b) => a + b, 0n) * LIMIT;
     await (await s.token.mint(s.admin.address, total)).wait();
     await (await s.token.approve(await market.getAddress(), total)).wait();
@@ -167,7 +168,7 @@ describe("Adversarial: certificate delivery (issue #9)", function () {
     }
     await expect(market.connect(s.frank).placeOrder(slot, Side.Buy, 50n, LIMIT, ZERO))
       .to.be.revertedWithCustomError(market, "MarketSlotFull")
-      .withArgs(slot, 1_000n);
+      .withArgs(slot, BigInt(buyerCount));
 
     await advanceTo(s, time, await market.gateClosureOf(slot));
     const clearGas = await gasOf(market.clear(slot, { gasLimit: TRANSACTION_GAS_CAP }));

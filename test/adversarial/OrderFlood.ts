@@ -1,6 +1,6 @@
 /**
- * Adversarial: floods of minimum-size orders up to the per-slot cap (read from market.maxOrdersPerSlot(),
- * so the tests follow any change of the cap), with the real certificates as settlement hook.
+ * Adversarial: floods of minimum-size orders up to the per-side cap (read from market.maxOrdersPerSide(),
+ * half of maxOrdersPerSlot, so the tests follow any change of the cap), with the real certificates bound.
  * What must hold: the clearing and the settlement of a full slot each fit in one transaction under the
  * EIP-7825 per-transaction cap (16,777,216 gas), and so does every page of its certification. If either did not, the slot could never finish: the
  * buyers' payments would stay in escrow, the sellers' collateral locked, no certificate of the slot could
@@ -93,10 +93,21 @@ async function floodClearSettle(s: GridSystem, buyerCount: number, sellerCount: 
     ).wait();
     readings.push({ meter: meters[i], exportedWh: minOrderWh });
   }
-  const cap = await s.market.maxOrdersPerSlot();
-  await expect(s.market.connect(s.bob).placeOrder(slot, Side.Buy, minOrderWh, 1n, ZERO))
-    .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
-    .withArgs(slot, cap);
+  // A full side refuses an order no better than its worst (ties keep the older order).
+  const perSide = await s.market.maxOrdersPerSide();
+  if (BigInt(buyers.length) === perSide) {
+    await expect(s.market.connect(s.bob).placeOrder(slot, Side.Buy, minOrderWh, 1n, ZERO))
+      .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
+      .withArgs(slot, perSide);
+  }
+  if (BigInt(sellers.length) === perSide) {
+    await expect(
+      s.market.connect(s.alice).placeOrder(slot, Side.Sell, minOrderWh, 1n, s.meterAlice.address),
+    )
+      .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
+      .withArgs(slot, perSide);
+  }
+  const cap = buyerCount + Math.max(sellerCount, 1);
 
   await advanceTo(s, time, await s.market.gateClosureOf(slot));
   const clearGas = await gasWithinCap(s.market.clear(slot, { gasLimit: CAP }));
@@ -133,59 +144,25 @@ async function floodClearSettle(s: GridSystem, buyerCount: number, sellerCount: 
   });
 }
 
-describe("Adversarial: order floods up to the per-slot cap", function () {
-  // Attack: cap - 1 throw-away accounts each buy the minimum at a high limit from one honest seller.
-  // Every sybil is marginal (rationed pro rata at clearing) and gets a fill and, in certification, a
-  // share of the seller's certificates: one new ERC-1155 balance each, in pages after settlement.
-  it("clears and settles cap - 1 sybil buyers against one seller, one transaction each", async function () {
+describe("Adversarial: order floods up to the per-side cap", function () {
+  // Attack: a full buy side of throw-away accounts each buying the minimum at a high limit from one honest
+  // seller. Every sybil is marginal (rationed pro rata at clearing) and gets a fill and, in certification,
+  // a share of the seller's certificates: one new ERC-1155 balance each, in pages after settlement.
+  it("clears and settles a full side of sybil buyers against one seller, one transaction each", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
-    const cap = Number(await s.market.maxOrdersPerSlot());
-    await floodClearSettle(s, cap - 1, 0);
+    await floodClearSettle(s, Number(await s.market.maxOrdersPerSide()), 0);
   });
 
-  // No attacker needed, the costliest certification: cap - 1 sell orders from distinct meters never issued
-  // before (a fresh bitmap word and a new owner balance each) against one buyer.
-  it("clears and settles cap - 1 sellers of distinct meters against one buyer, one transaction each", async function () {
+  // No attacker needed, the costliest certification: a full side of sell orders from distinct meters never
+  // issued before (a fresh bitmap word and a new owner balance each) against one buyer.
+  it("clears and settles a full side of sellers of distinct meters against one buyer, one transaction each", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
-    const cap = Number(await s.market.maxOrdersPerSlot());
-    await floodClearSettle(s, 1, cap - 1);
+    await floodClearSettle(s, 1, Number(await s.market.maxOrdersPerSide()));
   });
 
-  it("clears and settles half sybil buyers, half sellers of distinct meters, one transaction each", async function () {
+  it("clears and settles a full book: both sides full of distinct buyers and sellers, one transaction each", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
-    const cap = Number(await s.market.maxOrdersPerSlot());
-    await floodClearSettle(s, Math.floor(cap / 2), cap - Math.floor(cap / 2));
-  });
-
-  // Attack: one account fills the book to the cap with minimum-size buy orders at price 0, which lock no
-  // money at all, so that honest traders cannot trade in the slot. The market refuses the honest order
-  // with MarketSlotFull (the attack costs only gas: see docs/threat-model.md), other slots are not
-  // affected, and the flood clears (nothing trades) and releases everything at once.
-  it("refuses orders beyond the cap with MarketSlotFull and clears a flood of zero-price orders", async function () {
-    const s = await networkHelpers.loadFixture(gridSystem);
-    const cap = Number(await s.market.maxOrdersPerSlot());
-    const slot = await openSlot(s.market, 5n);
-    const { minOrderWh } = await s.market.paramsForSlot(slot);
-    const before = await s.market.balanceOf(s.erin.address);
-    for (let i = 0; i < cap; i++) {
-      await (
-        await s.market.connect(s.erin).placeOrder(slot, Side.Buy, minOrderWh, 0n, ZERO)
-      ).wait();
-    }
-    expect(await s.market.balanceOf(s.erin.address)).to.deep.equal(before);
-    await expect(
-      s.market.connect(s.alice).placeOrder(slot, Side.Sell, minOrderWh, 1n, s.meterAlice.address),
-    )
-      .to.be.revertedWithCustomError(s.market, "MarketSlotFull")
-      .withArgs(slot, BigInt(cap));
-    await (
-      await s.market
-        .connect(s.alice)
-        .placeOrder(slot + 1n, Side.Sell, minOrderWh, 1n, s.meterAlice.address)
-    ).wait();
-    await advanceTo(s, time, await s.market.gateClosureOf(slot));
-    await gasWithinCap(s.market.clear(slot, { gasLimit: CAP }));
-    expect(await s.market.isSlotFinal(slot)).to.equal(true);
-    await expectMarketBalanced(s);
+    const perSide = Number(await s.market.maxOrdersPerSide());
+    await floodClearSettle(s, perSide, perSide);
   });
 });

@@ -41,7 +41,7 @@ contract PackingLimitsTest is Test {
 
     function testFuzz_packBookFields_refusesStatusBeyondTwoBits(uint8 status) public {
         status = uint8(bound(status, 4, type(uint8).max));
-        OrderPacking.BookFields memory f = OrderPacking.BookFields(7, 1, 1, status, 10, 2, 5);
+        OrderPacking.BookFields memory f = OrderPacking.BookFields(7, 1, 1, status, 10, 2, 5, 1);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 2, status));
         harness.packBookFields(f);
     }
@@ -50,7 +50,17 @@ contract PackingLimitsTest is Test {
         uint256 order = harness.packOrderFields(OrderPacking.OrderFields(1, 2, 3, 4, 0, 3, (1 << 30) - 1));
         assertEq(OrderPacking.unpackOrder(order).generation, (1 << 30) - 1);
         assertEq(OrderPacking.unpackOrder(order).status, 3);
-        uint256 book = harness.packBookFields(OrderPacking.BookFields(7, 1, 1, 3, 10, 2, 5));
+        uint256 book = harness.packBookFields(OrderPacking.BookFields(7, 1, 1, 3, 10, 2, 5, (1 << 30) - 1));
         assertEq(OrderPacking.unpackBook(book).status, 3);
+        assertEq(OrderPacking.unpackBook(book).minBuyPricePerWh, (1 << 30) - 1);
+    }
+
+    function testFuzz_packBookFields_refusesMinBuyPriceBeyondThirtyBits(uint32 minBuyPrice) public {
+        minBuyPrice = uint32(bound(minBuyPrice, 1 << 30, type(uint32).max));
+        OrderPacking.BookFields memory f = OrderPacking.BookFields(7, 1, 1, 1, 10, 2, 5, minBuyPrice);
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 30, minBuyPrice)
+        );
+        harness.packBookFields(f);
     }
 }

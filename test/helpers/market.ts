@@ -19,6 +19,8 @@ export const MAX_ORDERS_PER_SLOT = 160n;
 export const MIN_ORDER_WH = 10n;
 export const COLLATERAL_PER_WH = 2n;
 export const PENALTY_PER_WH = 5n;
+/** Lowest limit a buy order may name: every buy locks at least MIN_ORDER_WH x this. */
+export const MIN_BUY_PRICE_PER_WH = 1n;
 /** Rated capacity of the fixture's meters: 10 kW, i.e. 2,500 Wh per 15-minute slot. */
 export const METER_CAPACITY_W = 10_000n;
 /** What each trader deposits: 1,000,000 gUSD. */
@@ -46,6 +48,7 @@ export interface MarketParamsInput {
   minOrderWh: bigint;
   sellerCollateralPerWh: bigint;
   penaltyPerWh: bigint;
+  minBuyPricePerWh: bigint;
 }
 
 export interface MarketOptions {
@@ -61,6 +64,7 @@ export const DEFAULT_PARAMS: MarketParamsInput = {
   minOrderWh: MIN_ORDER_WH,
   sellerCollateralPerWh: COLLATERAL_PER_WH,
   penaltyPerWh: PENALTY_PER_WH,
+  minBuyPricePerWh: MIN_BUY_PRICE_PER_WH,
 };
 
 /** Order id as the market computes it: | 64 slot | 31 zero | 1 side | 32 index |. */

@@ -51,7 +51,7 @@ contract CertificateDeliveryTest is Test {
                 horizonSlots: 8,
                 gateClosureSeconds: 300,
                 maxOrdersPerSlot: 1_000,
-                params: IEnergyMarket.MarketParams(1, 2, 3)
+                params: IEnergyMarket.MarketParams(1, 2, 3, 1)
             })
         );
         certificates = new EnergyCertificates(registry, address(this), "");

@@ -49,7 +49,7 @@ abstract contract GridLedgerSetup is Test {
                 horizonSlots: HORIZON,
                 gateClosureSeconds: 300,
                 maxOrdersPerSlot: CAP,
-                params: IEnergyMarket.MarketParams(1, 2, 3)
+                params: IEnergyMarket.MarketParams(1, 2, 3, 1)
             })
         );
         certificates = new EnergyCertificates(registry, address(this), "");

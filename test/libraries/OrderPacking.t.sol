@@ -194,11 +194,13 @@ contract OrderPackingTest is Test {
         uint8 status,
         uint32 minOrderWh,
         uint48 collateral,
-        uint48 penalty
+        uint48 penalty,
+        uint32 minBuyPrice
     ) public pure {
         status = uint8(bound(status, 0, 3));
+        minBuyPrice = uint32(bound(minBuyPrice, 0, (1 << 30) - 1));
         uint256 book = OrderPacking.packBookFields(
-            OrderPacking.BookFields(slot, buys, sells, status, minOrderWh, collateral, penalty)
+            OrderPacking.BookFields(slot, buys, sells, status, minOrderWh, collateral, penalty, minBuyPrice)
         );
         OrderPacking.BookFields memory f = book.unpackBook();
         assertEq(f.slot, slot);
@@ -208,6 +210,8 @@ contract OrderPackingTest is Test {
         assertEq(f.minOrderWh, minOrderWh);
         assertEq(f.collateralPerWh, collateral);
         assertEq(f.penaltyPerWh, penalty);
+        assertEq(f.minBuyPricePerWh, minBuyPrice);
+        assertEq(book.bookMinBuyPricePerWh(), minBuyPrice);
         assertEq(book.bookSlot(), slot);
         assertEq(book.bookBuyCount(), buys);
         assertEq(book.bookSellCount(), sells);
@@ -219,6 +223,7 @@ contract OrderPackingTest is Test {
         assertEq(changed.bookStatus(), OrderPacking.BOOK_SETTLED);
         assertEq(changed.bookSlot(), slot);
         assertEq(changed.bookPenaltyPerWh(), penalty);
+        assertEq(changed.bookMinBuyPricePerWh(), minBuyPrice);
     }
 
     function test_newBookCountsOrders() public pure {
@@ -226,7 +231,8 @@ contract OrderPackingTest is Test {
             type(uint64).max,
             type(uint32).max,
             type(uint48).max,
-            type(uint48).max
+            type(uint48).max,
+            (1 << 30) - 1
         );
         assertEq(book.bookStatus(), OrderPacking.BOOK_OPEN);
         book = book.bookWithOrderAdded(OrderPacking.SIDE_BUY);
@@ -238,6 +244,7 @@ contract OrderPackingTest is Test {
         assertEq(book.bookMinOrderWh(), type(uint32).max);
         assertEq(book.bookCollateralPerWh(), type(uint48).max);
         assertEq(book.bookPenaltyPerWh(), type(uint48).max);
+        assertEq(book.bookMinBuyPricePerWh(), (1 << 30) - 1);
     }
 
     function testFuzz_resultRoundTrip(uint64 price, uint64 quantity) public pure {
