@@ -139,10 +139,14 @@ describe("Adversarial: racing the gate closure and the reading window in one blo
       },
     ]);
     expect(await market.lastOpenSlot()).to.equal(HORIZON_SLOTS);
+    // Every order locks something (minimum buy price): carol funds her account in this market first.
+    await (await s.token.mint(s.carol.address, 100n)).wait();
+    await (await s.token.connect(s.carol).approve(await market.getAddress(), 100n)).wait();
+    await (await market.connect(s.carol).deposit(100n)).wait();
     await expect(
-      market.connect(s.carol).placeOrder(HORIZON_SLOTS, Side.Buy, 10n, 0n, ZERO),
+      market.connect(s.carol).placeOrder(HORIZON_SLOTS, Side.Buy, 10n, 1n, ZERO),
     ).to.emit(market, "OrderPlaced");
-    await expect(market.connect(s.carol).placeOrder(HORIZON_SLOTS + 1n, Side.Buy, 10n, 0n, ZERO))
+    await expect(market.connect(s.carol).placeOrder(HORIZON_SLOTS + 1n, Side.Buy, 10n, 1n, ZERO))
       .to.be.revertedWithCustomError(market, "MarketBeyondHorizon")
       .withArgs(HORIZON_SLOTS + 1n, HORIZON_SLOTS);
   });

@@ -35,6 +35,21 @@ function smallBook(c: NetworkConnection): Promise<GridSystem> {
   return deployGridSystem(c, { maxOrdersPerSlot: 20n });
 }
 
+/** A system whose slots hold 2 orders per side. */
+function tinyBook(c: NetworkConnection): Promise<GridSystem> {
+  return deployGridSystem(c, { maxOrdersPerSlot: 4n });
+}
+
+/** The system with the default fixture cap. */
+function defaultBook(c: NetworkConnection): Promise<GridSystem> {
+  return deployGridSystem(c);
+}
+
+/** The system with the largest cap: 500 orders per side. */
+function largestBook(c: NetworkConnection): Promise<GridSystem> {
+  return deployGridSystem(c, { maxOrdersPerSlot: 1_000n });
+}
+
 /** Fills the buy side of `slot` with `count` minimum buys of `attacker` at the slot's minimum price. */
 async function floodBuys(s: GridSystem, slot: bigint, count: number) {
   const { minOrderWh, minBuyPricePerWh } = await s.market.paramsForSlot(slot);
@@ -130,9 +145,7 @@ describe("Adversarial: book floods and eviction", function () {
   });
 
   it("lets a lower ask evict the highest live ask, refunding its collateral; an equal ask is refused", async function () {
-    const s = await networkHelpers.loadFixture((c: NetworkConnection) =>
-      deployGridSystem(c, { maxOrdersPerSlot: 4n }),
-    );
+    const s = await networkHelpers.loadFixture(tinyBook);
     const slot = await openSlot(s.market);
     const { minOrderWh, sellerCollateralPerWh } = await s.market.paramsForSlot(slot);
     await place(s.market, s.alice, slot, Side.Sell, minOrderWh, 50n, s.meterAlice.address);
@@ -174,7 +187,7 @@ describe("Adversarial: book floods and eviction", function () {
   // as long as the slot trades (from horizon slots ahead until gate closure), and pay gas per order. When
   // the slot clears its bids are the best, so it buys energy at the clearing price: the lock is at risk.
   it("computes the cost of holding a default slot full for its trading window, and an honest better bid still enters", async function () {
-    const s = await networkHelpers.loadFixture((c: NetworkConnection) => deployGridSystem(c));
+    const s = await networkHelpers.loadFixture(defaultBook);
     const slot = await openSlot(s.market, 5n);
     const perSide = Number(await s.market.maxOrdersPerSide());
     const { minOrderWh, minBuyPricePerWh } = await s.market.paramsForSlot(slot);
@@ -214,9 +227,7 @@ describe("Adversarial: book floods and eviction", function () {
 
   it("keeps an evicting placement on a full side of the largest cap under 10 % below the transaction cap", async function () {
     this.timeout(300_000);
-    const s = await networkHelpers.loadFixture((c: NetworkConnection) =>
-      deployGridSystem(c, { maxOrdersPerSlot: 1_000n }),
-    );
+    const s = await networkHelpers.loadFixture(largestBook);
     const slot = await openSlot(s.market, 5n);
     const perSide = Number(await s.market.maxOrdersPerSide());
     expect(perSide).to.equal(500);
