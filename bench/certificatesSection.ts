@@ -1,7 +1,8 @@
 /**
  * Gas of EnergyCertificates: issuance by request (single and batch, new and existing holder), the
- * settlement hook per buyer and per meter (through a mock market that adds only the call), retirement,
- * and OpenZeppelin's plain ERC-1155 as a baseline. Used by bench/gas.ts and by
+ * certificate pages of a settled slot per selling meter (certifySellers) and per buy order (claimBuyers)
+ * through a mock market that serves a chosen settled trade, retirement, and OpenZeppelin's plain ERC-1155
+ * as a baseline. Used by bench/gas.ts and by
  * test/EnergyCertificates.gas.ts, which checks the issue's targets.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
@@ -16,6 +17,11 @@ import {
   ZONE,
   signReading,
 } from "../test/EnergyCertificates.fixture.js";
+import type {
+  EnergyCertificates,
+  MeterRegistry,
+  MockCertMarket,
+} from "../typechain-types/index.js";
 import { gasOf, type WarpTo } from "./chain.js";
 import type { GasFigure } from "./types.js";
 
@@ -23,8 +29,9 @@ const TARGET_EXISTING_HOLDER = 35_000;
 const TARGET_NEW_HOLDER = 55_000;
 const TARGET_RETIRE = 35_000;
 const BATCH = 10;
+const LAST_PAGE_SLOT = 11n;
 
-/** Measures issuance (request path, batch, settlement hook) and retirement on a fresh deployment. */
+/** Measures issuance (request path, batch, certificate pages) and retirement on a fresh deployment. */
 export async function measureCertificates(
   ethers: HardhatEthers,
   warpTo: WarpTo,
@@ -33,22 +40,22 @@ export async function measureCertificates(
   const buyers = others.slice(0, BATCH + 1).map((s) => s.address);
   const block = await ethers.provider.getBlock("latest");
   const genesis = BigInt(block!.timestamp);
-  const registry = await ethers.deployContract("MeterRegistry", [
+  const registry = (await ethers.deployContract("MeterRegistry", [
     admin.address,
     genesis,
     SLOT_LENGTH,
     READING_WINDOW,
-  ]);
+  ])) as unknown as MeterRegistry;
   await (await registry.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
-  const certificates = await ethers.deployContract("EnergyCertificates", [
+  const certificates = (await ethers.deployContract("EnergyCertificates", [
     await registry.getAddress(),
     admin.address,
     "",
-  ]);
-  const market = await ethers.deployContract("MockCertMarket", [
+  ])) as unknown as EnergyCertificates;
+  const market = (await ethers.deployContract("MockCertMarket", [
     await registry.getAddress(),
     await certificates.getAddress(),
-  ]);
+  ])) as unknown as MockCertMarket;
   await (await certificates.bindMarket(await market.getAddress())).wait();
   const baseline = await ethers.deployContract("MockCertBaselineERC1155");
 
@@ -71,13 +78,46 @@ export async function measureCertificates(
       )
     ).wait();
   }
-  // Slot 1 warms each meter's bitmap word, slot 2 is the request path, slot 3 the hook.
-  await warpTo(genesis + 4n * SLOT_LENGTH);
-  const readings = [];
-  for (const slot of [1n, 2n, 3n]) {
-    for (const meter of meters) readings.push(await signReading(registry, meter, slot, 0n, 1_000n));
+  // For the pages: meters never issued, each with its own owner; one meter of each other renewable source.
+  const fresh = Array.from(
+    { length: BATCH + 2 },
+    (_, i) => new Wallet(ethers.toBeHex(6000 + i, 32)),
+  );
+  for (const [i, meter] of fresh.entries())
+    await (
+      await registry.registerMeter(
+        meter.address,
+        new Wallet(ethers.toBeHex(8000 + i, 32)).address,
+        Kind.Generation,
+        Source.Solar,
+        100_000,
+        ZONE,
+        0,
+      )
+    ).wait();
+  const otherSources = [Source.Wind, Source.Hydro, Source.Biomass];
+  const otherMeters = otherSources.map((_, i) => new Wallet(ethers.toBeHex(7000 + i, 32)));
+  for (const [i, meter] of otherMeters.entries())
+    await (
+      await registry.registerMeter(
+        meter.address,
+        alice.address,
+        Kind.Generation,
+        otherSources[i],
+        100_000,
+        ZONE,
+        0,
+      )
+    ).wait();
+  // Slot 1 warms each meter's bitmap word, slot 2 is the request path, slots 3 .. 11 the pages.
+  // Each slot's readings once it has ended (its reading window is 4 slots long).
+  for (let slot = 1n; slot <= LAST_PAGE_SLOT; slot++) {
+    await warpTo(genesis + (slot + 1n) * SLOT_LENGTH);
+    const readings = [];
+    for (const meter of [...meters, ...fresh, ...otherMeters])
+      readings.push(await signReading(registry, meter, slot, 0n, 1_000n));
+    await (await registry.submitReadings(readings)).wait();
   }
-  await (await registry.submitReadings(readings)).wait();
   await (await market.setSlotFinal(1n, true)).wait();
   await (await market.setSlotFinal(2n, true)).wait();
   const all = meters.map((m) => m.address);
@@ -115,7 +155,7 @@ export async function measureCertificates(
   // Request path, one issuance per transaction: meter 0 makes alice a holder of id(2, Solar).
   push(
     "certificates.issue.first",
-    "issue (request path), new holder, one per transaction",
+    "issue (request path), the slot's first issuance, new holder, one per transaction",
     await gasOf(certificates.issue(meters[0].address, 2n)),
   );
   push(
@@ -146,56 +186,16 @@ export async function measureCertificates(
     "issuance",
   );
 
-  // Settlement hook (through the mock market's quiet settle, which adds only the call): slot 3.
-  const hookMeters = all.slice(3 + BATCH);
-  const fills = (n: number, wh: bigint) =>
-    buyers.slice(0, n).map((buyer) => ({ buyer, filledWh: wh }));
-  const one = await gasOf(
-    market.settleQuietly(3n, 100n, fills(1, 100n), [{ meter: hookMeters[0], deliveredWh: 100n }]),
-  );
-  const manyNew = await gasOf(
-    market.settleQuietly(3n, 1_100n, fills(BATCH + 1, 100n), [
-      { meter: hookMeters[1], deliveredWh: 1_100n },
-    ]),
-  );
-  const manyExisting = await gasOf(
-    market.settleQuietly(3n, 1_100n, fills(BATCH + 1, 100n), [
-      { meter: hookMeters[2], deliveredWh: 1_100n },
-    ]),
-  );
-  const manyMeters = await gasOf(
-    market.settleQuietly(
-      3n,
-      100n * BigInt(BATCH + 1),
-      fills(1, 100n * BigInt(BATCH + 1)),
-      hookMeters.slice(3, 4 + BATCH).map((meter) => ({ meter, deliveredWh: 100n })),
-    ),
-  );
-  push(
-    "certificates.hook.oneMeterOneBuyer",
-    "settlement hook, 1 meter, 1 buyer (market call included)",
-    one,
-  );
-  push(
-    "certificates.hook.perBuyer.newHolder",
-    "settlement hook, each further buyer, new holder",
-    Math.round((manyNew - one) / BATCH),
-    TARGET_NEW_HOLDER,
-    "buyer",
-  );
-  push(
-    "certificates.hook.perBuyer.existingHolder",
-    "settlement hook, each further buyer, existing holder",
-    Math.round((manyExisting - one) / BATCH),
-    TARGET_EXISTING_HOLDER,
-    "buyer",
-  );
-  push(
-    "certificates.hook.perMeter",
-    "settlement hook, each further meter (reading, flag, owner credit, event)",
-    Math.round((manyMeters - one) / BATCH),
-    undefined,
-    "meter",
+  // Certificate pages, through the mock market's settled trades (slots 3 .. 11): the difference between a
+  // page of 1 + BATCH orders and a page of 1 is what each further order costs.
+  figures.push(
+    ...(await pageFigures(registry, certificates, market, {
+      warm: all.slice(3 + BATCH),
+      fresh: fresh.map((m) => m.address),
+      others: otherMeters.map((m) => m.address),
+      buyers,
+      repeatedBuyer: carol.address,
+    })),
   );
 
   // Retirement: alice holds id(2, Solar).
@@ -229,4 +229,112 @@ export async function measureCertificates(
     await gasOf(baseline.connect(carol).burn(1n, 10n)),
   );
   return figures;
+}
+
+/**
+ * certifySellers per selling meter and claimBuyers per buy order: each figure is the difference between a
+ * page of 1 + BATCH orders and a page of 1 (both a slot's first and last page), divided by BATCH.
+ * Slots: 3, 4 fresh meters (first issuance in their bitmap word, each owner a new holder); 5, 6 warm meters
+ * of one owner (an existing holder after the first); 7 .. 9 one Solar pool, new and existing holders;
+ * 10, 11 four pools (Solar, Wind, Hydro, Biomass), new holders.
+ */
+async function pageFigures(
+  registry: MeterRegistry,
+  certificates: EnergyCertificates,
+  market: MockCertMarket,
+  m: { warm: string[]; fresh: string[]; others: string[]; buyers: string[]; repeatedBuyer: string },
+): Promise<GasFigure[]> {
+  const lotOf = async (meter: string, fillWh: bigint) => ({
+    meterIndex: (await registry.meterOf(meter)).index,
+    fillWh,
+    priorFillWh: 0n,
+    meterFillWh: fillWh,
+  });
+  /** Settles `slot` in the mock with the given sells and buys, certifies its sellers in one page. */
+  const certify = async (slot: bigint, meters: string[], buyers: string[], fillWh = 100n) => {
+    const clearedWh = fillWh * BigInt(meters.length);
+    const sells = await Promise.all(meters.map((meter) => lotOf(meter, fillWh)));
+    const perBuyer = clearedWh / BigInt(buyers.length);
+    const buys = buyers.map((buyer) => ({ buyer, fillWh: perBuyer }));
+    await (await market.settle(slot, perBuyer * BigInt(buyers.length), buys, sells)).wait();
+    return gasOf(certificates.certifySellers(slot, 1_000n));
+  };
+  const claim = (slot: bigint) => gasOf(certificates.claimBuyers(slot, 1_000n));
+  const n = BATCH + 1;
+  const buyer = [m.buyers[0]];
+
+  const freshOne = await certify(3n, m.fresh.slice(0, 1), buyer);
+  const freshMany = await certify(4n, m.fresh.slice(1, 1 + n), buyer);
+  const warmOne = await certify(5n, m.warm.slice(0, 1), buyer);
+  const warmMany = await certify(6n, m.warm.slice(1, 1 + n), buyer);
+  await certify(7n, m.warm.slice(0, 1), buyer, 990n);
+  const claimOne = await claim(7n);
+  await certify(8n, m.warm.slice(0, 1), m.buyers.slice(0, n), 990n);
+  const claimNew = await claim(8n);
+  await certify(9n, m.warm.slice(0, 1), Array<string>(n).fill(m.repeatedBuyer), 990n);
+  const claimExisting = await claim(9n);
+  const fourPools = [m.warm[0], ...m.others];
+  await certify(10n, fourPools, buyer, 990n);
+  const claimOneFour = await claim(10n);
+  await certify(11n, fourPools, m.buyers.slice(0, n), 990n);
+  const claimNewFour = await claim(11n);
+
+  const per = (many: number, one: number) => Math.round((many - one) / BATCH);
+  return [
+    fig(
+      "certificates.certifySellers.oneMeter",
+      "certifySellers, a page of 1 selling meter (first and last page of its slot)",
+      freshOne,
+    ),
+    fig(
+      "certificates.certifySellers.perMeter.fresh",
+      "certifySellers, each further meter: first issuance in its bitmap word, owner a new holder (registry reads, closed bit, owner credit, event)",
+      per(freshMany, freshOne),
+      undefined,
+      "meter",
+    ),
+    fig(
+      "certificates.certifySellers.perMeter.warm",
+      "certifySellers, each further meter: bitmap word already written, owner already holding the id",
+      per(warmMany, warmOne),
+      undefined,
+      "meter",
+    ),
+    fig(
+      "certificates.claimBuyers.oneBuyOrder",
+      "claimBuyers, a page of 1 buy order, 1 pool (first and last page: remainders returned)",
+      claimOne,
+    ),
+    fig(
+      "certificates.claimBuyers.perBuyOrder.newHolder",
+      "claimBuyers, each further buy order, 1 pool, buyer a new holder",
+      per(claimNew, claimOne),
+      TARGET_NEW_HOLDER,
+      "buy order",
+    ),
+    fig(
+      "certificates.claimBuyers.perBuyOrder.existingHolder",
+      "claimBuyers, each further buy order, 1 pool, buyer already holding the id",
+      per(claimExisting, claimOne),
+      TARGET_EXISTING_HOLDER,
+      "buy order",
+    ),
+    fig(
+      "certificates.claimBuyers.perBuyOrder.fourPools.newHolder",
+      "claimBuyers, each further buy order, 4 pools (one credit and event each), buyer a new holder",
+      per(claimNewFour, claimOneFour),
+      undefined,
+      "buy order",
+    ),
+  ];
+}
+
+function fig(
+  key: string,
+  operation: string,
+  gas: number,
+  target?: number,
+  unit?: string,
+): GasFigure {
+  return { key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) };
 }

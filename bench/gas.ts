@@ -1,8 +1,10 @@
 /**
- * Gas benchmark: measures every user-facing operation on the embedded network, clears and settles slots of
- * growing size and the costliest full slots, and writes gas/GAS.md (tables with targets) and
+ * Gas benchmark: measures every user-facing operation on the embedded network, and the costliest slots
+ * from clearing to the last certificate page, and writes gas/GAS.md (tables with targets and margins) and
  * gas/gas-snapshot.json (the figures the CI guard compares). Deterministic: every section starts from a
  * fixed position of the slot clock, so a run gives the same figures as the last.
+ * Slots of 10, 100, 500 and 1,000 orders and the search for the largest certificate pages take about
+ * five minutes on two cores; the run fails when a recommended page is longer than the largest found.
  * Usage: npm run bench:gas                                     (writes the committed files)
  *        GAS_OUT=/tmp/fresh.json npx hardhat run bench/gas.ts   (writes elsewhere, for the guard)
  */
@@ -11,15 +13,18 @@ import path from "node:path";
 import { network } from "hardhat";
 
 import { measureCertificates } from "./certificatesSection.js";
-import {
-  marketCaps,
-  measureOrderOperations,
-  measureScalingTable,
-  measureWorstCases,
-} from "./marketSection.js";
+import { measureOrderOperations } from "./marketSection.js";
 import { measureRegistry } from "./registrySection.js";
 import { renderMarkdown } from "./render.js";
-import type { GasFigure, GasSnapshot, ScalingRow } from "./types.js";
+import {
+  RECOMMENDED_PAGES,
+  SHAPES,
+  measureSlot,
+  type LargestPage,
+  type SlotCase,
+  type Sources,
+} from "./slotSection.js";
+import type { GasFigure, GasSnapshot, PageSearch, SlotRow } from "./types.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -36,23 +41,15 @@ progress("market: orders and money");
 figures.push(...(await measureOrderOperations(connection)));
 progress("certificates");
 figures.push(...(await measureCertificates(ethers, warpTo)));
+const pageSearch = new Map<number, PageSearch>();
+const slots = await measureSlots([10, 100, 500, 1_000], pageSearch);
+figures.push(...slotFigures(slots.find((r) => r.key === "slot.none.halfAndHalf.100")!));
 
-const caps = await marketCaps(connection);
-const sizes = [...new Set([10, 100, caps.withHook, 500, 1_000, caps.withoutHook])]
-  .filter((n) => n <= caps.withoutHook)
-  .sort((a, b) => a - b);
-progress(`scaling: ${sizes.join(", ")} orders`);
-const scaling = await measureScalingTable(connection, sizes, caps);
-figures.push(...slotFigures(scaling.find((r) => r.orders === 100)!));
-progress(`worst cases at the caps (${caps.withoutHook} without hook, ${caps.withHook} with)`);
-const worstCases = await measureWorstCases(connection, caps);
-
-const snapshot: GasSnapshot = { figures, scaling, worstCases };
+const snapshot: GasSnapshot = { figures, slots, pageSearch: [...pageSearch.values()] };
 const jsonOut = process.env.GAS_OUT ?? "gas/gas-snapshot.json";
 await mkdir(path.dirname(jsonOut), { recursive: true });
 await writeFile(jsonOut, JSON.stringify(snapshot, null, 2) + "\n");
-if (process.env.GAS_OUT === undefined)
-  await writeFile("gas/GAS.md", renderMarkdown(snapshot, caps));
+if (process.env.GAS_OUT === undefined) await writeFile("gas/GAS.md", renderMarkdown(snapshot));
 progress(`done: ${jsonOut}`);
 for (const figure of snapshot.figures) {
   const target = figure.target === undefined ? "" : `  (target ${figure.target})`;
@@ -61,31 +58,85 @@ for (const figure of snapshot.figures) {
   );
 }
 
-/** Clearing and settlement of the 100-order slot, per order, for the operations table. */
-function slotFigures(row: ScalingRow): GasFigure[] {
-  const result: GasFigure[] = [
+// A recommended page longer than the largest that fits would let a keeper run out of margin.
+for (const found of snapshot.pageSearch ?? []) {
+  const recommended = RECOMMENDED_PAGES[found.sources as Sources];
+  if (recommended.sellOrders > found.sellOrders || recommended.buyOrders > found.buyOrders) {
+    console.error(
+      `recommended pages for ${found.sources} source(s) (${recommended.sellOrders} sells, ` +
+        `${recommended.buyOrders} buys) exceed the largest that fit (${found.sellOrders}, ${found.buyOrders}): ` +
+        "lower RECOMMENDED_PAGES in bench/slotSection.ts",
+    );
+    process.exitCode = 1;
+  }
+}
+
+/** Every costliest book of each size: without certificates, and with them for 1 and for 4 sources. */
+async function measureSlots(
+  sizes: number[],
+  pageSearch?: Map<number, PageSearch>,
+): Promise<SlotRow[]> {
+  const rows: SlotRow[] = [];
+  for (const orders of sizes) {
+    for (const shape of SHAPES) {
+      const cases: SlotCase[] = [
+        { orders, shape, sources: 1, certificates: false },
+        { orders, shape, sources: 1, certificates: true },
+        { orders, shape, sources: 4, certificates: true },
+      ];
+      for (const c of cases) {
+        progress(
+          `slot: ${orders} orders, ${shape}, ${c.certificates ? `${c.sources} source(s)` : "no certificates"}`,
+        );
+        // The page search runs on the largest books only.
+        const search = pageSearch !== undefined && orders === Math.max(...sizes);
+        const { row, largest } = await measureSlot(connection, c, search);
+        rows.push(row);
+        if (largest !== undefined) recordLargest(pageSearch!, c.sources, largest);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Clearing and settlement of the 100-order half-and-half slot, per order, for the operations table. */
+function slotFigures(row: SlotRow): GasFigure[] {
+  return [
     {
       key: "market.clear.perOrder",
-      operation: "clear a slot of 100 orders (50 buys, 50 sells), per order",
-      gas: row.clearGasPerOrder,
+      operation: "clear a slot of 100 orders (50 buys vs 50 sells, all filled), per order",
+      gas: Math.round(row.clearGas / row.orders),
       unit: "order",
       target: 12_000,
     },
     {
       key: "market.settle.perSellOrder",
-      operation: "settle a slot of 100 orders without hook, per sell order",
-      gas: row.settleGasPerSellOrder,
+      operation: "settle (money only) the same slot, per sell order",
+      gas: Math.round(row.settleGas / row.sellOrders),
       unit: "sell order",
       target: 15_000,
     },
   ];
-  if (row.settleWithHookGasPerSellOrder !== undefined)
-    result.push({
-      key: "market.settle.withCertificates.perSellOrder",
-      operation:
-        "settle the same slot with EnergyCertificates as hook, per sell order (certificates issued)",
-      gas: row.settleWithHookGasPerSellOrder,
-      unit: "sell order",
-    });
-  return result;
+}
+
+function recordLargest(
+  search: Map<number, PageSearch>,
+  sources: number,
+  largest: LargestPage,
+): void {
+  const entry = search.get(sources) ?? {
+    sources,
+    sellOrders: 0,
+    buyOrders: 0,
+    worstSellPageGas: 0,
+    worstBuyPageGas: 0,
+  };
+  if (largest.side === "sellers") {
+    entry.sellOrders = largest.orders;
+    entry.worstSellPageGas = largest.worstPageGas;
+  } else {
+    entry.buyOrders = largest.orders;
+    entry.worstBuyPageGas = largest.worstPageGas;
+  }
+  search.set(sources, entry);
 }

@@ -9,19 +9,19 @@ export interface Regression {
   fresh: number;
 }
 
-/** Flattens a snapshot into key -> gas, scaling rows included. */
+/**
+ * Flattens a snapshot into key -> gas: every figure, and per slot its clearing, settlement and costliest
+ * page of each kind. Rows of older snapshot formats (no `slots`) contribute nothing.
+ */
 export function flatten(snapshot: GasSnapshot): Map<string, number> {
   const figures = new Map<string, number>();
   for (const figure of snapshot.figures) figures.set(figure.key, figure.gas);
-  for (const row of snapshot.scaling) {
-    figures.set(`scaling.${row.orders}.clear`, row.clearGas);
-    figures.set(`scaling.${row.orders}.settle`, row.settleGas);
-    if (row.settleWithHookGas !== undefined)
-      figures.set(`scaling.${row.orders}.settleWithHook`, row.settleWithHookGas);
-  }
-  for (const row of snapshot.worstCases ?? []) {
+  for (const row of snapshot.slots ?? []) {
     figures.set(`${row.key}.clear`, row.clearGas);
     figures.set(`${row.key}.settle`, row.settleGas);
+    if (row.sellPages?.length)
+      figures.set(`${row.key}.certifySellers.max`, Math.max(...row.sellPages));
+    if (row.buyPages?.length) figures.set(`${row.key}.claimBuyers.max`, Math.max(...row.buyPages));
   }
   return figures;
 }

@@ -12,43 +12,55 @@ export interface GasFigure {
   target?: number;
 }
 
-/** A row of the scaling table: one slot of `orders` orders cleared and settled. */
-export interface ScalingRow {
+/** One costliest slot: every transaction it takes, from clearing to the last certificate page. */
+export interface SlotRow {
+  /** Stable key, e.g. "slot.certificates.4src.sellerCrowd.100" or "slot.none.buyerCrowd.1000". */
+  key: string;
+  /** "sellerCrowd" | "buyerCrowd" | "halfAndHalf" (see bench/slotSection.ts). */
+  shape: string;
+  /** Whether EnergyCertificates is bound (and its pages measured). */
+  certificates: boolean;
+  /** Renewable sources among the selling meters (1 or 4). */
+  sources: number;
   orders: number;
+  buyOrders: number;
   sellOrders: number;
   clearGas: number;
-  clearGasPerOrder: number;
-  /** Settlement of a market without settlement hook. */
+  /** The market's settlement (money only). */
   settleGas: number;
-  settleGasPerSellOrder: number;
-  /** Settlement with EnergyCertificates bound as hook; absent above MAX_ORDERS_PER_SLOT_WITH_HOOK. */
-  settleWithHookGas?: number;
-  settleWithHookGasPerSellOrder?: number;
-  /** Whether clearing and every measured settlement fit one transaction. */
-  fitsOneTransaction: boolean;
+  /** Orders per certifySellers / claimBuyers page, and the gas of every page, in order. */
+  sellPageOrders?: number;
+  buyPageOrders?: number;
+  sellPages?: number[];
+  buyPages?: number[];
 }
 
-/** A costliest full slot: the figures that justify a per-slot order cap. */
-export interface WorstCaseRow {
-  /** Stable key, e.g. "worst.certificates.sellerCrowd.160". */
-  key: string;
-  /** What the book looks like. */
-  shape: string;
-  /** "none" (market alone) or "certificates" (EnergyCertificates bound as settlement hook). */
-  hook: string;
-  orders: number;
+/** The largest pages found on the costliest 1,000-order books. */
+export interface PageSearch {
+  sources: number;
+  /** Largest certifySellers page (sell orders) whose first page fits GAS_LIMIT_WITH_MARGIN. */
   sellOrders: number;
-  clearGas: number;
-  settleGas: number;
+  /** Largest claimBuyers page (buy orders) whose first page fits. */
+  buyOrders: number;
+  /** The worst page measured when delivering in pages of that length, first page full or last page full. */
+  worstSellPageGas: number;
+  worstBuyPageGas: number;
 }
 
 export interface GasSnapshot {
   figures: GasFigure[];
-  scaling: ScalingRow[];
-  worstCases?: WorstCaseRow[];
+  /** The costliest slots of 10, 100, 500 and 1,000 orders; older snapshots have none. */
+  slots?: SlotRow[];
+  /** Not guarded: a page found shorter shows as a costlier page in `slots`. */
+  pageSearch?: PageSearch[];
 }
 
 /** The per-transaction gas cap (EIP-7825) every operation must fit under. */
 export const TRANSACTION_GAS_CAP = 16_777_216;
-/** A full slot must clear and settle at least this far below the cap (a 10 % margin). */
+/** Every transaction of a full slot must stay at least this far below the cap (a 10 % margin). */
 export const REQUIRED_MARGIN = 0.1;
+
+/** The costliest transaction of a slot. */
+export function worstOf(row: SlotRow): number {
+  return Math.max(row.clearGas, row.settleGas, ...(row.sellPages ?? []), ...(row.buyPages ?? []));
+}

@@ -1,82 +1,75 @@
 /**
- * Gas of the market's operations (printed), with the hard limits asserted: a full slot clears and settles
- * in one transaction each with at least 10 % to spare, in the costliest shapes of book, both at the cap
- * with EnergyCertificates bound as settlement hook and at the cap of a market without hook. The
- * measurements live in bench/marketSection.ts and feed the benchmark's tables (gas/GAS.md).
- * GRIDLEDGER_GAS_FULL_SLOT=0 skips the 1,000-order slots (the cap without hook).
+ * Gas of the market's operations (printed), with the hard limits asserted: every transaction of the
+ * costliest slots (clear, settle, each certifySellers page, each claimBuyers page in the recommended
+ * lengths) stays at least 10 % under the per-transaction cap, with 1 and with 4 renewable sources. The
+ * measurements live in bench/slotSection.ts and bench/marketSection.ts and feed gas/GAS.md.
+ * Slots of 100 orders by default; GRIDLEDGER_GAS_FULL_SLOT=1 runs the full slots of 1,000 orders too
+ * (a few minutes; `npm run bench:gas` measures them for GAS.md and CI's gas guard).
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import {
-  marketCaps,
-  measureOrderOperations,
-  measureScaling,
-  measureWorstCase,
-  type WorstCaseShape,
-} from "../bench/marketSection.js";
-import { REQUIRED_MARGIN, TRANSACTION_GAS_CAP } from "../bench/types.js";
+import { measureOrderOperations } from "../bench/marketSection.js";
+import { GAS_LIMIT_WITH_MARGIN, SHAPES, measureSlot, type Sources } from "../bench/slotSection.js";
+import { TRANSACTION_GAS_CAP, worstOf } from "../bench/types.js";
 
 const connection = await network.create();
-const fullSlot = process.env.GRIDLEDGER_GAS_FULL_SLOT !== "0";
-const limit = Math.floor(TRANSACTION_GAS_CAP * (1 - REQUIRED_MARGIN));
-const shapes: WorstCaseShape[] = ["sellerCrowd", "buyerCrowd", "halfAndHalf"];
+const sizes = process.env.GRIDLEDGER_GAS_FULL_SLOT === "1" ? [100, 1_000] : [100];
 
 describe("EnergyMarket gas", function () {
   it("measures placing and cancelling orders on a cold and a warm ring, deposits and withdrawals", async function () {
     const figures = await measureOrderOperations(connection);
     for (const f of figures)
       console.log(
-        `      ${f.key.padEnd(28)} ${String(f.gas).padStart(8)}  (target ${f.target ?? "-"})`,
+        `      ${f.key.padEnd(34)} ${String(f.gas).padStart(8)}  (target ${f.target ?? "-"})`,
       );
     for (const f of figures) expect(f.gas).to.be.lessThan(TRANSACTION_GAS_CAP);
     const gas = Object.fromEntries(figures.map((f) => [f.key, f.gas]));
     // Reusing the ring's words is what makes the steady state cheap.
     expect(gas["market.place.later.warm"]).to.be.lessThan(gas["market.place.later.cold"]);
+    // Asking the certificates whether the old slot is certified costs a view call, not a new word.
+    expect(gas["market.place.first.warm.certified"]).to.be.lessThan(gas["market.place.first.cold"]);
   });
 
-  it("has a cap with hook below the cap without", async function () {
-    const caps = await marketCaps(connection);
-    expect(caps.withHook).to.be.greaterThan(0);
-    expect(caps.withHook).to.be.lessThan(caps.withoutHook);
-  });
+  for (const orders of sizes) {
+    for (const shape of SHAPES) {
+      it(`clears and settles ${orders} orders (${shape}) the same with and without certificates`, async function () {
+        const alone = await measureSlot(connection, {
+          orders,
+          shape,
+          sources: 1,
+          certificates: false,
+        });
+        const bound = await measureSlot(connection, {
+          orders,
+          shape,
+          sources: 1,
+          certificates: true,
+        });
+        // Settlement pays money only: binding the certificates adds nothing to clear or settle.
+        expect(bound.row.clearGas).to.equal(alone.row.clearGas);
+        expect(bound.row.settleGas).to.equal(alone.row.settleGas);
+        expect(worstOf(alone.row)).to.be.at.most(GAS_LIMIT_WITH_MARGIN);
+      });
 
-  it("clears and settles slots of 10 and 100 orders, and a full slot, in one transaction each", async function () {
-    const caps = await marketCaps(connection);
-    const sizes = fullSlot ? [10, 100, caps.withoutHook] : [10, 100];
-    const rows = await measureScaling(connection, sizes, "none", BigInt(caps.withoutHook));
-    rows.push(...(await measureScaling(connection, [caps.withHook], "certificates")));
-    for (const r of rows) {
-      console.log(
-        `      ${String(r.orders).padStart(5)} orders: clear ${r.clearGas} (${r.clearGasPerOrder}/order), ` +
-          `settle ${r.settleGas} (${r.settleGasPerSellOrder}/sell order)`,
-      );
-      expect(r.fitsOneTransaction, `${r.orders} orders fit one transaction`).to.equal(true);
+      for (const sources of [1, 4] as Sources[]) {
+        it(`keeps every transaction of ${orders} orders (${shape}, ${sources} source(s)) 10 % under the cap`, async function () {
+          const { row } = await measureSlot(connection, {
+            orders,
+            shape,
+            sources,
+            certificates: true,
+          });
+          console.log(
+            `      clear ${row.clearGas}, settle ${row.settleGas}, certifySellers ${row.sellPages!.join(
+              " ",
+            )}, claimBuyers ${row.buyPages!.join(" ")}`,
+          );
+          expect(row.sellPages!.length).to.equal(Math.ceil(row.sellOrders / row.sellPageOrders!));
+          expect(row.buyPages!.length).to.equal(Math.ceil(row.buyOrders / row.buyPageOrders!));
+          expect(worstOf(row)).to.be.at.most(GAS_LIMIT_WITH_MARGIN);
+        });
+      }
     }
-  });
-
-  it("settles the costliest full slot with the certificates hook with 10 % to spare", async function () {
-    const { withHook } = await marketCaps(connection);
-    for (const shape of shapes) {
-      const r = await measureWorstCase(connection, withHook, shape, "certificates");
-      console.log(
-        `      ${withHook} orders, ${shape}, certificates: clear ${r.clearGas}, settle ${r.settleGas}`,
-      );
-      expect(r.clearGas).to.be.at.most(limit);
-      expect(r.settleGas).to.be.at.most(limit);
-    }
-  });
-
-  it("clears and settles the costliest full slot without hook with 10 % to spare", async function () {
-    const { withoutHook } = await marketCaps(connection);
-    const orders = fullSlot ? withoutHook : 100;
-    for (const shape of shapes) {
-      const r = await measureWorstCase(connection, orders, shape, "none", BigInt(withoutHook));
-      console.log(
-        `      ${orders} orders, ${shape}, no hook: clear ${r.clearGas}, settle ${r.settleGas}`,
-      );
-      expect(r.clearGas).to.be.at.most(limit);
-      expect(r.settleGas).to.be.at.most(limit);
-    }
-  });
+  }
 });
