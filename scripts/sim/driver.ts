@@ -56,8 +56,8 @@ export const GAS_LIMITS = {
   settle: (orders: number) => capped(300_000n + 150_000n * BigInt(orders)),
   // Per order of the page: a new meter's issuance (registry reads, a bit, a mint, an event) at most.
   certifySellers: (orders: number) => capped(200_000n + 90_000n * BigInt(orders)),
-  // Per order of the page: one credit per vintage (one renewable source here).
-  claimBuyers: (orders: number) => capped(200_000n + 60_000n * BigInt(orders)),
+  // Per order of the page: one credit per vintage, up to four renewable sources (about 122k, gas/GAS.md).
+  claimBuyers: (orders: number) => capped(200_000n + 130_000n * BigInt(orders)),
   issueBatch: (count: number) => capped(100_000n + 80_000n * BigInt(count)),
   retire: 80_000n,
 };
