@@ -375,7 +375,7 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
         uint256 r = uint256(keccak256(abi.encode(seed, k)));
         uint256 actor = r % ACTORS;
         // From 1: no order may lock nothing (a buy names at least the minimum buy price of 1).
-        uint256 price = 1 + ((r >> 8) % (maxPrice + 1));
+        uint256 price = 1 + ((r >> 8) % maxPrice);
         uint256 quantity = (r >> 16) % 4 == 0 ? 1 + ((r >> 24) % 3) : 1 + ((r >> 24) % 1e9);
         vm.prank(actors[actor]);
         if (buyNext) {
