@@ -3,8 +3,10 @@
  * from clearing to the last certificate page, and writes gas/GAS.md (tables with targets and margins) and
  * gas/gas-snapshot.json (the figures the CI guard compares). Deterministic: every section starts from a
  * fixed position of the slot clock, so a run gives the same figures as the last.
- * Slots of 10, 100, 500 and 1,000 orders and the search for the largest certificate pages take about
- * five minutes on two cores; the run fails when a recommended page is longer than the largest found.
+ * Slots of 10, 100, 500 and 1,000 orders (a full side is 500: the 1,000 class is 500 + 500, or a crowd of
+ * 500 against 1 or 4) and the search for the largest certificate pages take a few minutes on two cores;
+ * the run fails when a recommended page is longer than the largest found, or when a transaction of a slot
+ * or of a full side uses more than GAS_LIMIT_WITH_MARGIN (10 % under the per-transaction cap).
  * Usage: npm run bench:gas                                     (writes the committed files)
  *        GAS_OUT=/tmp/fresh.json npx hardhat run bench/gas.ts   (writes elsewhere, for the guard)
  */
@@ -13,10 +15,12 @@ import path from "node:path";
 import { network } from "hardhat";
 
 import { measureCertificates } from "./certificatesSection.js";
+import { measureFullSide } from "./evictionSection.js";
 import { measureOrderOperations } from "./marketSection.js";
 import { measureRegistry } from "./registrySection.js";
 import { renderMarkdown } from "./render.js";
 import {
+  GAS_LIMIT_WITH_MARGIN,
   RECOMMENDED_PAGES,
   SHAPES,
   measureSlot,
@@ -24,7 +28,13 @@ import {
   type SlotCase,
   type Sources,
 } from "./slotSection.js";
-import type { GasFigure, GasSnapshot, PageSearch, SlotRow } from "./types.js";
+import {
+  worstOf,
+  type GasFigure,
+  type GasSnapshot,
+  type PageSearch,
+  type SlotRow,
+} from "./types.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -39,6 +49,8 @@ progress("registry");
 const figures: GasFigure[] = [...(await measureRegistry(ethers, warpTo))];
 progress("market: orders and money");
 figures.push(...(await measureOrderOperations(connection)));
+progress("market: full sides (eviction, cancelled index reused)");
+figures.push(...(await measureFullSide(connection)));
 progress("certificates");
 figures.push(...(await measureCertificates(ethers, warpTo)));
 const pageSearch = new Map<number, PageSearch>();
@@ -67,6 +79,22 @@ for (const found of snapshot.pageSearch ?? []) {
         `${recommended.buyOrders} buys) exceed the largest that fit (${found.sellOrders}, ${found.buyOrders}): ` +
         "lower RECOMMENDED_PAGES in bench/slotSection.ts",
     );
+    process.exitCode = 1;
+  }
+}
+
+// Every transaction of every slot, and every placement on a full side, must keep the 10 % margin.
+for (const row of snapshot.slots ?? []) {
+  if (worstOf(row) > GAS_LIMIT_WITH_MARGIN) {
+    console.error(
+      `${row.key}: a transaction uses ${worstOf(row)} gas, over ${GAS_LIMIT_WITH_MARGIN}`,
+    );
+    process.exitCode = 1;
+  }
+}
+for (const figure of snapshot.figures) {
+  if (figure.unit === undefined && figure.gas > GAS_LIMIT_WITH_MARGIN) {
+    console.error(`${figure.key}: ${figure.gas} gas, over ${GAS_LIMIT_WITH_MARGIN}`);
     process.exitCode = 1;
   }
 }

@@ -144,7 +144,7 @@ export async function measureOrderOperations(connection: NetworkConnection): Pro
     ),
     fig(
       "market.place.first.warm.certified",
-      "place: first order of a slot, ring position reused, certificates bound (old slot certified: one isSlotCertified call)",
+      "place: first order of a slot, ring position reused, certificates bound (old slot certified: one holdsRingPosition call)",
       warmFirstCertified,
       55_000,
     ),
@@ -171,7 +171,8 @@ export async function measureOrderOperations(connection: NetworkConnection): Pro
 
 /**
  * The first order of a slot whose ring position a traded slot used, with EnergyCertificates bound: the
- * market asks the certificates whether the old slot is certified (it is: both pages were run).
+ * market asks the certificates whether they still hold the old slot (`holdsRingPosition`: they do not, both
+ * pages were run).
  */
 async function measureRingReuseWithCertificates(connection: NetworkConnection): Promise<number> {
   const bench = await deployBench(connection, true);

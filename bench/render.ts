@@ -1,5 +1,6 @@
-import { PREVIOUS } from "./previous.js";
-import { GAS_LIMIT_WITH_MARGIN, RECOMMENDED_PAGES } from "./slotSection.js";
+import { comparison } from "./compare.js";
+import { bookOf, margin, number, percent } from "./format.js";
+import { GAS_LIMIT_WITH_MARGIN, MAX_ORDERS_PER_SIDE, RECOMMENDED_PAGES } from "./slotSection.js";
 import {
   REQUIRED_MARGIN,
   TRANSACTION_GAS_CAP,
@@ -8,18 +9,6 @@ import {
   type PageSearch,
   type SlotRow,
 } from "./types.js";
-
-const number = (value: number) => value.toLocaleString("en-US");
-const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
-/** How far below the per-transaction cap a transaction stayed. */
-const margin = (gas: number) => 1 - gas / TRANSACTION_GAS_CAP;
-
-const BOOKS: Record<string, string> = {
-  sellerCrowd: "every sell order marginal: {sells} sells of distinct meters vs 1 buy",
-  buyerCrowd:
-    "every buy order marginal: {buys} buys of distinct buyers vs {sells} sell(s), one per source",
-  halfAndHalf: "{buys} buys vs {sells} sells, all filled",
-};
 
 /** Renders the snapshot as gas/GAS.md. */
 export function renderMarkdown(snapshot: GasSnapshot): string {
@@ -46,26 +35,9 @@ export function renderMarkdown(snapshot: GasSnapshot): string {
   const rows = snapshot.slots ?? [];
   lines.push(...slotTable(rows));
   lines.push(...pageSection(rows, snapshot.pageSearch ?? []));
+  lines.push(...fullSideSection(snapshot));
   lines.push(...comparison(snapshot, rows));
   return lines.join("\n") + "\n";
-}
-
-function bookOf(row: SlotRow): string {
-  const sells =
-    row.shape === "buyerCrowd"
-      ? row.sellOrders === 1
-        ? "1 sell"
-        : `${row.sellOrders} sells, one per source`
-      : number(row.sellOrders);
-  return BOOKS[row.shape].replace("{buys}", number(row.buyOrders)).replace("{sells}", sells);
-}
-
-/** A readable name for a slot figure's key (`<slot key>.clear` / `.settle`). */
-function slotFigureName(key: string, rows: SlotRow[]): string | undefined {
-  const row = rows.find((r) => key === `${r.key}.clear` || key === `${r.key}.settle`);
-  if (row === undefined) return undefined;
-  const what = key.endsWith(".clear") ? "clear" : "settle";
-  return `${what}, ${number(row.orders)} orders, ${bookOf(row)}`;
 }
 
 /** "3 x 200: 14,701,000" — pages, their length and the costliest one. */
@@ -79,8 +51,9 @@ function slotTable(rows: SlotRow[]): string[] {
     "",
     "## Costliest slots, every transaction",
     "",
-    "Each row is one slot on the real contracts (EnergyMarket with the cap 1,000, MeterRegistry and, when",
-    "bound, EnergyCertificates): clear, settle (money only), then every certifySellers page and every",
+    "Each row is one slot on the real contracts (EnergyMarket with the cap 1,000, at most",
+    `${number(MAX_ORDERS_PER_SIDE)} a side, MeterRegistry and, when bound, EnergyCertificates): clear, settle (money only),`,
+    "then every certifySellers page and every",
     "claimBuyers page in the recommended lengths (pages × orders per page: costliest page). Every order is a",
     "distinct fresh account and filled; every sell a distinct fresh meter (its first issuance in its bitmap",
     "word) owned by its seller and exporting 50 % more than it sold (at most its 2,500 Wh a slot: the few",
@@ -90,7 +63,12 @@ function slotTable(rows: SlotRow[]): string[] {
     "do not depend on it. Margin: how far the costliest transaction of the slot stays",
     `below ${number(TRANSACTION_GAS_CAP)} gas (required: ${percent(REQUIRED_MARGIN)}, i.e. at most ${number(GAS_LIMIT_WITH_MARGIN)}).`,
     "",
-    "| Orders | Book | Certificates | Clear | Settle | certifySellers pages | claimBuyers pages | Margin |",
+    `Slot: the size class. A side holds at most ${number(MAX_ORDERS_PER_SIDE)} orders, so the largest books are`,
+    `both sides full (${number(MAX_ORDERS_PER_SIDE)} + ${number(MAX_ORDERS_PER_SIDE)}) and a full side of marginal orders against 1 order (or 4`,
+    "sells, one per source): the class of 1,000 holds those; the smaller classes keep their totals",
+    "(99 + 1, 499 + 1, 250 + 250).",
+    "",
+    "| Slot | Book | Certificates | Clear | Settle | certifySellers pages | claimBuyers pages | Margin |",
     "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const row of rows) {
@@ -104,6 +82,36 @@ function slotTable(rows: SlotRow[]): string[] {
         `${number(row.settleGas)} | ${pages(row.sellPages, row.sellPageOrders)} | ` +
         `${pages(row.buyPages, row.buyPageOrders)} | ${percent(margin(worst))}${ok} |`,
     );
+  }
+  return lines;
+}
+
+/** Placements on a full side: one scan of the side, its margin under the cap. */
+function fullSideSection(snapshot: GasSnapshot): string[] {
+  const full = snapshot.figures.filter(
+    (f) =>
+      f.key.startsWith("market.place.evict.") || f.key.startsWith("market.place.reuseCancelled."),
+  );
+  if (full.length === 0) return [];
+  const lines = [
+    "",
+    "## A full side: eviction and cancelled indexes",
+    "",
+    `A side of a slot holds at most maxOrdersPerSlot / 2 orders (${number(MAX_ORDERS_PER_SIDE)} at the largest cap, 1,000). An order on`,
+    "a full side takes the index of the first cancelled order of the side, else evicts the side's worst live",
+    "order (lowest bid / highest ask, the highest index among equals) if it is strictly better, refunding the",
+    "evicted lock at once, else reverts with `MarketSlotFull`. Each is one pass over the side's order words",
+    "(a cold storage read each), bounded by the per-side cap. Measured at their worst: every order of the",
+    "side at the same limit, so that the order evicted is the last index, and a cancelled order at the last",
+    "index, found at the end of the pass. A refused order (no better than the worst) does the same pass and",
+    "writes nothing, so it costs less than an evicting one.",
+    "",
+    "| Placement | Gas | Margin under the cap |",
+    "| --- | ---: | ---: |",
+  ];
+  for (const f of full) {
+    const ok = margin(f.gas) >= REQUIRED_MARGIN ? "" : " **(too little)**";
+    lines.push(`| ${f.operation} | ${number(f.gas)} | ${percent(margin(f.gas))}${ok} |`);
   }
   return lines;
 }
@@ -134,8 +142,8 @@ function pageSection(rows: SlotRow[], search: PageSearch[]): string[] {
   if (search.length === 0) return lines;
   lines.push(
     "",
-    "How they were found (every run): on the costliest 1,000-order books (999 sells vs 1 buy for",
-    "certifySellers, 999 or 996 buys vs 1 or 4 sells for claimBuyers) the node's gas estimate of the first",
+    `How they were found (every run): on the costliest books of the 1,000 class, a full side (${number(MAX_ORDERS_PER_SIDE)} sells vs 1 buy`,
+    `for certifySellers, ${number(MAX_ORDERS_PER_SIDE)} buys vs 1 or 4 sells for claimBuyers), the node's gas estimate of the first`,
     `page was bisected for the longest page at most ${number(GAS_LIMIT_WITH_MARGIN)} gas; the crowd is then`,
     "paged with that length twice on a snapshot, first page full and last page full (the first page writes",
     "the slot's progress and pools from zero, the last claim page also returns the pools' rounding",
@@ -156,84 +164,6 @@ function pageSection(rows: SlotRow[], search: PageSearch[]): string[] {
     "",
     `Costliest transaction of all slots above: ${number(worstOf(worst))} gas (${percent(margin(worstOf(worst)))} margin),`,
     `${number(worst.orders)} orders, ${bookOf(worst)}, ${worst.certificates ? `certificates bound, ${worst.sources} source${worst.sources > 1 ? "s" : ""}` : "no certificates"}.`,
-  );
-  return lines;
-}
-
-/** Today's figures next to the table before the liveness change; rises first. */
-function comparison(snapshot: GasSnapshot, rows: SlotRow[]): string[] {
-  const now = new Map<string, number>();
-  for (const f of snapshot.figures) now.set(f.key, f.gas);
-  for (const r of rows) {
-    now.set(`${r.key}.clear`, r.clearGas);
-    now.set(`${r.key}.settle`, r.settleGas);
-  }
-  const operation = new Map(snapshot.figures.map((f) => [f.key, f.operation]));
-  const target = new Map(snapshot.figures.map((f) => [f.key, f.target]));
-  const compared = PREVIOUS.filter((p) => now.has(p.key)).map((p) => ({
-    ...p,
-    now: now.get(p.key)!,
-    change: now.get(p.key)! / p.gas - 1,
-  }));
-  compared.sort((a, b) => b.change - a.change);
-  const lines = [
-    "",
-    "## Compared with the table before the liveness change",
-    "",
-    "Before, `settle` called the certificates' settlement hook, which issued every certificate inside the",
-    "market's settlement (cap 160 orders with the hook). Now settle pays money only and the certificates",
-    "are delivered by the pages above. Figures that rose are listed first; a change under 0.5 % is noise",
-    "of a different deployment.",
-    "",
-    "| Figure | Before | Now | Change | Note |",
-    "| --- | ---: | ---: | ---: | --- |",
-  ];
-  for (const c of compared) {
-    const name = operation.get(c.key) ?? slotFigureName(c.key, rows) ?? c.key;
-    const sign = c.change > 0 ? "+" : "";
-    const worse = c.change > 0.005 ? " **worse**" : "";
-    lines.push(
-      `| ${name} | ${number(c.gas)} | ${number(c.now)} | ${sign}${percent(c.change)}${worse} | ${c.before} |`,
-    );
-  }
-  const crossed = compared.filter((c) => {
-    const t = target.get(c.key);
-    return t !== undefined && c.gas <= t && c.now > t;
-  });
-  if (crossed.length > 0) {
-    lines.push("", "Targets met before and missed now:", "");
-    for (const c of crossed)
-      lines.push(
-        `- ${operation.get(c.key)}: ${number(c.now)} against ${number(target.get(c.key)!)} ` +
-          `(+${number(c.now - c.gas)} gas).`,
-      );
-  }
-  lines.push(
-    "",
-    "Why the rises:",
-    "",
-    "- Certificate pages per meter and per buy order: the hook was handed the fills in memory; a page now",
-    "  reads its orders back from the market (`sellLotsOf` / `buyFillsOf`: one storage word per order and",
-    "  the ABI encoding of the page) and each selling meter's address and record from the registry",
-    "  (`meterAt`, `meterOf`, `readingOfIndex`): 4.6k to 11.3k more per order; in exchange no book",
-    "  can make a slot's certificates undeliverable, and settle no longer carries them.",
-    "- Clear of a seller crowd: every filled sell word now carries its meter's fills (`priorFillWh`,",
-    "  `meterFillWh`), summed per meter in transient storage in a second pass over the sells, so that",
-    "  settle and the certificate pages need no per-meter bookkeeping of their own: about 1.7k more per",
-    "  order for a seller crowd, of which settle gives back about 0.5k per sell order.",
-    "- First order of a slot: the market reads the bound certificates' address (a cold storage slot,",
-    "  about 2.1k) whether or not one is bound; on a ring position a traded slot used, with certificates",
-    "  bound, it also calls `isSlotCertified` (a cold account and a cold storage slot, about 8k more). Such",
-    "  a position is free only once the old slot is certified; until then the first order reverts with",
-    "  `MarketRingSlotBusy`.",
-    "- Request-path issuance (`issue`, `issueBatch`): it now asks the market for the slot's settled trade",
-    "  (`settledTrade`), to refuse a traded slot whose sellers are not certified yet.",
-    "- Retirement: unchanged code, but a longer function dispatch (the contract has more external",
-    "  functions); it now misses its 35,000 target by 32 to 44 gas.",
-    "",
-    "Removed: the settlement hook rows (certificates inside `settle`: 138,402 for 1 meter and 1 buyer,",
-    "93,184 per sell order for a 100-order slot) and the cap of 160 orders with a hook; with the certificates",
-    "a 1,000-order slot now clears, settles and is certified in bounded pages.",
   );
   return lines;
 }

@@ -25,12 +25,18 @@ const GAS_LIMIT = { gasLimit: BigInt(TRANSACTION_GAS_CAP) };
 /** The most gas one transaction may use: 10 % under the per-transaction cap. */
 export const GAS_LIMIT_WITH_MARGIN = Math.floor(TRANSACTION_GAS_CAP * (1 - REQUIRED_MARGIN));
 const GENERATION = 1;
+/** Every order's limit (per Wh): one price, so that the whole crowd is marginal. */
+const LIMIT_PRICE = 10n;
 const CAPACITY_W = 10_000;
 const ZONE = "0x5a31000000000000";
+/** The benchmark market's cap: 1,000 orders a slot, at most 500 a side (maxOrdersPerSide). */
+export const MAX_ORDERS_PER_SLOT = 1_000;
+export const MAX_ORDERS_PER_SIDE = MAX_ORDERS_PER_SLOT / 2;
 
 /**
  * Recommended pages (orders per transaction), by number of renewable sources with a pool: found by
- * `findLargestPage` on the costliest 1,000-order books (every run of bench/gas.ts re-checks them).
+ * `findLargestPage` on the costliest books of a 1,000-order slot, a full side of 500 (every run of
+ * bench/gas.ts re-checks them).
  */
 export const RECOMMENDED_PAGES: Record<Sources, { sellOrders: number; buyOrders: number }> = {
   1: { sellOrders: 200, buyOrders: 420 },
@@ -39,11 +45,15 @@ export const RECOMMENDED_PAGES: Record<Sources, { sellOrders: number; buyOrders:
 
 /** Number of renewable sources among the selling meters (round-robin Solar, Wind, Hydro, Biomass). */
 export type Sources = 1 | 4;
-/** Costliest books: a crowd on one side at one limit against the fewest orders on the other side. */
+/**
+ * Costliest books: a crowd on one side at one limit against the fewest orders on the other side (the crowd
+ * at most a full side, MAX_ORDERS_PER_SIDE), or both sides as full as the slot's size allows.
+ */
 export type Shape = "sellerCrowd" | "buyerCrowd" | "halfAndHalf";
 export const SHAPES: Shape[] = ["sellerCrowd", "buyerCrowd", "halfAndHalf"];
 
 export interface SlotCase {
+  /** The slot's size class: its book holds this many orders where the per-side cap allows (see bookOf). */
   orders: number;
   shape: Shape;
   sources: Sources;
@@ -81,10 +91,20 @@ async function warpTo(f: MarketFixture, connection: NetworkConnection, t: bigint
   if ((await latestTime(f)) < t) await connection.networkHelpers.time.increaseTo(t);
 }
 
-/** Orders of one book: side, quantity and whether the trader sells (and so needs a meter). */
-function bookOf(orders: number, shape: Shape, sources: Sources): { side: Side; wh: bigint }[] {
+/**
+ * Orders of one book of size class `orders`. Half and half: orders / 2 buys and the rest sells (1,000 =
+ * 500 + 500). A crowd: orders - few on the crowd's side, at most a full side (MAX_ORDERS_PER_SIDE: the
+ * 1,000 class is 500 + 1, or 500 buys + 4 sells), against one order, or one sell per source.
+ */
+export function bookOf(
+  orders: number,
+  shape: Shape,
+  sources: Sources,
+): { side: Side; wh: bigint }[] {
   if (shape === "halfAndHalf") {
     const buys = Math.floor(orders / 2);
+    if (buys > MAX_ORDERS_PER_SIDE || orders - buys > MAX_ORDERS_PER_SIDE)
+      throw new Error(`${orders} orders half and half exceed a side's cap`);
     return Array.from({ length: orders }, (_, i) => ({
       side: i < buys ? Side.Buy : Side.Sell,
       wh: 100n,
@@ -94,7 +114,7 @@ function bookOf(orders: number, shape: Shape, sources: Sources): { side: Side; w
   const few = shape === "sellerCrowd" ? 1 : sources;
   const crowdSide = shape === "sellerCrowd" ? Side.Sell : Side.Buy;
   const otherSide = crowdSide === Side.Sell ? Side.Buy : Side.Sell;
-  const crowd = Array.from({ length: orders - few }, (_, i) => ({
+  const crowd = Array.from({ length: Math.min(orders - few, MAX_ORDERS_PER_SIDE) }, (_, i) => ({
     side: crowdSide,
     wh: 100n + BigInt(i % 7),
   }));
@@ -110,7 +130,7 @@ function bookOf(orders: number, shape: Shape, sources: Sources): { side: Side; w
 /** Deploys the market (cap 1,000) and, when asked, EnergyCertificates bound to it. */
 async function deploy(connection: NetworkConnection, certificates: boolean) {
   await alignToSlotBoundary(connection);
-  const f = await deployMarket(connection, { maxOrdersPerSlot: 1_000n });
+  const f = await deployMarket(connection, { maxOrdersPerSlot: BigInt(MAX_ORDERS_PER_SLOT) });
   if (!certificates) return { f };
   const certs = (await connection.ethers.deployContract("EnergyCertificates", [
     await f.registry.getAddress(),
@@ -162,10 +182,14 @@ export async function settleCase(connection: NetworkConnection, c: SlotCase): Pr
   }
   // Placing 1,000 orders takes 1,000 blocks (seconds): five slots ahead leaves the gate open throughout.
   const slot = (await f.market.currentSlot()) + 5n;
+  // Every limit 10: above the slot's minimum buy price, which every buy must name.
+  const { minBuyPricePerWh } = await f.market.paramsForSlot(slot);
+  if (minBuyPricePerWh > LIMIT_PRICE)
+    throw new Error(`limit ${LIMIT_PRICE} below ${minBuyPricePerWh}`);
   for (const [i, order] of book.entries()) {
     const meter = order.side === Side.Sell ? meters[i].address : ZERO;
     await (
-      await f.market.connect(wallets[i]).placeOrder(slot, order.side, order.wh, 10n, meter)
+      await f.market.connect(wallets[i]).placeOrder(slot, order.side, order.wh, LIMIT_PRICE, meter)
     ).wait();
   }
   await submitReadings(connection, f, book, meters, slot);
