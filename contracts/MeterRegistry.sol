@@ -182,7 +182,16 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         uint256 count = readings.length;
         if (count == 0) revert RegistryEmptyBatch();
         for (uint256 i; i < count; ++i) {
-            _revertIfError(_record(readings[i]));
+            SignedReading calldata reading = readings[i];
+            bytes memory error = _record(reading);
+            // Idempotent: a copy of a recorded reading (the same values, e.g. front-run from this very
+            // batch) is skipped; a different value for a recorded (meter, slot) still reverts the batch.
+            if (
+                error.length != 0 &&
+                !(bytes4(error) == RegistryReadingExists.selector && _isRecordedAs(reading))
+            ) {
+                _revertIfError(error);
+            }
         }
     }
 
@@ -312,6 +321,13 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
         lanes[wordKey] = ReadingPacking.pack(word, slot, reading.importedWh, reading.exportedWh);
         emit ReadingRecorded(meter, slot, reading.importedWh, reading.exportedWh);
+    }
+
+    /// @dev Whether (meter, slot) holds a reading with exactly `reading`'s values.
+    function _isRecordedAs(SignedReading calldata reading) private view returns (bool) {
+        uint256 word = _readings[_devices[reading.meter].index][ReadingPacking.wordOf(reading.slot)];
+        (bool recorded, uint32 importedWh, uint32 exportedWh) = ReadingPacking.unpack(word, reading.slot);
+        return recorded && importedWh == reading.importedWh && exportedWh == reading.exportedWh;
     }
 
     /// @dev The meter is active and commissioned, the slot has ended and its window is open, and the values

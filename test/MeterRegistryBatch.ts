@@ -143,10 +143,29 @@ describe("MeterRegistry batches", function () {
       await expect(ctx.registry.submitReadings([good, tooMuch, early]))
         .to.be.revertedWithCustomError(ctx.registry, "RegistryReadingExceedsCapacity")
         .withArgs(ctx.home.address, 3n, 2_751n, 2_750n);
-      await expect(ctx.registry.submitReadings([good, good]))
+      expect((await ctx.registry.readingOf(ctx.solar.address, 3n)).recorded).to.equal(false);
+      // A different value for a (meter, slot) recorded earlier in the batch still reverts it.
+      const other = await signedReading(ctx, ctx.solar, 3n, 0n, 401n);
+      await expect(ctx.registry.submitReadings([good, other]))
         .to.be.revertedWithCustomError(ctx.registry, "RegistryReadingExists")
         .withArgs(ctx.solar.address, 3n);
       expect((await ctx.registry.readingOf(ctx.solar.address, 3n)).recorded).to.equal(false);
+    });
+
+    it("skips a copy of a recorded reading: a reading front-run out of the batch cannot revert it", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithMeters);
+      const solar = await signedReading(ctx, ctx.solar, 3n, 0n, 400n);
+      const home = await signedReading(ctx, ctx.home, 3n, 900n, 0n);
+      await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(3n));
+      // An attacker copies one signed reading from the data hub's pending batch and submits it first.
+      await (await ctx.registry.connect(ctx.accounts.stranger).submitReading(solar)).wait();
+      const receipt = await (await ctx.registry.submitReadings([solar, home, solar])).wait();
+      const recorded = receipt!.logs.filter(
+        (l) => ctx.registry.interface.parseLog(l)?.name === "ReadingRecorded",
+      );
+      expect(recorded).to.have.length(1);
+      expect(await ctx.registry.readingOf(ctx.solar.address, 3n)).to.deep.equal([true, 0n, 400n]);
+      expect(await ctx.registry.readingOf(ctx.home.address, 3n)).to.deep.equal([true, 900n, 0n]);
     });
   });
 

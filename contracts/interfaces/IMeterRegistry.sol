@@ -203,7 +203,10 @@ interface IMeterRegistry {
     /// @notice Records one signed reading; reverts with the reason if it is refused. Anyone may call.
     function submitReading(SignedReading calldata reading) external;
 
-    /// @notice Records a batch of signed readings of any meters and slots, all or nothing. Anyone may call.
+    /// @notice Records a batch of signed readings of any meters and slots, all or nothing, idempotently: a
+    /// reading whose (meter, slot) already holds exactly its values is skipped (so copying one reading out
+    /// of a pending batch and submitting it first cannot revert the batch), while a different value for a
+    /// recorded (meter, slot) reverts with `RegistryReadingExists`. Anyone may call.
     function submitReadings(SignedReading[] calldata readings) external;
 
     /// @notice Records the valid readings of a batch and emits `ReadingRejected` for each refused one,
