@@ -164,7 +164,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             limitPrice,
             meterIndex
         );
-        uint32 accountId = _ledger.idOrOpen(msg.sender);
+        uint32 accountId = _ledger.idOf[msg.sender];
+        if (accountId == 0) accountId = _ledger.open(msg.sender);
         // lock >= minOrderWh >= 1: the parameters' lower bounds make every order lock something.
         _ledger.update(accountId, 0, lock, lock, 0);
         // The account id field of `word` is zero: OR-ing the id in sets it.
@@ -505,7 +506,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     function _deposit(address account, uint256 amount) private {
         if (amount == 0) revert MarketZeroAmount();
-        uint32 id = _ledger.idOrOpen(account);
+        uint32 id = _ledger.idOf[account];
+        if (id == 0) id = _ledger.open(account);
         // Credit what arrived (not what was asked), so a token that takes a fee cannot make the market
         // insolvent; the guard keeps a re-entrant token from counting one arrival twice.
         uint256 before = _token.balanceOf(address(this));
@@ -516,7 +518,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     }
 
     function _setGridOperatorAccount(address account) private {
-        uint32 id = _ledger.idOrOpen(account);
+        uint32 id = _ledger.idOf[account];
+        if (id == 0) id = _ledger.open(account);
         _ledger.gridOperatorAccount = account;
         _ledger.gridOperatorId = id;
         emit GridOperatorAccountSet(account);

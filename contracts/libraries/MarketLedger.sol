@@ -22,12 +22,6 @@ library MarketLedger {
         address gridOperatorAccount;
     }
 
-    /// @dev The id of `account`, opening an account for it first if it has none.
-    function idOrOpen(State storage self, address account) internal returns (uint32 id) {
-        id = self.idOf[account];
-        if (id == 0) id = open(self, account);
-    }
-
     /// @dev Gives `account` the next id (from 1: id 0 means "no account").
     function open(State storage self, address account) internal returns (uint32 id) {
         id = ++self.count;

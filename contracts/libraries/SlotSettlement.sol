@@ -51,17 +51,6 @@ library SlotSettlement {
         uint256 position,
         BookWord book
     ) internal returns (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) {
-        return _clear(slot, position, book, self, ledger);
-    }
-
-    /// @dev `clear` with the storage pointers last, so that they stay within reach of the stack.
-    function _clear(
-        uint64 slot,
-        uint256 position,
-        BookWord book,
-        SlotBook.State storage self,
-        MarketLedger.State storage ledger
-    ) private returns (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) {
         BookSide memory buys = _loadLiveOrders(self, slot, position, OrderPacking.SIDE_BUY, book.buyCount());
         BookSide memory sells = _loadLiveOrders(
             self,
@@ -153,7 +142,8 @@ library SlotSettlement {
     }
 
     /// @dev Records the buy fills (in storage, order key base `keyBase`) and releases what clearing frees: a
-    /// buyer pays P x fill out of its lock and gets the rest back. Returns the sum of the fills.
+    /// buyer pays P x fill out of its lock and gets the rest back. Returns the sum of the fills. The storage
+    /// pointers come last so that they stay within reach of the stack inside the loop.
     function _applyBuyFills(
         BookSide memory book,
         uint256 price,
