@@ -4,38 +4,43 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Panic} from "@openzeppelin/contracts/utils/Panic.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {SlotDerivation} from "@openzeppelin/contracts/utils/SlotDerivation.sol";
-import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
 import {IEnergyMarket} from "./interfaces/IEnergyMarket.sol";
 import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
 import {ISettlementHook} from "./interfaces/ISettlementHook.sol";
+import {MarketLedger} from "./libraries/MarketLedger.sol";
 import {OrderPacking} from "./libraries/OrderPacking.sol";
+import {SlotBook} from "./libraries/SlotBook.sol";
 import {SlotClock} from "./libraries/SlotClock.sol";
+import {SlotSettlement} from "./libraries/SlotSettlement.sol";
 import {UniformPriceClearing} from "./libraries/UniformPriceClearing.sol";
+import {BookWord, BookWordLibrary} from "./types/BookWord.sol";
+import {OrderWord, OrderWordLibrary} from "./types/OrderWord.sol";
+import {ResultWord, ResultWordLibrary} from "./types/ResultWord.sol";
 
 /// @title EnergyMarket
 /// @notice Uniform-price double auction per 15-minute delivery slot, with escrow in an internal ledger and
 /// settlement against the meters' signed readings.
 /// @dev Invariants: token balance >= sum of free + locked balances + escrowed(); per cleared slot, buy fills
 /// = sell fills = Q (checked in `clear`); every lock is released by cancel, clear or settle.
-/// Storage: one word per order and a book word and a result word per ring position (slot % RING), reused
-/// every RING slots so that steady-state orders overwrite words instead of creating them (see OrderPacking).
+/// The logic lives in libraries over this contract's storage: MarketLedger (accounts and the one balance
+/// choke point), SlotBook (placement, eviction, cancellation) and SlotSettlement (clearing fills, money
+/// settlement). This contract keeps the external functions, access control, the checks that need its
+/// immutables, the events and the views. Storage: one word per order and a book word and a result word per
+/// ring position (slot % RING), reused every RING slots (see SlotBook and contracts/types/).
 contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
-    using OrderPacking for uint256;
-    using SlotDerivation for bytes32;
-    using TransientSlot for bytes32;
-    using TransientSlot for TransientSlot.Uint256Slot;
+    using MarketLedger for MarketLedger.State;
+    using SlotBook for SlotBook.State;
+    using SlotSettlement for SlotBook.State;
 
     /// @notice May change the market parameters (for future slots only).
     bytes32 public constant GRID_OPERATOR_ROLE = keccak256("GRID_OPERATOR_ROLE");
 
     /// @notice Number of ring positions: slot s lives at position s % RING until slot s + RING opens.
-    uint256 public constant RING = 256;
+    uint256 public constant RING = SlotBook.RING;
     /// @notice Highest per-slot order cap, with or without certificates: a full slot's clearing and its
     /// money settlement each fit one transaction at least 10 % below the 16,777,216 gas per-transaction
     /// cap (the measured worst cases are in gas/GAS.md, "Order cap"); certificates never run inside them.
@@ -45,9 +50,6 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_COLLATERAL_PER_WH = 1_000_000;
     uint256 public constant MAX_PENALTY_PER_WH = 1_000_000;
     uint256 public constant MAX_MIN_BUY_PRICE_PER_WH = 1_000_000;
-
-    /// @dev Transient namespace of the running fills of a meter's sell orders while `clear` records them.
-    bytes32 private constant _METER_FILLS = keccak256("gridledger.market.meterFills");
 
     IERC20 private immutable _token;
     IMeterRegistry private immutable _registry;
@@ -65,29 +67,11 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint64 activationSlot;
     }
 
-    /// @dev One side of a book during clearing: live orders as clearing entries (sorted by `clear`), every
-    /// order word of the side by order index, and the fills aligned with the sorted entries.
-    struct BookSide {
-        uint256[] entries;
-        uint256[] words;
-        uint256[] fills;
-    }
-
-    mapping(address account => uint32 id) private _accountIdOf;
-    mapping(uint32 id => address account) private _accountAt;
-    /// @dev Ledger word per account id: | 128 free | 128 locked |. Changed only by `_updateAccount`.
-    mapping(uint32 id => uint256 word) private _accounts;
-    uint32 private _accountCount;
-    uint32 private _gridOperatorId;
-    address private _gridOperatorAccount;
+    /// @dev Accounts and balances; changed only through MarketLedger.
+    MarketLedger.State private _ledger;
     ISettlementHook private _settlementHook;
-
-    /// @dev Order words (OrderPacking) keyed by | ring position | side (1 bit) | index (32 bits) |.
-    mapping(uint256 key => uint256 word) private _orders;
-    /// @dev Book word (OrderPacking) per ring position.
-    uint256[RING] private _books;
-    /// @dev Result word (OrderPacking: P and Q) per ring position.
-    uint256[RING] private _results;
+    /// @dev Order, book and result words of the ring positions.
+    SlotBook.State private _slots;
 
     MarketParams private _params;
     PendingParams private _pending;
@@ -146,9 +130,9 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IEnergyMarket
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert MarketZeroAmount();
-        uint32 id = _accountIdOf[msg.sender];
+        uint32 id = _ledger.idOf[msg.sender];
         if (id == 0) revert MarketInsufficientBalance(msg.sender, 0, amount);
-        _updateAccount(id, 0, amount, 0, 0);
+        _ledger.update(id, 0, amount, 0, 0);
         emit Withdrawn(msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
     }
@@ -165,118 +149,29 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint64 limitPrice,
         address meter
     ) external returns (uint256 orderId) {
-        (uint256 position, uint256 book) = _bookForNewOrder(slot, quantityWh);
-        (uint256 sideBit, uint256 lock, uint256 word) = _orderTerms(
-            slot,
-            side,
-            quantityWh,
-            limitPrice,
-            meter,
-            book
-        );
-        uint32 accountId = _accountIdOf[msg.sender];
-        if (accountId == 0) accountId = _openAccount(msg.sender);
-        // lock >= minOrderWh >= 1: the parameters' lower bounds make every order lock something.
-        _updateAccount(accountId, 0, lock, lock, 0);
-        orderId = _recordOrder(slot, position, book, sideBit, word | accountId);
-        emit OrderPlaced(orderId, msg.sender, slot, side, quantityWh, limitPrice, word.meterIndexOf());
-    }
-
-    /// @dev The side bit, the lock and the order word (without its account id) of a new order.
-    function _orderTerms(
-        uint64 slot,
-        Side side,
-        uint256 quantityWh,
-        uint256 limitPrice,
-        address meter,
-        uint256 book
-    ) private view returns (uint256 sideBit, uint256 lock, uint256 word) {
+        (uint256 position, BookWord book) = _bookForNewOrder(slot, quantityWh);
         uint32 meterIndex;
         if (side == Side.Buy) {
             if (meter != address(0)) revert MarketBuyWithMeter(meter);
-            uint256 minPrice = book.bookMinBuyPricePerWh();
-            if (limitPrice < minPrice) revert MarketPriceBelowMinimum(limitPrice, minPrice);
-            // < 2^48 * 2^64: no overflow.
-            lock = quantityWh * limitPrice;
         } else {
             meterIndex = _sellerMeterIndex(meter);
-            sideBit = OrderPacking.SIDE_SELL;
-            lock = quantityWh * book.bookCollateralPerWh();
         }
-        word = OrderPacking.packOrder(
-            0,
-            meterIndex,
+        (uint256 sideBit, uint256 lock, OrderWord word) = SlotBook.orderTerms(
+            book,
+            slot,
+            side == Side.Sell,
             quantityWh,
             limitPrice,
-            OrderPacking.generationOfSlot(slot, RING)
+            meterIndex
         );
-    }
-
-    /// @dev Stores a new order word at the next index of its side and counts it in the book or, on a full
-    /// side, at the index `_freeIndexOfFullSide` frees.
-    function _recordOrder(
-        uint64 slot,
-        uint256 position,
-        uint256 book,
-        uint256 sideBit,
-        uint256 word
-    ) private returns (uint256 orderId) {
-        uint256 count = sideBit == OrderPacking.SIDE_BUY ? book.bookBuyCount() : book.bookSellCount();
-        uint256 index = count;
-        if (count < _maxOrdersPerSide) _books[position] = book.bookWithOrderAdded(sideBit);
-        else index = _freeIndexOfFullSide(slot, position, book, sideBit, count, word);
-        _orders[_orderKey(position, sideBit, index)] = word;
-        orderId = OrderPacking.orderId(slot, sideBit, index);
-    }
-
-    /// @dev On a full side: the first cancelled order's index, else the index of the worst live order, evicted
-    /// with its lock refunded, if `word`'s limit is strictly better; else reverts.
-    function _freeIndexOfFullSide(
-        uint64 slot,
-        uint256 position,
-        uint256 book,
-        uint256 sideBit,
-        uint256 count,
-        uint256 word
-    ) private returns (uint256) {
-        (bool cancelled, uint256 index, uint256 worst) = _scanFullSide(slot, position, sideBit, count);
-        if (cancelled) return index;
-        bool buys = sideBit == OrderPacking.SIDE_BUY;
-        uint256 price = word.limitPriceOf();
-        uint256 worstPrice = worst.limitPriceOf();
-        if (buys ? price <= worstPrice : price >= worstPrice) revert MarketSlotFull(slot, _maxOrdersPerSide);
-        // < 2^48 * 2^64: no overflow.
-        uint256 released = worst.quantityOf() * (buys ? worstPrice : book.bookCollateralPerWh());
-        _updateAccount(worst.accountIdOf(), released, 0, 0, released);
-        emit OrderEvicted(
-            OrderPacking.orderId(slot, sideBit, index),
-            _accountAt[worst.accountIdOf()],
-            released
-        );
-        return index;
-    }
-
-    /// @dev One pass over a full side (at most the per-side cap of reads): the first cancelled order's index,
-    /// or the worst live order (lowest buy / highest sell limit, the highest index among equals) and its word.
-    function _scanFullSide(
-        uint64 slot,
-        uint256 position,
-        uint256 sideBit,
-        uint256 count
-    ) private view returns (bool cancelled, uint256 index, uint256 worst) {
-        uint256 liveTag = OrderPacking.liveTagOfSlot(slot, RING);
-        uint256 keyBase = _orderKey(position, sideBit, 0);
-        bool buys = sideBit == OrderPacking.SIDE_BUY;
-        for (uint256 i; i < count; ++i) {
-            uint256 w = _orders[keyBase | i];
-            // Every word below `count` belongs to this slot: one that is not live was cancelled.
-            if (w.tagOf() != liveTag) return (true, i, 0);
-            uint256 price = w.limitPriceOf();
-            if (i == 0 || (buys ? price <= worst.limitPriceOf() : price >= worst.limitPriceOf())) {
-                index = i;
-                worst = w;
-            }
-        }
+        uint32 accountId = _ledger.idOf[msg.sender];
+        if (accountId == 0) accountId = _ledger.open(msg.sender);
+        // lock >= minOrderWh >= 1: the parameters' lower bounds make every order lock something.
+        _ledger.update(accountId, 0, lock, lock, 0);
+        // The account id field of `word` is zero: OR-ing the id in sets it.
+        word = OrderWord.wrap(OrderWord.unwrap(word) | accountId);
+        orderId = _slots.record(_ledger, slot, position, book, sideBit, word, _maxOrdersPerSide);
+        emit OrderPlaced(orderId, msg.sender, slot, side, quantityWh, limitPrice, meterIndex);
     }
 
     /// @inheritdoc IEnergyMarket
@@ -286,208 +181,63 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         if (block.timestamp >= gate) revert MarketGateClosed(slot, gate, block.timestamp);
         // Beyond the horizon no order exists; within it, the generation tells the slot apart unambiguously.
         if (slot > _lastOpenSlot()) revert MarketUnknownOrder(orderId);
-        uint256 position = slot % RING;
-        uint256 key = _orderKey(position, sideBit, index);
-        uint256 word = _orders[key];
-        uint256 status = word.statusOf();
-        if (
-            status == OrderPacking.STATUS_NONE ||
-            word.generationOf() != OrderPacking.generationOfSlot(slot, RING)
-        ) {
-            revert MarketUnknownOrder(orderId);
-        }
-        if (status != OrderPacking.STATUS_LIVE) revert MarketOrderNotLive(orderId);
-        uint32 accountId = word.accountIdOf();
-        if (_accountIdOf[msg.sender] != accountId) revert MarketNotOrderOwner(orderId, msg.sender);
-
-        uint256 released =
-            word.quantityOf() *
-                (
-                    sideBit == OrderPacking.SIDE_BUY
-                        ? word.limitPriceOf()
-                        : _books[position].bookCollateralPerWh()
-                );
-        _orders[key] = word.withStatus(OrderPacking.STATUS_CANCELLED);
-        if (released != 0) _updateAccount(accountId, released, 0, 0, released);
+        uint256 released = _slots.cancel(_ledger, orderId, slot, sideBit, index);
         emit OrderCancelled(orderId, msg.sender, released);
     }
 
     // ----------------------------------------------------------------------------------------------
-    // Clearing
+    // Clearing and settlement
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc IEnergyMarket
     function clear(uint64 slot) external {
         uint256 position = slot % RING;
-        uint256 book = _books[position];
-        if (book.bookSlot() != slot || book.bookStatus() != OrderPacking.BOOK_OPEN) {
+        BookWord book = _slots.books[position];
+        if (book.slot() != slot || book.status() != BookWordLibrary.STATUS_OPEN) {
             revert MarketSlotNotOpen(slot, _statusOf(slot, book));
         }
         uint256 gate = _gateClosureOf(slot);
         if (block.timestamp < gate) revert MarketGateNotClosed(slot, gate, block.timestamp);
 
-        (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) = _clearBook(
+        (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) = _slots.clear(
+            _ledger,
             slot,
             position,
             book
         );
-        _results[position] = OrderPacking.packResult(r.price, r.quantityWh);
+        _slots.results[position] = ResultWordLibrary.pack(r.price, r.quantityWh);
         if (r.quantityWh == 0) {
             // Nothing traded, every lock is released: nothing is left to settle.
-            _books[position] = book.bookWithStatus(OrderPacking.BOOK_SETTLED);
+            _slots.books[position] = book.withStatus(BookWordLibrary.STATUS_SETTLED);
         } else {
-            _books[position] = book.bookWithStatus(OrderPacking.BOOK_CLEARED);
+            _slots.books[position] = book.withStatus(BookWordLibrary.STATUS_CLEARED);
             _escrowed += r.price * r.quantityWh;
         }
         // P < 2^64, Q <= cap * 2^48 < 2^64, counts <= cap: the casts are exact.
         emit SlotCleared(slot, uint64(r.price), uint64(r.quantityWh), uint32(liveBuys), uint32(liveSells));
     }
 
-    /// @dev Runs the clearing rule on the live orders and applies the fills to orders and balances.
-    function _clearBook(
-        uint64 slot,
-        uint256 position,
-        uint256 book
-    ) private returns (UniformPriceClearing.Result memory r, uint256 liveBuys, uint256 liveSells) {
-        BookSide memory buys = _loadLiveOrders(slot, position, OrderPacking.SIDE_BUY, book.bookBuyCount());
-        BookSide memory sells = _loadLiveOrders(slot, position, OrderPacking.SIDE_SELL, book.bookSellCount());
-        (r, buys.fills, sells.fills) = UniformPriceClearing.clear(buys.entries, sells.entries);
-        uint256 collateralPerWh = book.bookCollateralPerWh();
-        uint256 boughtWh = _applyFills(position, OrderPacking.SIDE_BUY, buys, r.price, collateralPerWh);
-        uint256 soldWh = _applyFills(position, OrderPacking.SIDE_SELL, sells, r.price, collateralPerWh);
-        _recordSellFills(slot, position, sells.words);
-        if (boughtWh != r.quantityWh || soldWh != r.quantityWh) {
-            revert MarketConservationViolated(slot, boughtWh, soldWh, r.quantityWh);
-        }
-        return (r, buys.entries.length, sells.entries.length);
-    }
-
-    /// @dev Reads the live orders of one side into clearing entries (and all its words, by order index).
-    function _loadLiveOrders(
-        uint64 slot,
-        uint256 position,
-        uint256 sideBit,
-        uint256 count
-    ) private view returns (BookSide memory side) {
-        uint256 liveTag = OrderPacking.liveTagOfSlot(slot, RING);
-        uint256 keyBase = _orderKey(position, sideBit, 0);
-        uint256[] memory entries = new uint256[](count);
-        uint256[] memory words = new uint256[](count);
-        uint256 live;
-        // Unchecked: i < count <= cap and live <= i.
-        unchecked {
-            for (uint256 i; i < count; ++i) {
-                uint256 word = _orders[keyBase | i];
-                words[i] = word;
-                // A word of this slot (index < count) that is not live was cancelled.
-                if (word.tagOf() == liveTag) {
-                    entries[live++] = UniformPriceClearing.encodeUnchecked(
-                        word.limitPriceOf(),
-                        i,
-                        word.quantityOf()
-                    );
-                }
-            }
-        }
-        _shrink(entries, live);
-        side.entries = entries;
-        side.words = words;
-    }
-
-    /// @dev Records the fills of one side and releases what clearing frees: a buyer pays P x fill out of its
-    /// lock and gets the rest back; a seller gets its unfilled collateral back (the filled part stays locked
-    /// until settlement). Returns the sum of the side's fills.
-    function _applyFills(
-        uint256 position,
-        uint256 side,
-        BookSide memory book,
-        uint256 price,
-        uint256 collateralPerWh
-    ) private returns (uint256 total) {
-        uint256 keyBase = _orderKey(position, side, 0);
-        uint256[] memory entries = book.entries;
-        uint256[] memory words = book.words;
-        uint256[] memory fills = book.fills;
-        bool buys = side == OrderPacking.SIDE_BUY;
-        // Unchecked: quantity < 2^48, prices and collateral < 2^64, so products < 2^112; fill <= quantity;
-        // P <= b* <= the limit of every filled buy, so a buyer's payment <= its lock; total <= Q.
-        unchecked {
-            for (uint256 k; k < entries.length; ++k) {
-                uint256 index = UniformPriceClearing.indexOf(entries[k]);
-                uint256 word = words[index];
-                uint256 fill = fills[k];
-                uint256 unlocked =
-                    buys
-                        ? word.quantityOf() * word.limitPriceOf()
-                        : (word.quantityOf() - fill) * collateralPerWh;
-                uint256 refund = buys ? unlocked - price * fill : unlocked;
-                if (unlocked != 0) _updateAccount(word.accountIdOf(), refund, 0, 0, unlocked);
-                if (fill != 0) {
-                    total += fill;
-                    if (buys) _orders[keyBase | index] = word.withFill(fill);
-                    else words[index] = word.withFill(fill);
-                }
-            }
-        }
-    }
-
-    /// @dev Stores the filled sell orders (their words carry the fill since `_applyFills`), each with its
-    /// meter's fills before it and in all (OrderPacking's cleared sell word), in two passes by order index:
-    /// the first sums the fills per meter in transient storage, the second writes the words.
-    function _recordSellFills(uint64 slot, uint256 position, uint256[] memory words) private {
-        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_SELL, 0);
-        uint256 n = words.length;
-        uint256[] memory prior = new uint256[](n);
-        // Unchecked: i < n <= cap; running sums < cap * 2^48.
-        unchecked {
-            for (uint256 i; i < n; ++i) {
-                uint256 fill = words[i].fillOf();
-                if (fill == 0) continue;
-                TransientSlot.Uint256Slot running = _meterFills(slot, words[i].meterIndexOf());
-                uint256 before = running.tload();
-                prior[i] = before;
-                running.tstore(before + fill);
-            }
-            for (uint256 i; i < n; ++i) {
-                uint256 word = words[i];
-                if (word.fillOf() == 0) continue;
-                uint256 meterFill = _meterFills(slot, word.meterIndexOf()).tload();
-                _orders[keyBase | i] = word.withMeterFills(prior[i], meterFill);
-            }
-        }
-    }
-
-    /// @dev Keyed by slot too, so that two clearings in one transaction never see each other's sums.
-    function _meterFills(uint64 slot, uint32 meterIndex) private pure returns (TransientSlot.Uint256Slot) {
-        return _METER_FILLS.deriveMapping((uint256(slot) << 32) | meterIndex).asUint256();
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // Settlement
-    // ----------------------------------------------------------------------------------------------
-
-    /// @dev Running totals of a settlement.
-    struct SettlementTotals {
-        uint256 deliveredWh;
-        uint256 shortfallWh;
-        uint256 penalties;
-        uint256 gridOperatorPay;
-    }
-
     /// @inheritdoc IEnergyMarket
     function settle(uint64 slot) external nonReentrant {
         uint256 position = slot % RING;
-        uint256 book = _books[position];
-        if (book.bookSlot() != slot || book.bookStatus() != OrderPacking.BOOK_CLEARED) {
+        BookWord book = _slots.books[position];
+        if (book.slot() != slot || book.status() != BookWordLibrary.STATUS_CLEARED) {
             revert MarketSlotNotCleared(slot, _statusOf(slot, book));
         }
         uint256 windowEnd = _readingWindowEnd(slot);
         if (block.timestamp < windowEnd) revert MarketReadingWindowOpen(slot, windowEnd, block.timestamp);
 
-        uint256 result = _results[position];
-        uint256 price = result.resultPrice();
-        uint256 quantity = result.resultQuantity();
-        SettlementTotals memory totals = _settleSells(slot, position, book, price);
+        ResultWord result = _slots.results[position];
+        uint256 price = result.price();
+        uint256 quantity = result.quantityWh();
+        SlotSettlement.Totals memory totals = _slots.settleSells(
+            _ledger,
+            _registry,
+            slot,
+            position,
+            book,
+            price
+        );
         if (totals.deliveredWh + totals.shortfallWh != quantity) {
             revert MarketConservationViolated(
                 slot,
@@ -496,58 +246,11 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
                 quantity
             );
         }
-        if (totals.gridOperatorPay != 0) _updateAccount(_gridOperatorId, totals.gridOperatorPay, 0, 0, 0);
+        if (totals.gridOperatorPay != 0)
+            _ledger.update(_ledger.gridOperatorId, totals.gridOperatorPay, 0, 0, 0);
         _escrowed -= price * quantity;
-        _books[position] = book.bookWithStatus(OrderPacking.BOOK_SETTLED);
+        _slots.books[position] = book.withStatus(BookWordLibrary.STATUS_SETTLED);
         emit SlotSettled(slot, totals.deliveredWh, totals.shortfallWh, totals.penalties);
-    }
-
-    /// @dev Pays every filled sell order of the slot for what its meter delivered.
-    function _settleSells(
-        uint64 slot,
-        uint256 position,
-        uint256 book,
-        uint256 price
-    ) private returns (SettlementTotals memory totals) {
-        uint256 count = book.bookSellCount();
-        uint256 keyBase = _orderKey(position, OrderPacking.SIDE_SELL, 0);
-        for (uint256 i; i < count; ++i) {
-            uint256 word = _orders[keyBase | i];
-            uint256 fill = word.fillOf();
-            // Cancelled and unfilled orders have no fill (their collateral was released already).
-            if (fill == 0) continue;
-            (uint256 delivered, uint256 penalty) = _settleSellOrder(slot, word, price, book);
-            uint256 shortfall = fill - delivered;
-            totals.deliveredWh += delivered;
-            totals.shortfallWh += shortfall;
-            totals.penalties += penalty;
-            totals.gridOperatorPay += price * shortfall + penalty;
-        }
-    }
-
-    /// @dev Pays one filled sell order: P x delivered plus its collateral less the penalty for the shortfall.
-    function _settleSellOrder(
-        uint64 slot,
-        uint256 word,
-        uint256 price,
-        uint256 book
-    ) private returns (uint256 delivered, uint256 penalty) {
-        uint256 fill = word.fillOf();
-        delivered = _deliveredOf(slot, word, fill);
-        uint256 collateral = fill * book.bookCollateralPerWh();
-        penalty = (fill - delivered) * book.bookPenaltyPerWh();
-        if (penalty > collateral) penalty = collateral;
-        _updateAccount(word.accountIdOf(), collateral - penalty + price * delivered, 0, 0, collateral);
-    }
-
-    /// @dev min(fill, the meter's export in `slot` less what its earlier filled orders took): the meter's
-    /// export covers its sell orders in ascending order index. A missing reading counts as nothing exported.
-    function _deliveredOf(uint64 slot, uint256 word, uint256 fill) private view returns (uint256) {
-        uint256 exported = _registry.readingOfIndex(word.meterIndexOf(), slot).exportedWh;
-        uint256 prior = word.priorFillOf();
-        if (exported <= prior) return 0;
-        uint256 available = exported - prior;
-        return fill < available ? fill : available;
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -601,18 +304,17 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IEnergyMarket
     function gridOperatorAccount() external view returns (address) {
-        return _gridOperatorAccount;
+        return _ledger.gridOperatorAccount;
     }
 
     /// @inheritdoc IEnergyMarket
     function balanceOf(address account) external view returns (uint256 free, uint256 locked) {
-        uint256 word = _accounts[_accountIdOf[account]];
-        return (word >> 128, uint128(word));
+        return _ledger.balanceOf(account);
     }
 
     /// @inheritdoc IEnergyMarket
     function accountIdOf(address account) external view returns (uint32) {
-        return _accountIdOf[account];
+        return _ledger.idOf[account];
     }
 
     /// @inheritdoc IEnergyMarket
@@ -624,22 +326,22 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     function orderOf(uint256 orderId) public view returns (Order memory order) {
         (uint64 slot, uint256 sideBit, uint256 index) = OrderPacking.decodeOrderId(orderId);
         uint256 position = slot % RING;
-        uint256 book = _books[position];
+        BookWord book = _slots.books[position];
         _revertIfRecycled(slot, book);
-        uint256 word = _orders[_orderKey(position, sideBit, index)];
+        OrderWord word = _slots.orders[SlotBook.orderKey(position, sideBit, index)];
         if (
-            book.bookSlot() != slot ||
-            word.statusOf() == OrderPacking.STATUS_NONE ||
-            word.generationOf() != OrderPacking.generationOfSlot(slot, RING)
+            book.slot() != slot ||
+            word.status() == OrderWordLibrary.STATUS_NONE ||
+            word.generation() != OrderWordLibrary.generationOfSlot(slot, RING)
         ) revert MarketUnknownOrder(orderId);
-        OrderPacking.OrderFields memory f = word.unpackOrder();
-        order.account = _accountAt[f.accountId];
+        OrderWordLibrary.Fields memory f = word.unpack();
+        order.account = _ledger.accountAt[f.accountId];
         order.side = sideBit == OrderPacking.SIDE_BUY ? Side.Buy : Side.Sell;
         order.status = OrderStatus(f.status);
         if (f.meterIndex != 0) order.meter = _registry.meterAt(f.meterIndex);
         order.quantityWh = f.quantityWh;
         order.filledWh = f.fillWh;
-        // A filled sell's limit field holds its meter's fills once the slot is cleared (OrderPacking).
+        // A filled sell's limit field holds its meter's fills once the slot is cleared (the cleared sell word).
         if (sideBit == OrderPacking.SIDE_BUY || f.fillWh == 0) order.limitPrice = f.limitPrice;
     }
 
@@ -651,30 +353,30 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IEnergyMarket
     function slotInfo(uint64 slot) external view returns (SlotInfo memory info) {
         uint256 position = slot % RING;
-        uint256 book = _books[position];
+        BookWord book = _slots.books[position];
         _revertIfRecycled(slot, book);
-        if (book.bookSlot() != slot || book.bookStatus() == OrderPacking.BOOK_NONE) {
+        if (book.slot() != slot || book.status() == BookWordLibrary.STATUS_NONE) {
             info.params = _paramsFor(slot);
             return info;
         }
-        OrderPacking.BookFields memory f = book.unpackBook();
+        BookWordLibrary.Fields memory f = book.unpack();
         info.status = SlotStatus(f.status);
         info.buyOrders = f.buyCount;
         info.sellOrders = f.sellCount;
         info.params = MarketParams(f.minOrderWh, f.collateralPerWh, f.penaltyPerWh, f.minBuyPricePerWh);
-        if (f.status >= OrderPacking.BOOK_CLEARED) {
-            uint256 result = _results[position];
-            info.price = uint64(result.resultPrice());
-            info.clearedWh = uint64(result.resultQuantity());
+        if (f.status >= BookWordLibrary.STATUS_CLEARED) {
+            ResultWord result = _slots.results[position];
+            info.price = uint64(result.price());
+            info.clearedWh = uint64(result.quantityWh());
         }
     }
 
     /// @inheritdoc IEnergyMarket
     function isSlotFinal(uint64 slot) external view returns (bool) {
-        uint256 book = _books[slot % RING];
-        if (book.bookStatus() != OrderPacking.BOOK_NONE) {
-            uint64 occupant = book.bookSlot();
-            if (occupant == slot) return book.bookStatus() == OrderPacking.BOOK_SETTLED;
+        BookWord book = _slots.books[slot % RING];
+        if (book.status() != BookWordLibrary.STATUS_NONE) {
+            uint64 occupant = book.slot();
+            if (occupant == slot) return book.status() == BookWordLibrary.STATUS_SETTLED;
             // A newer slot reuses the position: this one was settled before it could.
             if (occupant > slot) return true;
         }
@@ -684,14 +386,14 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IEnergyMarket
     function paramsForSlot(uint64 slot) external view returns (MarketParams memory) {
-        uint256 book = _books[slot % RING];
-        if (book.bookSlot() == slot && book.bookStatus() != OrderPacking.BOOK_NONE) {
+        BookWord book = _slots.books[slot % RING];
+        if (book.slot() == slot && book.status() != BookWordLibrary.STATUS_NONE) {
             return
                 MarketParams(
-                    uint32(book.bookMinOrderWh()),
-                    uint64(book.bookCollateralPerWh()),
-                    uint64(book.bookPenaltyPerWh()),
-                    uint64(book.bookMinBuyPricePerWh())
+                    uint32(book.minOrderWh()),
+                    uint64(book.collateralPerWh()),
+                    uint64(book.penaltyPerWh()),
+                    uint64(book.minBuyPricePerWh())
                 );
         }
         return _paramsFor(slot);
@@ -751,12 +453,11 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint64 slot
     ) public view returns (bool held, uint256 clearedWh, uint256 buyOrders, uint256 sellOrders) {
         uint256 position = slot % RING;
-        uint256 book = _books[position];
-        if (book.bookSlot() != slot || book.bookStatus() != OrderPacking.BOOK_SETTLED)
-            return (false, 0, 0, 0);
-        clearedWh = _results[position].resultQuantity();
+        BookWord book = _slots.books[position];
+        if (book.slot() != slot || book.status() != BookWordLibrary.STATUS_SETTLED) return (false, 0, 0, 0);
+        clearedWh = _slots.results[position].quantityWh();
         if (clearedWh == 0) return (false, 0, 0, 0);
-        return (true, clearedWh, book.bookBuyCount(), book.bookSellCount());
+        return (true, clearedWh, book.buyCount(), book.sellCount());
     }
 
     /// @inheritdoc IEnergyMarket
@@ -769,15 +470,15 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         (keyBase, count) = _settledPage(slot, OrderPacking.SIDE_SELL, from, count);
         lots = new IEnergyMarketView.SellLot[](count);
         for (uint256 k; k < count; ++k) {
-            uint256 word = _orders[keyBase | (from + k)];
-            uint256 fill = word.fillOf();
+            OrderWord word = _slots.orders[keyBase | (from + k)];
+            uint256 fill = word.fillWh();
             if (fill == 0) continue;
             // Fields of a cleared sell word: the casts are exact.
             lots[k] = IEnergyMarketView.SellLot(
-                word.meterIndexOf(),
+                word.meterIndex(),
                 uint48(fill),
-                uint32(word.priorFillOf()),
-                uint32(word.meterFillOf())
+                uint32(word.priorFillWh()),
+                uint32(word.meterFillWh())
             );
         }
     }
@@ -792,11 +493,56 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         (keyBase, count) = _settledPage(slot, OrderPacking.SIDE_BUY, from, count);
         fills = new IEnergyMarketView.BuyFill[](count);
         for (uint256 k; k < count; ++k) {
-            uint256 word = _orders[keyBase | (from + k)];
-            uint256 fill = word.fillOf();
+            OrderWord word = _slots.orders[keyBase | (from + k)];
+            uint256 fill = word.fillWh();
             if (fill == 0) continue;
-            fills[k] = IEnergyMarketView.BuyFill(_accountAt[word.accountIdOf()], uint48(fill));
+            fills[k] = IEnergyMarketView.BuyFill(_ledger.accountAt[word.accountId()], uint48(fill));
         }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Internals
+    // ----------------------------------------------------------------------------------------------
+
+    function _deposit(address account, uint256 amount) private {
+        if (amount == 0) revert MarketZeroAmount();
+        uint32 id = _ledger.idOf[account];
+        if (id == 0) id = _ledger.open(account);
+        // Credit what arrived (not what was asked), so a token that takes a fee cannot make the market
+        // insolvent; the guard keeps a re-entrant token from counting one arrival twice.
+        uint256 before = _token.balanceOf(address(this));
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = _token.balanceOf(address(this)) - before;
+        _ledger.update(id, received, 0, 0, 0);
+        emit Deposited(account, msg.sender, received);
+    }
+
+    function _setGridOperatorAccount(address account) private {
+        uint32 id = _ledger.idOf[account];
+        if (id == 0) id = _ledger.open(account);
+        _ledger.gridOperatorAccount = account;
+        _ledger.gridOperatorId = id;
+        emit GridOperatorAccountSet(account);
+    }
+
+    /// @dev Checks the order window, the cap and the minimum size; returns the ring position and the
+    /// slot's (possibly new) book.
+    function _bookForNewOrder(
+        uint64 slot,
+        uint256 quantityWh
+    ) private view returns (uint256 position, BookWord book) {
+        uint256 gate = _gateClosureOf(slot);
+        if (block.timestamp >= gate) revert MarketGateClosed(slot, gate, block.timestamp);
+        uint64 last = _lastOpenSlot();
+        if (slot > last) revert MarketBeyondHorizon(slot, last);
+        position = slot % RING;
+        book = _slots.books[position];
+        if (book.slot() != slot || book.status() == BookWordLibrary.STATUS_NONE) {
+            book = _slots.openBook(slot, book, _settlementHook, _paramsFor(slot));
+        }
+        // The book is Open: clearing needs the gate closed, and the gate is open. A full side is handled
+        // when the order is recorded (`SlotBook.record`).
+        if (quantityWh < book.minOrderWh()) revert MarketOrderTooSmall(quantityWh, book.minOrderWh());
     }
 
     /// @dev The order key base of one side of a settled, traded, held slot and the page length clipped to it.
@@ -807,113 +553,10 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint256 count
     ) private view returns (uint256 keyBase, uint256 clipped) {
         (bool held, , uint256 buys, uint256 sells) = settledTrade(slot);
-        if (!held) revert MarketSlotNotSettled(slot, _statusOf(slot, _books[slot % RING]));
+        if (!held) revert MarketSlotNotSettled(slot, _statusOf(slot, _slots.books[slot % RING]));
         uint256 total = sideBit == OrderPacking.SIDE_BUY ? buys : sells;
         clipped = from >= total ? 0 : (count < total - from ? count : total - from);
-        keyBase = _orderKey(slot % RING, sideBit, 0);
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // Internals
-    // ----------------------------------------------------------------------------------------------
-
-    /// @dev The one place where an internal balance changes: free += freeIn - freeOut, locked += lockedIn -
-    /// lockedOut. Reverts when free cannot pay freeOut; a locked underflow would be a bug (panics).
-    function _updateAccount(
-        uint32 id,
-        uint256 freeIn,
-        uint256 freeOut,
-        uint256 lockedIn,
-        uint256 lockedOut
-    ) private {
-        uint256 word = _accounts[id];
-        uint256 free = word >> 128;
-        uint256 locked = uint128(word);
-        // Unchecked: every amount is below 2^129 (balances < 2^128, locks < 2^112, payments < 2^128), so the
-        // additions cannot overflow, and each subtraction is guarded by the comparison before it.
-        unchecked {
-            free += freeIn;
-            if (free < freeOut) revert MarketInsufficientBalance(_accountAt[id], word >> 128, freeOut);
-            free -= freeOut;
-            locked += lockedIn;
-            if (locked < lockedOut) Panic.panic(Panic.UNDER_OVERFLOW); // a lock released twice: a bug
-            locked -= lockedOut;
-        }
-        if ((free | locked) > type(uint128).max) revert MarketBalanceOverflow(_accountAt[id]);
-        _accounts[id] = (free << 128) | locked;
-    }
-
-    function _deposit(address account, uint256 amount) private {
-        if (amount == 0) revert MarketZeroAmount();
-        uint32 id = _accountIdOf[account];
-        if (id == 0) id = _openAccount(account);
-        // Credit what arrived (not what was asked), so a token that takes a fee cannot make the market
-        // insolvent; the guard keeps a re-entrant token from counting one arrival twice.
-        uint256 before = _token.balanceOf(address(this));
-        _token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = _token.balanceOf(address(this)) - before;
-        _updateAccount(id, received, 0, 0, 0);
-        emit Deposited(account, msg.sender, received);
-    }
-
-    function _openAccount(address account) private returns (uint32 id) {
-        id = ++_accountCount;
-        _accountIdOf[account] = id;
-        _accountAt[id] = account;
-        emit AccountOpened(account, id);
-    }
-
-    function _setGridOperatorAccount(address account) private {
-        uint32 id = _accountIdOf[account];
-        if (id == 0) id = _openAccount(account);
-        _gridOperatorAccount = account;
-        _gridOperatorId = id;
-        emit GridOperatorAccountSet(account);
-    }
-
-    /// @dev Checks the order window, the cap and the minimum size; returns the ring position and the
-    /// slot's (possibly new) book.
-    function _bookForNewOrder(
-        uint64 slot,
-        uint256 quantityWh
-    ) private view returns (uint256 position, uint256 book) {
-        uint256 gate = _gateClosureOf(slot);
-        if (block.timestamp >= gate) revert MarketGateClosed(slot, gate, block.timestamp);
-        uint64 last = _lastOpenSlot();
-        if (slot > last) revert MarketBeyondHorizon(slot, last);
-        position = slot % RING;
-        book = _books[position];
-        if (book.bookSlot() != slot || book.bookStatus() == OrderPacking.BOOK_NONE)
-            book = _openBook(slot, book);
-        // The book is Open: clearing needs the gate closed, and the gate is open. A full side is handled
-        // when the order is recorded (`_recordOrder`).
-        if (quantityWh < book.bookMinOrderWh()) revert MarketOrderTooSmall(quantityWh, book.bookMinOrderWh());
-    }
-
-    /// @dev A new book for the first order of `slot`, after checking that the ring position is free.
-    function _openBook(uint64 slot, uint256 oldBook) private view returns (uint256) {
-        uint256 oldStatus = oldBook.bookStatus();
-        if (oldStatus == OrderPacking.BOOK_OPEN || oldStatus == OrderPacking.BOOK_CLEARED) {
-            revert MarketRingSlotBusy(slot, oldBook.bookSlot());
-        }
-        // A settled slot that traded keeps its ring position until its certificates are all delivered: they
-        // are computed from its fills. Settled slots that traded nothing have a zero result word.
-        ISettlementHook hook = _settlementHook;
-        if (
-            oldStatus == OrderPacking.BOOK_SETTLED &&
-            address(hook) != address(0) &&
-            _results[slot % RING].resultQuantity() != 0 &&
-            hook.holdsRingPosition(oldBook.bookSlot())
-        ) revert MarketRingSlotBusy(slot, oldBook.bookSlot());
-        MarketParams memory p = _paramsFor(slot);
-        return
-            OrderPacking.packNewBook(
-                slot,
-                p.minOrderWh,
-                p.sellerCollateralPerWh,
-                p.penaltyPerWh,
-                p.minBuyPricePerWh
-            );
+        keyBase = SlotBook.orderKey(slot % RING, sideBit, 0);
     }
 
     /// @dev The parameters a first order of `slot` snapshots.
@@ -947,20 +590,16 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         return m.index;
     }
 
-    function _revertIfRecycled(uint64 slot, uint256 book) private pure {
-        if (book.bookStatus() != OrderPacking.BOOK_NONE && book.bookSlot() > slot) {
-            revert MarketSlotRecycled(slot, book.bookSlot());
+    function _revertIfRecycled(uint64 slot, BookWord book) private pure {
+        if (book.status() != BookWordLibrary.STATUS_NONE && book.slot() > slot) {
+            revert MarketSlotRecycled(slot, book.slot());
         }
     }
 
     /// @dev The status of `slot` as seen from the book word of its ring position.
-    function _statusOf(uint64 slot, uint256 book) private pure returns (SlotStatus) {
-        if (book.bookSlot() != slot) return SlotStatus.None;
-        return SlotStatus(book.bookStatus());
-    }
-
-    function _orderKey(uint256 position, uint256 sideBit, uint256 index) private pure returns (uint256) {
-        return (position << 33) | (sideBit << 32) | index;
+    function _statusOf(uint64 slot, BookWord book) private pure returns (SlotStatus) {
+        if (book.slot() != slot) return SlotStatus.None;
+        return SlotStatus(book.status());
     }
 
     function _gateClosureOf(uint64 slot) private view returns (uint256) {
@@ -980,14 +619,5 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     function _lastOpenSlot() private view returns (uint64) {
         if (block.timestamp < _genesis) return _horizonSlots;
         return _currentSlot() + _horizonSlots;
-    }
-
-    /// @dev Shrinks a memory array's length in place: it was allocated with the larger length, so the words
-    /// beyond the new length simply stay unused. Cheaper than a second pass or a copy.
-    function _shrink(uint256[] memory a, uint256 length) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(a, length)
-        }
     }
 }

@@ -4,16 +4,17 @@ pragma solidity ^0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-import {OrderPacking} from "../../contracts/libraries/OrderPacking.sol";
+import {BookWord, BookWordLibrary} from "../../contracts/types/BookWord.sol";
+import {OrderWord, OrderWordLibrary} from "../../contracts/types/OrderWord.sol";
 
 /// @dev Calls the packers from outside, so that a test can expect their reverts.
 contract PackingHarness {
-    function packOrderFields(OrderPacking.OrderFields memory f) external pure returns (uint256) {
-        return OrderPacking.packOrderFields(f);
+    function packOrderFields(OrderWordLibrary.Fields memory f) external pure returns (OrderWord) {
+        return OrderWordLibrary.packFields(f);
     }
 
-    function packBookFields(OrderPacking.BookFields memory f) external pure returns (uint256) {
-        return OrderPacking.packBookFields(f);
+    function packBookFields(BookWordLibrary.Fields memory f) external pure returns (BookWord) {
+        return BookWordLibrary.packFields(f);
     }
 }
 
@@ -25,14 +26,14 @@ contract PackingLimitsTest is Test {
 
     function testFuzz_packOrderFields_refusesStatusBeyondTwoBits(uint8 status) public {
         status = uint8(bound(status, 4, type(uint8).max));
-        OrderPacking.OrderFields memory f = OrderPacking.OrderFields(1, 2, 3, 4, 0, status, 5);
+        OrderWordLibrary.Fields memory f = OrderWordLibrary.Fields(1, 2, 3, 4, 0, status, 5);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 2, status));
         harness.packOrderFields(f);
     }
 
     function testFuzz_packOrderFields_refusesGenerationBeyondThirtyBits(uint32 generation) public {
         generation = uint32(bound(generation, 1 << 30, type(uint32).max));
-        OrderPacking.OrderFields memory f = OrderPacking.OrderFields(1, 2, 3, 4, 0, 1, generation);
+        OrderWordLibrary.Fields memory f = OrderWordLibrary.Fields(1, 2, 3, 4, 0, 1, generation);
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 30, generation)
         );
@@ -41,23 +42,23 @@ contract PackingLimitsTest is Test {
 
     function testFuzz_packBookFields_refusesStatusBeyondTwoBits(uint8 status) public {
         status = uint8(bound(status, 4, type(uint8).max));
-        OrderPacking.BookFields memory f = OrderPacking.BookFields(7, 1, 1, status, 10, 2, 5, 1);
+        BookWordLibrary.Fields memory f = BookWordLibrary.Fields(7, 1, 1, status, 10, 2, 5, 1);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 2, status));
         harness.packBookFields(f);
     }
 
     function test_packers_acceptTheLargestFittingValues() public view {
-        uint256 order = harness.packOrderFields(OrderPacking.OrderFields(1, 2, 3, 4, 0, 3, (1 << 30) - 1));
-        assertEq(OrderPacking.unpackOrder(order).generation, (1 << 30) - 1);
-        assertEq(OrderPacking.unpackOrder(order).status, 3);
-        uint256 book = harness.packBookFields(OrderPacking.BookFields(7, 1, 1, 3, 10, 2, 5, (1 << 30) - 1));
-        assertEq(OrderPacking.unpackBook(book).status, 3);
-        assertEq(OrderPacking.unpackBook(book).minBuyPricePerWh, (1 << 30) - 1);
+        OrderWord order = harness.packOrderFields(OrderWordLibrary.Fields(1, 2, 3, 4, 0, 3, (1 << 30) - 1));
+        assertEq(order.unpack().generation, (1 << 30) - 1);
+        assertEq(order.unpack().status, 3);
+        BookWord book = harness.packBookFields(BookWordLibrary.Fields(7, 1, 1, 3, 10, 2, 5, (1 << 30) - 1));
+        assertEq(book.unpack().status, 3);
+        assertEq(book.unpack().minBuyPricePerWh, (1 << 30) - 1);
     }
 
     function testFuzz_packBookFields_refusesMinBuyPriceBeyondThirtyBits(uint32 minBuyPrice) public {
         minBuyPrice = uint32(bound(minBuyPrice, 1 << 30, type(uint32).max));
-        OrderPacking.BookFields memory f = OrderPacking.BookFields(7, 1, 1, 1, 10, 2, 5, minBuyPrice);
+        BookWordLibrary.Fields memory f = BookWordLibrary.Fields(7, 1, 1, 1, 10, 2, 5, minBuyPrice);
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 30, minBuyPrice)
         );
