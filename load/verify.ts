@@ -52,9 +52,16 @@ interface ChainOrderEvent {
   side: Side;
 }
 
+/** One order as placed on chain: its id names it until a later placement reuses the index. */
+interface Placement extends ChainOrderEvent {
+  orderId: string;
+  cancelled: boolean;
+}
+
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-async function logs(rpc: Rpc, address: string, fromBlock: number, topic0: string) {
+/** The logs of `address` whose first topic is one of `topic0` (a topic or a list), in chain order. */
+async function logs(rpc: Rpc, address: string, fromBlock: number, topic0: string | string[]) {
   return rpc.call<(RawLog & { transactionHash: string })[]>("eth_getLogs", [
     { address, fromBlock: hex(fromBlock), toBlock: "latest", topics: [topic0] },
   ]);
@@ -95,31 +102,41 @@ export async function verifyRun(
     if (o.error === "nonce collision") fail(`nonce collision on ${o.account} nonce ${o.nonce}`);
   }
 
-  // ---- Orders: journal <-> OrderPlaced / OrderCancelled events, both ways.
-  const placedTopic = marketInterface.getEvent("OrderPlaced")!.topicHash;
-  const cancelledTopic = marketInterface.getEvent("OrderCancelled")!.topicHash;
-  const placed = new Map<string, ChainOrderEvent>();
+  // ---- Orders: journal <-> OrderPlaced / OrderCancelled / OrderEvicted events, both ways. A full side
+  // reuses a cancelled or evicted order's index, so one order id can name several orders over time: each
+  // placement is keyed by its transaction, and the events are read in chain order.
+  const topics = (["OrderPlaced", "OrderCancelled", "OrderEvicted"] as const).map(
+    (name) => marketInterface.getEvent(name)!.topicHash,
+  );
+  const placements = new Map<string, Placement>();
+  const current = new Map<string, Placement>();
+  const cancels = new Map<string, string>();
   const eventTxs = new Set<string>();
-  for (const log of await logs(rpc, d.market, d.deployBlock, placedTopic)) {
+  for (const log of await logs(rpc, d.market, d.deployBlock, topics)) {
     const e = marketInterface.parseLog(log)!;
-    placed.set((e.args.orderId as bigint).toString(), {
-      account: e.args.account as string,
-      tx: log.transactionHash,
-      slot: Number(e.args.slot),
-      side: Number(e.args.side) as Side,
-    });
+    const orderId = (e.args.orderId as bigint).toString();
     eventTxs.add(log.transactionHash);
+    if (e.name === "OrderPlaced") {
+      const placement: Placement = {
+        orderId,
+        account: e.args.account as string,
+        tx: log.transactionHash,
+        slot: Number(e.args.slot),
+        side: Number(e.args.side) as Side,
+        cancelled: false,
+      };
+      placements.set(log.transactionHash, placement);
+      current.set(orderId, placement);
+    } else if (e.name === "OrderCancelled") {
+      cancels.set(log.transactionHash, orderId);
+      const placement = current.get(orderId);
+      if (placement !== undefined) placement.cancelled = true;
+    } else {
+      current.delete(orderId);
+    }
   }
-  const cancelled = new Map<string, string>();
-  for (const log of await logs(rpc, d.market, d.deployBlock, cancelledTopic)) {
-    cancelled.set(
-      (marketInterface.parseLog(log)!.args.orderId as bigint).toString(),
-      log.transactionHash,
-    );
-    eventTxs.add(log.transactionHash);
-  }
-  count("onChainOrders", placed.size);
-  count("onChainCancels", cancelled.size);
+  count("onChainOrders", placements.size);
+  count("onChainCancels", cancels.size);
 
   const acceptedPlaces = new Set<string>();
   const acceptedCancels = new Set<string>();
@@ -131,27 +148,27 @@ export async function verifyRun(
       continue;
     }
     if (o.kind === "place") {
-      const event = placed.get(o.orderId ?? "");
+      const event = placements.get(o.hash ?? "");
       if (event === undefined) fail(`accepted order ${o.orderId} (${o.hash}) is not on chain`);
-      else if (event.tx !== o.hash || getAddress(event.account) !== getAddress(o.account)) {
+      else if (event.orderId !== o.orderId || getAddress(event.account) !== getAddress(o.account)) {
         fail(
-          `accepted order ${o.orderId} differs on chain: tx ${event.tx}, account ${event.account}`,
+          `accepted order ${o.orderId} differs on chain: tx ${event.tx}, order ${event.orderId}, account ${event.account}`,
         );
       }
-      acceptedPlaces.add(o.orderId ?? "");
+      acceptedPlaces.add(o.hash ?? "");
     } else {
       const orderId = String(o.meta.orderId);
-      if (cancelled.get(orderId) !== o.hash)
+      if (cancels.get(o.hash ?? "") !== orderId)
         fail(`accepted cancel of ${orderId} (${o.hash}) not on chain`);
-      acceptedCancels.add(orderId);
+      acceptedCancels.add(o.hash ?? "");
     }
   }
-  for (const [orderId, event] of placed) {
-    if (!acceptedPlaces.has(orderId))
-      fail(`order ${orderId} (tx ${event.tx}) is on chain but no client was told`);
+  for (const [tx, event] of placements) {
+    if (!acceptedPlaces.has(tx))
+      fail(`order ${event.orderId} (tx ${tx}) is on chain but no client was told`);
   }
-  for (const [orderId, tx] of cancelled) {
-    if (!acceptedCancels.has(orderId))
+  for (const [tx, orderId] of cancels) {
+    if (!acceptedCancels.has(tx))
       fail(`cancel of ${orderId} (tx ${tx}) is on chain but no client was told`);
   }
   // A failure that was mined must have reverted: its transaction left no event.
@@ -165,8 +182,8 @@ export async function verifyRun(
     if (eventTxs.has(failedHashes[i])) fail(`failed tx ${failedHashes[i]} emitted an order event`);
   });
 
-  // ---- Order state and fills: orderOf of every on-chain order.
-  const orderIds = [...placed.keys()];
+  // ---- Order state and fills: orderOf of every order id's current occupant.
+  const orderIds = [...current.keys()];
   const orderViews = await rpc.batch<string>(
     orderIds.map((id) => ({
       method: "eth_call",
@@ -179,12 +196,12 @@ export async function verifyRun(
   const fills = new Map<number, { buy: bigint; sell: bigint; orders: number }>();
   orderViews.forEach((answer, i) => {
     const id = orderIds[i];
-    const event = placed.get(id)!;
+    const event = current.get(id)!;
     if (answer instanceof RpcError) return fail(`orderOf(${id}): ${answer.message}`);
     const [order] = marketInterface.decodeFunctionResult("orderOf", answer);
     if (getAddress(order.account) !== getAddress(event.account))
       fail(`orderOf(${id}).account differs`);
-    const wantStatus = cancelled.has(id) ? 2 : 1;
+    const wantStatus = event.cancelled ? 2 : 1;
     if (Number(order.status) !== wantStatus)
       fail(`orderOf(${id}).status ${order.status}, expected ${wantStatus}`);
     const slot = fills.get(event.slot) ?? { buy: 0n, sell: 0n, orders: 0 };
