@@ -263,8 +263,16 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         PendingParams memory pending = _pending;
         // Once the current slot reached the activation slot, no slot before it can get a first order any
         // more: the pending change has become the parameters in force.
-        if (pending.activationSlot != 0 && _currentSlot() >= pending.activationSlot) _params = pending.params;
-        uint64 activationSlot = _lastOpenSlot() + 1;
+        uint64 last = _lastOpenSlot();
+        if (pending.activationSlot != 0) {
+            if (_currentSlot() >= pending.activationSlot)
+                _params = pending.params;
+                // A pending change that slots open for trading already advertise (paramsForSlot) is kept:
+                // replacing it would change what those slots' first orders snapshot.
+            else if (pending.activationSlot <= last)
+                revert MarketParamsAnnounced(pending.activationSlot, last);
+        }
+        uint64 activationSlot = last + 1;
         _pending = PendingParams(newParams, activationSlot);
         emit ParamsScheduled(newParams, activationSlot);
     }

@@ -491,6 +491,39 @@ describe("EnergyMarket: settlement", function () {
       expect(pending).to.deep.equal([30n, 1n, 1n, 1n]);
     });
 
+    // Issue #10: a second change used to replace a pending one that open slots already advertised, so a
+    // slot's first order locked what paramsForSlot had never said (a lock 500 times larger in one trial).
+    it("keeps a change that an open slot already advertises, and schedules a new one only after it", async function () {
+      const f = await networkHelpers.loadFixture(marketFixture);
+      await (await f.market.connect(f.operator).setParams(next)).wait();
+      const [, , activation] = await f.market.params();
+      // One slot later the activation slot is open for trading and advertised with the pending change.
+      await time.increaseTo(await f.registry.slotStart((await f.market.currentSlot()) + 1n));
+      expect(await f.market.lastOpenSlot()).to.equal(activation);
+      expect(await f.market.paramsForSlot(activation)).to.deep.equal([50n, 9n, 11n, 3n]);
+      const other = {
+        minOrderWh: 30n,
+        sellerCollateralPerWh: 4_500n,
+        penaltyPerWh: 1n,
+        minBuyPricePerWh: 1n,
+      };
+      await expect(f.market.connect(f.operator).setParams(other))
+        .to.be.revertedWithCustomError(f.market, "MarketParamsAnnounced")
+        .withArgs(activation, activation);
+      // The first order of the advertised slot snapshots what was advertised.
+      await place(f.market, f.alice, activation, Side.Sell, 50n, 5n, f.meterAlice.address);
+      expect((await f.market.slotInfo(activation)).params).to.deep.equal([50n, 9n, 11n, 3n]);
+      expect((await f.market.balanceOf(f.alice.address)).locked).to.equal(50n * 9n);
+      // Once the activation slot has started the change is in force and a new one can be scheduled.
+      await time.increaseTo(await f.registry.slotStart(activation));
+      await expect(f.market.connect(f.operator).setParams(other))
+        .to.emit(f.market, "ParamsScheduled")
+        .withArgs([30n, 4_500n, 1n, 1n], (await f.market.lastOpenSlot()) + 1n);
+      const [current] = await f.market.params();
+      expect(current).to.deep.equal([50n, 9n, 11n, 3n]);
+      expect(await f.market.paramsForSlot(activation + 1n)).to.deep.equal([50n, 9n, 11n, 3n]);
+    });
+
     it("refuses a caller without the grid operator role", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
       await expect(f.market.connect(f.alice).setParams(next))

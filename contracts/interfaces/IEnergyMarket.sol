@@ -174,6 +174,9 @@ interface IEnergyMarket {
     error MarketZeroAmount();
     /// @notice Thrown when the deployment settings are inconsistent (ring too short, cap out of range...).
     error MarketInvalidConfig(uint256 horizonSlots, uint256 settlementLagSlots, uint256 maxOrdersPerSlot);
+    /// @notice Thrown when a new parameter change would replace a pending one that open slots (from
+    /// `activationSlot` to `lastOpenSlot`) already advertise; retry once `activationSlot` has started.
+    error MarketParamsAnnounced(uint64 activationSlot, uint64 lastOpenSlot);
     /// @notice Thrown when a parameter is outside its bounds.
     error MarketParamOutOfBounds(uint256 value, uint256 minimum, uint256 maximum);
     /// @notice Thrown when an account's free balance does not cover what it must pay or lock.
@@ -289,7 +292,9 @@ interface IEnergyMarket {
     // ----------------------------------------------------------------------------------------------
 
     /// @notice Sets the parameters for the slots from currentSlot + horizon + 1 on (no slot open for
-    /// trading is affected). Replaces a change that is still pending. Grid operator only.
+    /// trading is affected). Replaces a pending change only while no open slot advertises it yet (in the
+    /// slot it was scheduled in); once `paramsForSlot` has announced it for an open slot it is kept, and a
+    /// new change reverts with `MarketParamsAnnounced` until its activation slot starts. Grid operator only.
     function setParams(MarketParams calldata params) external;
 
     /// @notice Changes the internal account that receives shortfall payments and penalties. Admin only.
