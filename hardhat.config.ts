@@ -54,10 +54,11 @@ export default defineConfig({
       type: "edr-simulated",
       chainType: "l1",
     },
+    // `npm run node` by default; GRIDLEDGER_LOCALHOST_URL points the role commands at another local node.
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: process.env.GRIDLEDGER_LOCALHOST_URL || "http://127.0.0.1:8545",
     },
     sepolia: {
       type: "http",

@@ -1,7 +1,8 @@
 /**
  * GridLedger's Hardhat tasks: the simulation and the role commands. Registered in hardhat.config.ts
- * (`tasks: gridLedgerTasks`). Every command works on the embedded network, a local node
- * (`--network localhost`) or a testnet; addresses come from Ignition's deployment record.
+ * (`tasks: gridLedgerTasks`). The commands work on a local node (`--network localhost`) or a testnet;
+ * addresses come from Ignition's deployment record. On the embedded network, whose state ends with the
+ * process, the read-only ones work and those that send transactions are refused unless `--ephemeral`.
  */
 import { ArgumentType } from "hardhat/types/arguments";
 import { emptyTask, task } from "hardhat/config";
@@ -24,9 +25,18 @@ const meterOption = {
   defaultValue: "",
 };
 
-/** A role command: every one takes `--account` and `--deployment-id`. */
-const command = (id: string | string[], description: string) =>
+const ephemeral = {
+  name: "ephemeral" as const,
+  description: "run on Hardhat's in-process chain anyway (its state is lost when the command ends)",
+};
+
+/** A read-only role command: every one takes `--account` and `--deployment-id`. */
+const view = (id: string | string[], description: string) =>
   task(id, description).addOption(account).addOption(deploymentId);
+
+/** A role command that sends transactions: refused on the in-process chain unless `--ephemeral`. */
+const command = (id: string | string[], description: string) =>
+  view(id, description).addFlag(ephemeral);
 
 export const gridLedgerTasks = [
   task("simulate", "Run the digital-twin energy community for a day on chain and write a report")
@@ -108,7 +118,7 @@ export const gridLedgerTasks = [
     .addOption({ name: "order", description: "order id", defaultValue: "" })
     .setAction(() => import("./actions/cancel.js"))
     .build(),
-  command(["market", "show"], "Show your balances and your orders of recent slots")
+  view(["market", "show"], "Show your balances and your orders of recent slots")
     .addOption({
       name: "slots",
       description: "how many recent slots to search for orders",
@@ -199,13 +209,13 @@ export const gridLedgerTasks = [
     })
     .addOption({
       name: "importedKwh",
-      description: "energy drawn from the grid in the slot, kWh",
-      defaultValue: "0",
+      description: "energy drawn from the grid in the slot, kWh (required: a reading is final)",
+      defaultValue: "",
     })
     .addOption({
       name: "exportedKwh",
-      description: "energy fed into the grid in the slot, kWh",
-      defaultValue: "0",
+      description: "energy fed into the grid in the slot, kWh (required: a reading is final)",
+      defaultValue: "",
     })
     .addOption({
       name: "keyEnv",
@@ -228,6 +238,31 @@ export const gridLedgerTasks = [
   command(["token", "faucet"], "Draw testbed stablecoin from the daily faucet (anyone, 1000 a day)")
     .addOption({ name: "amount", description: "amount in currency", defaultValue: "" })
     .setAction(() => import("./actions/faucet.js"))
+    .build(),
+
+  emptyTask("time", "Development nodes: move chain time through the slot cycle").build(),
+  task(
+    ["time", "advance"],
+    "Move a development node's time to a slot's gate closure, start, end or reading-window end, or by N slots",
+  )
+    .addOption({
+      name: "to",
+      description: "gate, start, end or window (the end of the slot's reading window)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "slot",
+      description: "slot number, 'next' (first still open), '+N' or '-N' (relative to the current)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "slots",
+      description: "advance by N slot lengths instead",
+      defaultValue: "",
+    })
+    .addOption(deploymentId)
+    .addFlag(ephemeral)
+    .setAction(() => import("./actions/time.js"))
     .build(),
 
   task(

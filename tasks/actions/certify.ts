@@ -4,6 +4,7 @@
  */
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   CERTIFY_SELLERS_PAGE,
   CLAIM_BUYERS_PAGE,
@@ -92,10 +93,11 @@ export async function certifySlot(
 }
 
 export default async function certify(
-  args: { slot: string; account: string; deploymentId: string },
+  args: { slot: string; account: string; deploymentId: string; ephemeral: boolean },
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const signer = await signerFor(ctx.chain, args.account || "0");
     const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);

@@ -1,13 +1,15 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
 import { resolveSlot } from "../../scripts/lib/slots.js";
 import { basePerWhToPricePerKWh, whToKWh } from "../../scripts/lib/units.js";
 
 export default async function clear(
-  args: { slot: string; account: string; deploymentId: string },
+  args: { slot: string; account: string; deploymentId: string; ephemeral: boolean },
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const signer = await signerFor(ctx.chain, args.account || "0");
     const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);

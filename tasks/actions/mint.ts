@@ -1,4 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   openContext,
   parseAddress,
@@ -11,7 +12,14 @@ import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
 
 /** The grid operator funds an account with testbed stablecoin (into its market balance with --deposit). */
 export default async function mint(
-  args: { to: string; amount: string; deposit: boolean; account: string; deploymentId: string },
+  args: {
+    to: string;
+    amount: string;
+    deposit: boolean;
+    account: string;
+    deploymentId: string;
+    ephemeral: boolean;
+  },
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
@@ -20,6 +28,7 @@ export default async function mint(
     if (args.amount === "") throw new UsageError("--amount", "is required (currency, e.g. 100)");
     const amount = currencyToBase(args.amount, "--amount");
     if (amount === 0n) throw new UsageError("--amount", "must be more than 0");
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const { token, market, addresses } = ctx.suite;
     const signer = await roleSigner(ctx.chain, token, "MINTER_ROLE", args.account);

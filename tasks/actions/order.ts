@@ -1,5 +1,6 @@
 import { ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   openContext,
   parseAddress,
@@ -25,6 +26,7 @@ interface OrderArguments {
   meter: string;
   account: string;
   deploymentId: string;
+  ephemeral: boolean;
 }
 
 export default async function order(args: OrderArguments, hre: HardhatRuntimeEnvironment) {
@@ -45,6 +47,7 @@ export default async function order(args: OrderArguments, hre: HardhatRuntimeEnv
     } else if (args.meter !== "") {
       throw new UsageError("--meter", "is only for sell orders");
     }
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const signer = await signerFor(ctx.chain, args.account || "0");
     const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);

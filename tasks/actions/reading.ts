@@ -1,5 +1,6 @@
 import { Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { resolveSlot } from "../../scripts/lib/slots.js";
@@ -13,10 +14,21 @@ interface ReadingArguments {
   keyEnv: string;
   account: string;
   deploymentId: string;
+  ephemeral: boolean;
 }
 
 export default async function reading(args: ReadingArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
+    // A reading is final (the registry never replaces one): a forgotten quantity must not become 0.
+    for (const [value, option] of [
+      [args.importedKwh, "--imported-kwh"],
+      [args.exportedKwh, "--exported-kwh"],
+    ] as const)
+      if (value.trim() === "")
+        throw new UsageError(
+          option,
+          "is required (kWh; a reading cannot be replaced, give 0 for none)",
+        );
     const imported = kWhToWh(args.importedKwh, "--imported-kwh");
     const exported = kWhToWh(args.exportedKwh, "--exported-kwh");
     const key = process.env[args.keyEnv];
@@ -31,6 +43,7 @@ export default async function reading(args: ReadingArguments, hre: HardhatRuntim
         `${args.keyEnv} is not a private key (0x followed by 64 hex digits)`,
       );
     }
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const relayer = await signerFor(ctx.chain, args.account || "0");
     const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);

@@ -1,5 +1,6 @@
 import { toUtf8Bytes, zeroPadBytes } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   openContext,
   parseAddress,
@@ -23,6 +24,7 @@ interface RegisterArguments {
   zone: string;
   account: string;
   deploymentId: string;
+  ephemeral: boolean;
 }
 
 export default async function register(args: RegisterArguments, hre: HardhatRuntimeEnvironment) {
@@ -43,6 +45,7 @@ export default async function register(args: RegisterArguments, hre: HardhatRunt
     const zoneBytes = toUtf8Bytes(args.zone);
     if (zoneBytes.length > 8)
       throw new UsageError("--zone", `"${args.zone}" is longer than 8 bytes`);
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const registry = ctx.suite.registry;
     const signer = await roleSigner(ctx.chain, registry, "GRID_OPERATOR_ROLE", args.account);

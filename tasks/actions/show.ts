@@ -1,9 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { openContext, runCommand, signerFor } from "../../scripts/lib/command.js";
+import { SIDES, orderState } from "./orders.js";
 import { baseToCurrency, basePerWhToPricePerKWh, whToKWh } from "../../scripts/lib/units.js";
-
-const SIDES = ["buy", "sell"];
-const STATUS = ["none", "live", "cancelled"];
 
 export default async function show(
   args: { account: string; slots: number; deploymentId: string },
@@ -23,6 +21,17 @@ export default async function show(
     const events = await market.queryFilter(market.filters.OrderPlaced!(null, signer.address), 0);
     const mine = events.filter((e) => "args" in e && (e.args.slot as bigint) >= from);
     if (mine.length === 0) ctx.print(`no orders in slots ${from}..${current + 96n}`);
+    const slotStatus = new Map<bigint, Promise<bigint>>();
+    const statusOf = (slot: bigint) => {
+      if (!slotStatus.has(slot))
+        slotStatus.set(
+          slot,
+          market
+            .getFunction("slotInfo")(slot)
+            .then((info: { status: bigint }) => info.status),
+        );
+      return slotStatus.get(slot)!;
+    };
     for (const e of mine) {
       if (!("args" in e)) continue;
       const id = e.args.orderId as bigint;
@@ -34,8 +43,11 @@ export default async function show(
           limitPrice: bigint;
           filledWh: bigint;
         };
+        const state = orderState(o.status, await statusOf(e.args.slot as bigint));
+        // A filled sell's limit is in its OrderPlaced event once the slot is cleared (see IEnergyMarket.Order).
+        const limit = (e.args.limitPrice as bigint | undefined) ?? o.limitPrice;
         ctx.print(
-          `order ${id}: slot ${e.args.slot} ${SIDES[Number(o.side)]} ${whToKWh(o.quantityWh)} kWh at ${basePerWhToPricePerKWh(o.limitPrice)}/kWh, ${STATUS[Number(o.status)]}, filled ${whToKWh(o.filledWh)} kWh`,
+          `order ${id}: slot ${e.args.slot} ${SIDES[Number(o.side)]} ${whToKWh(o.quantityWh)} kWh at ${basePerWhToPricePerKWh(limit)}/kWh, ${state}, filled ${whToKWh(o.filledWh)} kWh`,
         );
       } catch {
         ctx.print(

@@ -1,4 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   openContext,
   parseAddress,
@@ -12,6 +13,7 @@ interface StatusArguments {
   meter: string;
   account: string;
   deploymentId: string;
+  ephemeral: boolean;
 }
 
 /** The regulator suspends or reinstates a meter (REGULATOR_ROLE on the registry). */
@@ -24,6 +26,7 @@ async function changeStatus(
     if (args.meter === "")
       throw new UsageError("--meter", "is required (the meter's device address)");
     const meter = parseAddress(args.meter, "--meter");
+    refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const registry = ctx.suite.registry;
     const signer = await roleSigner(ctx.chain, registry, "REGULATOR_ROLE", args.account);

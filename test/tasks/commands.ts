@@ -1,12 +1,20 @@
 /**
- * The role commands as a person types them, run in-process on the embedded network (one chain shared by
- * the commands of this file): a bad argument is one line naming it, a revert shows its decoded custom
- * error, and the happy path of a prosumer works in human units.
+ * The role commands as a person types them, run in-process against a `hardhat node` child process
+ * (`--network localhost`, its URL from GRIDLEDGER_LOCALHOST_URL's place in the config): a bad argument is
+ * one line naming it, a revert shows its decoded custom error, and the happy path of a prosumer works in
+ * human units. On the embedded network the state-changing commands refuse, the read-only ones work.
  */
+import { readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { expect } from "chai";
+import { Wallet } from "ethers";
 import hre from "hardhat";
-import { chainFrom } from "../../scripts/lib/chain.js";
-import { loadSuite } from "../../scripts/lib/deployment.js";
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import userConfig from "../../hardhat.config.js";
+import { chainFrom, type Chain } from "../../scripts/lib/chain.js";
+import { deploySuite, deploymentDir, type Suite } from "../../scripts/lib/deployment.js";
+import { startNode, type RunningNode } from "../e2e/nodes.js";
 
 interface Outcome {
   stdout: string;
@@ -14,7 +22,12 @@ interface Outcome {
   exitCode: number;
 }
 
-async function run(id: string | string[], args: Record<string, unknown> = {}): Promise<Outcome> {
+/** Runs a task in this process, capturing its output and exit code. */
+export async function runTask(
+  runtime: HardhatRuntimeEnvironment,
+  id: string | string[],
+  args: Record<string, unknown> = {},
+): Promise<Outcome> {
   const out: string[] = [];
   const err: string[] = [];
   const write = {
@@ -32,7 +45,7 @@ async function run(id: string | string[], args: Record<string, unknown> = {}): P
   const before = process.exitCode;
   process.exitCode = 0;
   try {
-    await hre.tasks.getTask(id).run(args);
+    await runtime.tasks.getTask(id).run(args);
   } finally {
     process.stdout.write = write.out;
     process.stderr.write = write.err;
@@ -50,11 +63,34 @@ function expectOneLineError(outcome: Outcome, pattern: RegExp): void {
 }
 
 describe("role commands", function () {
+  const deploymentId = `tasks-test-${process.pid}`;
+  let node: RunningNode;
+  let nodeHre: HardhatRuntimeEnvironment;
+  let chain: Chain;
+  let suite: Suite;
   let me: string;
+  /** A command on the node, `--network localhost --deployment-id <the test's deployment>`. */
+  const run = (id: string | string[], args: Record<string, unknown> = {}) =>
+    runTask(nodeHre, id, id === "simulate" ? args : { deploymentId, ...args });
 
   before(async function () {
-    const { ethers } = await hre.network.getOrCreate();
-    me = (await ethers.getSigners())[0]!.address;
+    node = await startNode("hardhat");
+    const localhost = { ...userConfig.networks!.localhost!, url: node.url } as never;
+    nodeHre = await createHardhatRuntimeEnvironment(
+      { ...userConfig, networks: { ...userConfig.networks, localhost } },
+      { network: "localhost" },
+    );
+    chain = await chainFrom(await nodeHre.network.getOrCreate());
+    const parameters = JSON.parse(await readFile("ignition/parameters/embedded.json", "utf8")) as {
+      GridLedger: Record<string, number>;
+    };
+    suite = await deploySuite(chain, parameters.GridLedger, deploymentId);
+    me = (await chain.ethers.getSigners())[0]!.address;
+  });
+
+  after(async function () {
+    await node?.stop();
+    if (chain) await rm(deploymentDir(chain, deploymentId), { recursive: true, force: true });
   });
 
   describe("bad arguments", function () {
@@ -119,7 +155,11 @@ describe("role commands", function () {
 
     it("names a missing meter key and a missing scenario file", async function () {
       expectOneLineError(
-        await run(["meter", "reading"], { keyEnv: "GRIDLEDGER_NO_SUCH_KEY" }),
+        await run(["meter", "reading"], {
+          importedKwh: "0",
+          exportedKwh: "0",
+          keyEnv: "GRIDLEDGER_NO_SUCH_KEY",
+        }),
         /^error: --key-env: environment variable GRIDLEDGER_NO_SUCH_KEY holds no meter key\n$/,
       );
       expectOneLineError(
@@ -141,10 +181,10 @@ describe("role commands", function () {
       );
     });
 
-    it("shows the market's error for an order id that does not exist", async function () {
+    it("names an order id that does not exist instead of a gate of slot 0", async function () {
       expectOneLineError(
         await run(["market", "cancel"], { order: "12345" }),
-        /^error: cancelOrder reverted: Market\w+\(/,
+        /^error: --order: unknown order 12345 \(no such order in the market\)\n$/,
       );
     });
 
@@ -176,11 +216,20 @@ describe("role commands", function () {
       const shown = await run(["market", "show"]);
       expect(shown.stdout).to.contain("market free 39.625, locked 0.375"); // 1500 Wh x 250 base units
       expect(shown.stdout).to.match(
-        new RegExp(`order ${orderId}: slot \\d+ buy 1\\.5 kWh at 0\\.25/kWh, live, filled 0 kWh`),
+        new RegExp(`order ${orderId}: slot \\d+ buy 1\\.5 kWh at 0\\.25/kWh, open, filled 0 kWh`),
       );
       const cancelled = await run(["market", "cancel"], { order: orderId });
       expect(cancelled.stdout, cancelled.stderr).to.match(
         new RegExp(`^cancelled order ${orderId}, released 0\\.375`),
+      );
+      expectOneLineError(
+        await run(["market", "cancel"], { order: orderId }),
+        new RegExp(`^error: --order: order ${orderId} is already cancelled\n$`),
+      );
+      expect((await run(["market", "show"])).stdout).to.match(
+        new RegExp(
+          `order ${orderId}: slot \\d+ buy 1\\.5 kWh at 0\\.25/kWh, cancelled, filled 0 kWh`,
+        ),
       );
     });
 
@@ -217,9 +266,8 @@ describe("role commands", function () {
     });
 
     it("trades a slot, settles it and delivers its certificates in pages", async function () {
-      const { ethers, networkHelpers } = await hre.network.getOrCreate();
-      const buyer = (await ethers.getSigners())[1]!.address;
-      const meter = ethers.Wallet.createRandom();
+      const buyer = (await chain.ethers.getSigners())[1]!.address;
+      const meter = Wallet.createRandom();
       process.env.GRIDLEDGER_TEST_METER_KEY = meter.privateKey;
       const ok = (o: Outcome) => expect(o.exitCode, o.stderr).to.equal(0);
       ok(await run(["meter", "register"], { meter: meter.address, owner: me }));
@@ -252,22 +300,18 @@ describe("role commands", function () {
         }),
       );
 
-      const suite = await loadSuite(await chainFrom(await hre.network.getOrCreate()), {});
-      const at = async (view: string) =>
-        Number((await suite.market.getFunction(view)(BigInt(slot))) as bigint);
-      await networkHelpers.time.increaseTo(await at("gateClosureOf"));
+      ok(await run(["time", "advance"], { to: "gate", slot }));
       ok(await run(["market", "clear"], { slot }));
-      await networkHelpers.time.increaseTo(
-        Number(await suite.registry.getFunction("slotEnd")(BigInt(slot))),
-      );
+      ok(await run(["time", "advance"], { to: "end", slot }));
       ok(
         await run(["meter", "reading"], {
           slot,
+          importedKwh: "0",
           exportedKwh: "0.9",
           keyEnv: "GRIDLEDGER_TEST_METER_KEY",
         }),
       );
-      await networkHelpers.time.increaseTo(await at("readingWindowEnd"));
+      ok(await run(["time", "advance"], { to: "window", slot }));
       const settled = await run(["market", "settle"], { slot });
       expect(settled.stdout, settled.stderr).to.match(/^settled slot \d+: delivered 0\.9 kWh/);
 
@@ -285,12 +329,172 @@ describe("role commands", function () {
       expect(await suite.certificates.getFunction("balanceOf")(buyer, id)).to.equal(900n);
       const again = await run(["certificates", "certify"], { slot });
       expect(again.stdout).to.equal(`slot ${slot}: certificates already delivered\n`);
+
+      const sellId = /^order (\d+)/.exec(sold.stdout)![1]!;
+      expectOneLineError(
+        await run(["market", "cancel"], { order: sellId }),
+        new RegExp(
+          `^error: --order: order ${sellId} is final: its slot ${slot} is already settled`,
+        ),
+      );
+      const shown = await run(["market", "show"]);
+      expect(shown.stdout).to.match(
+        new RegExp(`order ${sellId}: slot ${slot} sell 1 kWh at 0\\.1/kWh, settled, filled 1 kWh`),
+      );
+      expect(shown.stdout).to.not.match(new RegExp(`order ${sellId}: .*, (live|open),`));
     });
 
     it("lists the suite from the same chain", async function () {
       const shown = await run("suite");
       expect(shown.stdout).to.match(/registry\s+0x[0-9a-fA-F]{40}/);
       expect(shown.stdout).to.contain("900 s slots");
+    });
+  });
+
+  describe("meter reading", function () {
+    it("refuses a reading without --imported-kwh or --exported-kwh before sending anything", async function () {
+      process.env.GRIDLEDGER_TEST_METER_KEY = Wallet.createRandom().privateKey;
+      const block = await chain.ethers.provider.getBlockNumber();
+      expectOneLineError(
+        await run(["meter", "reading"], {
+          exportedKwh: "1",
+          keyEnv: "GRIDLEDGER_TEST_METER_KEY",
+        }),
+        /^error: --imported-kwh: is required/,
+      );
+      expectOneLineError(
+        await run(["meter", "reading"], {
+          importedKwh: "0.2",
+          keyEnv: "GRIDLEDGER_TEST_METER_KEY",
+        }),
+        /^error: --exported-kwh: is required/,
+      );
+      expect(await chain.ethers.provider.getBlockNumber()).to.equal(block);
+    });
+  });
+
+  describe("time advance", function () {
+    const slotLength = Number(900);
+
+    it("moves to a slot's gate closure, start, end and reading-window end, read from the chain", async function () {
+      const current = (await suite.market.getFunction("currentSlot")()) as bigint;
+      const slot = current + 2n;
+      const gate = Number(await suite.market.getFunction("gateClosureOf")(slot));
+      const moved = await run(["time", "advance"], { to: "gate", slot: "+2" });
+      expect(moved.stdout, moved.stderr).to.match(
+        new RegExp(
+          `^advanced to the gate closure of slot ${slot}: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(${gate}\\), \\+\\d+ s; current slot ${slot - 1n}, 600 s into its 900 s\\n$`,
+        ),
+      );
+      expect(await chain.latestTimestamp()).to.equal(gate);
+      const ended = await run(["time", "advance"], { to: "end", slot: String(slot) });
+      expect(ended.stdout, ended.stderr).to.contain(`current slot ${slot + 1n}, 0 s into`);
+      expect(await chain.latestTimestamp()).to.equal(
+        Number(await suite.registry.getFunction("slotEnd")(slot)),
+      );
+      const window = await run(["time", "advance"], { to: "window", slot: "-1" });
+      expect(window.stdout, window.stderr).to.contain(`reading-window end of slot ${slot}`);
+      expect(await chain.latestTimestamp()).to.equal(
+        Number(await suite.market.getFunction("readingWindowEnd")(slot)),
+      );
+      const started = await run(["time", "advance"], { to: "start", slot: "next" });
+      expect(started.stdout, started.stderr).to.match(/, 0 s into its 900 s\n$/);
+    });
+
+    it("moves by whole slot lengths", async function () {
+      const before = await chain.latestTimestamp();
+      const moved = await run(["time", "advance"], { slots: "2" });
+      expect(moved.stdout, moved.stderr).to.match(/^advanced to 2 slots ahead: .*, \+1800 s;/);
+      expect(await chain.latestTimestamp()).to.equal(before + 2 * slotLength);
+    });
+
+    it("refuses a target in the past and a missing target, in one line", async function () {
+      expectOneLineError(
+        await run(["time", "advance"], { to: "start", slot: "-1" }),
+        /^error: --to: .* UTC \(\d+\) is in the past \(the chain is at .* UTC \(\d+\)\)\n$/,
+      );
+      expectOneLineError(
+        await run(["time", "advance"], {}),
+        /^error: --to: give either --to gate\|start\|end\|window with --slot, or --slots N\n$/,
+      );
+      expectOneLineError(
+        await run(["time", "advance"], { to: "noon", slot: "+1" }),
+        /^error: --to: "noon" is not one of gate, start, end, window\n$/,
+      );
+    });
+
+    it("refuses a node that cannot set its time", async function () {
+      // A proxy that answers like a production client: evm_* methods do not exist.
+      const proxy: Server = createServer((request, response) => {
+        let body = "";
+        request.on("data", (chunk) => (body += chunk));
+        request.on("end", async () => {
+          const call = JSON.parse(body) as { id: number; method: string };
+          response.setHeader("content-type", "application/json");
+          if (call.method.startsWith("evm_")) {
+            response.end(
+              JSON.stringify({
+                jsonrpc: "2.0",
+                id: call.id,
+                error: { code: -32601, message: `the method ${call.method} does not exist` },
+              }),
+            );
+            return;
+          }
+          const upstream = await fetch(node.url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          });
+          response.end(await upstream.text());
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      const { port } = proxy.address() as { port: number };
+      try {
+        const localhost = {
+          ...userConfig.networks!.localhost!,
+          url: `http://127.0.0.1:${port}`,
+        } as never;
+        const production = await createHardhatRuntimeEnvironment(
+          { ...userConfig, networks: { ...userConfig.networks, localhost } },
+          { network: "localhost" },
+        );
+        const before = await chain.latestTimestamp();
+        expectOneLineError(
+          await runTask(production, ["time", "advance"], { deploymentId, slots: "1" }),
+          /^error: --network: localhost is not a development node \(evm_setNextBlockTimestamp is not supported\): its time cannot be moved\n$/,
+        );
+        expect(await chain.latestTimestamp()).to.equal(before);
+      } finally {
+        await new Promise((resolve) => proxy.close(resolve));
+      }
+    });
+  });
+
+  describe("on the embedded network (no --network)", function () {
+    it("refuses a state-changing command: its state would be lost", async function () {
+      expectOneLineError(
+        await runTask(hre, ["token", "mint"], { to: me, amount: "100", deposit: true }),
+        /^error: --network: default is Hardhat's in-process chain: its state would be lost when this command ends; pass --network localhost \(after npm run node\), or --ephemeral to run anyway\n$/,
+      );
+      expectOneLineError(
+        await runTask(hre, ["time", "advance"], { slots: "1" }),
+        /^error: --network: default is Hardhat's in-process chain/,
+      );
+    });
+
+    it("runs it anyway with --ephemeral, and keeps the read-only commands working", async function () {
+      const funded = await runTask(hre, ["token", "mint"], {
+        to: me,
+        amount: "5",
+        ephemeral: true,
+      });
+      expect(funded.stdout, funded.stderr).to.match(/^minted 5 to 0x/);
+      const shown = await runTask(hre, ["market", "show"]);
+      expect(shown.stdout, shown.stderr).to.match(/^account 0x[0-9a-fA-F]{40}: wallet [\d.]+,/);
+      const suiteShown = await runTask(hre, "suite");
+      expect(suiteShown.stdout, suiteShown.stderr).to.contain("900 s slots");
     });
   });
 });
