@@ -33,8 +33,15 @@ async function mine(provider: JsonRpcProvider, timestamp: bigint) {
   await provider.send("evm_mine", []);
 }
 
-/** Deploys and trades; `registryFactory` lets a test deploy a second registry with the same signer. */
-export async function tradingRun(provider: JsonRpcProvider): Promise<TradingRun> {
+/** Deploys and trades; `meters` lets a test register the same meters elsewhere before the run. */
+export async function tradingRun(
+  provider: JsonRpcProvider,
+  meters: TradingRun["meters"] = {
+    solar: Wallet.createRandom(),
+    wind: Wallet.createRandom(),
+    gas: Wallet.createRandom(),
+  },
+): Promise<TradingRun> {
   const [admin, alice, bob, carol, dave]: JsonRpcSigner[] = await Promise.all(
     [0, 1, 2, 3, 4].map((i) => provider.getSigner(i)),
   );
@@ -50,11 +57,6 @@ export async function tradingRun(provider: JsonRpcProvider): Promise<TradingRun>
   await registry.waitForDeployment();
   await (await registry.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
   await (await registry.grantRole(REGULATOR_ROLE, admin.address)).wait();
-  const meters = {
-    solar: Wallet.createRandom(),
-    wind: Wallet.createRandom(),
-    gas: Wallet.createRandom(),
-  };
   await (
     await registry.registerMeter(
       meters.solar.address,
