@@ -16,7 +16,7 @@ import { runSimulation } from "../../scripts/sim/driver.js";
 import { anvilBinary, startNode, type RunningNode } from "./nodes.js";
 
 for (const kind of ["hardhat", "anvil"] as const) {
-  describe(`end to end on a ${kind === "hardhat" ? "Hardhat node" : "Anvil node"}`, function () {
+  describe(`end to end on ${kind === "hardhat" ? "a Hardhat node" : "an Anvil node"}`, function () {
     let node: RunningNode | undefined;
     let report: SimulationReport;
     let chainBlockBefore = 0;
