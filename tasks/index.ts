@@ -150,8 +150,63 @@ export const gridLedgerTasks = [
 
   emptyTask(
     "certificates",
-    "Renewable-energy certificates: deliver a settled slot's (anyone)",
+    "Renewable-energy certificates: deliver a settled slot's, issue an idle meter's (anyone); see and retire yours (holders)",
   ).build(),
+  view(
+    ["certificates", "balance"],
+    "Show an account's certificates per vintage and its retirements",
+  )
+    .addOption({
+      name: "fromBlock",
+      description: "first block of transfers to read (default 0)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/balance.js"))
+    .build(),
+  command(
+    ["certificates", "retire"],
+    "Retire (burn) your certificates of a vintage for a beneficiary and a purpose (holders)",
+  )
+    .addOption({
+      name: "slot",
+      description: "the vintage's slot: a number or '-N' (with --source)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "source",
+      description: "the vintage's source: solar, wind, hydro or biomass (with --slot)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "id",
+      description: "the certificate id, instead of --slot and --source",
+      defaultValue: "",
+    })
+    .addOption({ name: "kwh", description: "amount in kWh (3 decimals at most)", defaultValue: "" })
+    .addOption({
+      name: "beneficiary",
+      description: "the address the claim is made for",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "purpose",
+      description: "what the energy is claimed for (UTF-8 text, recorded in the event)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/retire.js"))
+    .build(),
+  command(
+    ["certificates", "issue"],
+    "Issue the certificates of a meter that sold nothing in a final slot to its owner (anyone)",
+  )
+    .addOption(meterOption)
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/issue.js"))
+    .build(),
   command(
     ["certificates", "certify"],
     "Certify a settled slot's sellers, then credit its buyers, in pages (anyone)",

@@ -4,93 +4,42 @@
  * one line naming it, a revert shows its decoded custom error, and the happy path of a prosumer works in
  * human units. On the embedded network the state-changing commands refuse, the read-only ones work.
  */
-import { readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre from "hardhat";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import userConfig from "../../hardhat.config.js";
-import { chainFrom, type Chain } from "../../scripts/lib/chain.js";
-import { deploySuite, deploymentDir, type Suite } from "../../scripts/lib/deployment.js";
-import { startNode, type RunningNode } from "../e2e/nodes.js";
-
-interface Outcome {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-/** Runs a task in this process, capturing its output and exit code. */
-export async function runTask(
-  runtime: HardhatRuntimeEnvironment,
-  id: string | string[],
-  args: Record<string, unknown> = {},
-): Promise<Outcome> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = {
-    out: process.stdout.write.bind(process.stdout),
-    err: process.stderr.write.bind(process.stderr),
-  };
-  process.stdout.write = ((chunk: string) => (
-    out.push(String(chunk)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (
-    err.push(String(chunk)),
-    true
-  )) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await runtime.tasks.getTask(id).run(args);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { stdout: out.join(""), stderr: err.join(""), exitCode };
-}
-
-function expectOneLineError(outcome: Outcome, pattern: RegExp): void {
-  expect(outcome.exitCode, outcome.stderr).to.equal(1);
-  expect(outcome.stderr.split("\n").filter(Boolean), outcome.stderr).to.have.lengthOf(1);
-  expect(outcome.stderr).to.match(pattern);
-  expect(outcome.stderr).to.not.match(/\n\s+at /); // no stack trace
-}
+import type { Chain } from "../../scripts/lib/chain.js";
+import type { Suite } from "../../scripts/lib/deployment.js";
+import type { RunningNode } from "../e2e/nodes.js";
+import {
+  expectOneLineError,
+  runTask,
+  startCommandNode,
+  type CommandNode,
+  type Outcome,
+} from "./harness.js";
 
 describe("role commands", function () {
   const deploymentId = `tasks-test-${process.pid}`;
+  let bed: CommandNode;
   let node: RunningNode;
-  let nodeHre: HardhatRuntimeEnvironment;
   let chain: Chain;
   let suite: Suite;
   let me: string;
   /** A command on the node, `--network localhost --deployment-id <the test's deployment>`. */
   const run = (id: string | string[], args: Record<string, unknown> = {}) =>
-    runTask(nodeHre, id, id === "simulate" ? args : { deploymentId, ...args });
+    id === "simulate" ? runTask(bed.hre, id, args) : bed.run(id, args);
 
   before(async function () {
-    node = await startNode("hardhat");
-    const localhost = { ...userConfig.networks!.localhost!, url: node.url } as never;
-    nodeHre = await createHardhatRuntimeEnvironment(
-      { ...userConfig, networks: { ...userConfig.networks, localhost } },
-      { network: "localhost" },
-    );
-    chain = await chainFrom(await nodeHre.network.getOrCreate());
-    const parameters = JSON.parse(await readFile("ignition/parameters/embedded.json", "utf8")) as {
-      GridLedger: Record<string, number>;
-    };
-    suite = await deploySuite(chain, parameters.GridLedger, deploymentId);
+    bed = await startCommandNode(deploymentId);
+    ({ node, chain, suite } = bed);
     me = (await chain.ethers.getSigners())[0]!.address;
   });
 
   after(async function () {
-    await node?.stop();
-    if (chain) await rm(deploymentDir(chain, deploymentId), { recursive: true, force: true });
+    await bed?.stop();
   });
 
   describe("bad arguments", function () {

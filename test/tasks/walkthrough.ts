@@ -61,7 +61,7 @@ describe("docs/testbed.md: a slot by hand", function () {
     if (existsSync(kept)) await rename(kept, RECORD);
   });
 
-  it("registers, funds, trades, clears, reads, settles, certifies, shows and audits a slot", async function () {
+  it("registers, funds, trades, clears, reads, settles, certifies, shows, retires and audits a slot", async function () {
     const lines = await walkFromDoc();
     expect(lines[0]).to.match(/^npm run node$/); // the test's own node stands in for it
     const env: NodeJS.ProcessEnv = { ...process.env, GRIDLEDGER_LOCALHOST_URL: node.url };
@@ -97,6 +97,15 @@ describe("docs/testbed.md: a slot by hand", function () {
     );
     expect(transcript).to.match(
       new RegExp(`^order \\d+: slot ${slot} buy 1 kWh at 0\\.2/kWh, settled, filled 1 kWh$`, "m"),
+    );
+    expect(transcript).to.match(
+      new RegExp(`^slot ${slot} solar \\(from .* UTC \\(\\d+\\)\\): 0\\.9 kWh \\(900 Wh,`, "m"),
+    );
+    expect(transcript).to.match(
+      new RegExp(
+        `^retired 0\\.4 kWh of slot ${slot} solar .*purpose "heat-pump-2026"; 0\\.5 kWh left`,
+        "m",
+      ),
     );
     expect(transcript).to.match(/^GridLedger certificate audit — chain 31337/m);
   });
