@@ -6,8 +6,10 @@ import type { Contract, ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { chainFrom, type Chain } from "./chain.js";
 import { loadSuite, type Suite } from "./deployment.js";
+import { refuseEmbedded } from "./devnode.js";
 import { ErrorDecoder, oneLine, UsageError } from "./errors.js";
 import { ScenarioError } from "../scenario/fields.js";
+import { resolveSlot } from "./slots.js";
 import { UnitError } from "./units.js";
 
 export interface CommandContext {
@@ -91,6 +93,26 @@ export async function signerFor(chain: Chain, account: string, option = "--accou
       `${account} is not an account of this network (give an index 0..${signers.length - 1} or one of its addresses)`,
     );
   return signer;
+}
+
+/** The options every state-changing slot command takes. */
+export interface SlotCommandArgs {
+  slot: string;
+  account: string;
+  deploymentId: string;
+  ephemeral: boolean;
+}
+
+/**
+ * The start of a state-changing slot command: refused on the in-process chain (unless --ephemeral), then
+ * the context, the signer of --account and the slot --slot names (absolute or relative).
+ */
+export async function openSlotCommand(hre: HardhatRuntimeEnvironment, args: SlotCommandArgs) {
+  refuseEmbedded(hre, args.ephemeral);
+  const ctx = await openContext(hre, args.deploymentId);
+  const signer = await signerFor(ctx.chain, args.account || "0");
+  const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+  return { ctx, signer, slot };
 }
 
 /** The first of the network's accounts that holds `role` on `contract`, or the one `--account` names. */

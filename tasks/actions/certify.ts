@@ -4,21 +4,18 @@
  */
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   CERTIFY_SELLERS_PAGE,
   CLAIM_BUYERS_PAGE,
   pagesFor,
 } from "../../scripts/lib/certification.js";
 import {
-  openContext,
   runCommand,
-  signerFor,
   transact,
   type CommandContext,
+  openSlotCommand,
 } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
-import { resolveSlot } from "../../scripts/lib/slots.js";
 
 interface Progress {
   sellCursor: bigint;
@@ -97,10 +94,7 @@ export default async function certify(
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
-    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const { ctx, signer, slot } = await openSlotCommand(hre, args);
     await certifySlot(ctx, signer, slot);
   });
 }

@@ -1,7 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
-import { resolveSlot } from "../../scripts/lib/slots.js";
+import { runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { basePerWhToPricePerKWh, whToKWh } from "../../scripts/lib/units.js";
 
 export default async function clear(
@@ -9,10 +7,7 @@ export default async function clear(
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
-    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const { hash, gasUsed } = await transact(ctx, "clear", () =>
       ctx.suite.market.connect(signer).getFunction("clear")(slot),
     );

@@ -4,16 +4,8 @@
  * explained in one line, with what to do about them.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import {
-  openContext,
-  parseAddress,
-  runCommand,
-  signerFor,
-  transact,
-} from "../../scripts/lib/command.js";
+import { parseAddress, runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { RevertError, UsageError } from "../../scripts/lib/errors.js";
-import { resolveSlot } from "../../scripts/lib/slots.js";
 import { whToKWh } from "../../scripts/lib/units.js";
 import { describeVintage, sourceName } from "./vintages.js";
 
@@ -55,10 +47,7 @@ export default async function issue(args: IssueArguments, hre: HardhatRuntimeEnv
     if (args.meter === "")
       throw new UsageError("--meter", "is required (the meter's device address)");
     const meter = parseAddress(args.meter, "--meter");
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
-    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const { certificates } = ctx.suite;
     let sent;
     try {

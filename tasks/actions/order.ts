@@ -1,16 +1,13 @@
 import { ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
-  openContext,
   parseAddress,
   parseChoice,
   runCommand,
-  signerFor,
   transact,
+  openSlotCommand,
 } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
-import { resolveSlot } from "../../scripts/lib/slots.js";
 import {
   basePerWhToPricePerKWh,
   kWhToWh,
@@ -47,10 +44,7 @@ export default async function order(args: OrderArguments, hre: HardhatRuntimeEnv
     } else if (args.meter !== "") {
       throw new UsageError("--meter", "is only for sell orders");
     }
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
-    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const market = ctx.suite.market;
     const { hash, gasUsed, logs } = await transact(ctx, "placeOrder", () =>
       market.connect(signer).getFunction("placeOrder")(

@@ -1,9 +1,7 @@
 import { Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
+import { runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
-import { resolveSlot } from "../../scripts/lib/slots.js";
 import { kWhToWh, whToKWh } from "../../scripts/lib/units.js";
 import { registryDomain, signReading } from "../../scripts/sim/readings.js";
 
@@ -43,10 +41,7 @@ export default async function reading(args: ReadingArguments, hre: HardhatRuntim
         `${args.keyEnv} is not a private key (0x followed by 64 hex digits)`,
       );
     }
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const relayer = await signerFor(ctx.chain, args.account || "0");
-    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const { ctx, signer: relayer, slot } = await openSlotCommand(hre, args);
     const signed = await signReading(
       registryDomain(ctx.chain.chainId, ctx.suite.addresses.registry),
       meter,

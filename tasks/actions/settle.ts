@@ -1,7 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
-import { resolveSlot } from "../../scripts/lib/slots.js";
+import { runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { baseToCurrency, whToKWh } from "../../scripts/lib/units.js";
 import { certifySlot } from "./certify.js";
 
@@ -16,10 +14,7 @@ export default async function settle(
   hre: HardhatRuntimeEnvironment,
 ) {
   return runCommand(async () => {
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
-    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
+    const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const market = ctx.suite.market;
     const { hash, gasUsed, logs } = await transact(ctx, "settle", () =>
       market.connect(signer).getFunction("settle")(slot),
