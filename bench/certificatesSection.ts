@@ -16,7 +16,7 @@ import {
   Source,
   ZONE,
   signReading,
-} from "../test/EnergyCertificates.fixture.js";
+} from "../fixtures/certificates.js";
 import type {
   EnergyCertificates,
   MeterRegistry,

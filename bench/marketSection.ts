@@ -13,7 +13,7 @@ import {
   latestTime,
   place,
   type MarketFixture,
-} from "../test/helpers/market.js";
+} from "../fixtures/market.js";
 import { gasOf } from "./chain.js";
 import { TRANSACTION_GAS_CAP, type GasFigure } from "./types.js";
 

@@ -2,7 +2,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Wallet } from "ethers";
 
-import { registryDomain, signReading } from "../test/helpers/readings.js";
+import { registryDomain, signReading } from "../fixtures/readings.js";
 import { gasOf, type WarpTo } from "./chain.js";
 import type { GasFigure } from "./types.js";
 

@@ -16,7 +16,7 @@ import {
   latestTime,
   signReading,
   type MarketFixture,
-} from "../test/helpers/market.js";
+} from "../fixtures/market.js";
 import { gasOf } from "./chain.js";
 import { REQUIRED_MARGIN, TRANSACTION_GAS_CAP, type SlotRow } from "./types.js";
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 
-import { registryDomain, signReading } from "../test/helpers/readings.js";
+import { registryDomain, signReading } from "../fixtures/readings.js";
 import {
   between,
   dataHubWallet,

@@ -12,7 +12,7 @@ import {
   sellLots,
   submitReading,
   type BuyFill,
-} from "./EnergyCertificates.fixture.js";
+} from "../fixtures/certificates.js";
 
 export const { ethers, networkHelpers } = await network.create();
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { ContractTransactionReceipt, LogDescription } from "ethers";
-import { Source, Status, URI, ZONE, buyFill } from "./EnergyCertificates.fixture.js";
+import { Source, Status, URI, ZONE, buyFill } from "../fixtures/certificates.js";
 import { deployCertificates, ethers, networkHelpers } from "./EnergyCertificates.setup.js";
 import { certifySlot, expectedCertification, holdingKey } from "./helpers/certification.js";
 

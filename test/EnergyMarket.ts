@@ -17,7 +17,7 @@ import {
   openSlot,
   orderIdOf,
   place,
-} from "./helpers/market.js";
+} from "../fixtures/market.js";
 import type { NetworkConnection } from "hardhat/types/network";
 
 const { ethers, networkHelpers } = await network.create();

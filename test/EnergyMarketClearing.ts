@@ -15,7 +15,7 @@ import {
   orderIdOf,
   place,
   type MarketFixture,
-} from "./helpers/market.js";
+} from "../fixtures/market.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;

@@ -20,7 +20,7 @@ import {
   settleSlot,
   submitReading,
   type MarketFixture,
-} from "./helpers/market.js";
+} from "../fixtures/market.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

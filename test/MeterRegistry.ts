@@ -22,7 +22,7 @@ import {
   REGISTRY_DOMAIN_NAME,
   REGISTRY_DOMAIN_VERSION,
   readingDigest,
-} from "./helpers/readings.js";
+} from "../fixtures/readings.js";
 import { shouldGuardWithRoles } from "./helpers/roles.js";
 import type { Actor } from "./helpers/roles.js";
 

@@ -9,8 +9,8 @@ import {
   signedReading,
 } from "./helpers/registry.js";
 import type { RegisteredMeter, RegistryContext } from "./helpers/registry.js";
-import { signReading } from "./helpers/readings.js";
-import type { SignedReading } from "./helpers/readings.js";
+import { signReading } from "../fixtures/readings.js";
+import type { SignedReading } from "../fixtures/readings.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;

@@ -23,8 +23,8 @@ import {
   registryDomain,
   signReading,
   splitVs,
-} from "./helpers/readings.js";
-import type { SignedReading } from "./helpers/readings.js";
+} from "../fixtures/readings.js";
+import type { SignedReading } from "../fixtures/readings.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

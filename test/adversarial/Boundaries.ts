@@ -23,7 +23,7 @@ import {
   openSlot,
   place,
   signReading,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { gridSystem, type GridSystem } from "../integration/system.js";
 
 const connection = await network.create();

@@ -28,7 +28,7 @@ import {
   openSlot,
   place,
   signReading,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { EnergySource, zoneCode } from "../helpers/registry.js";
 import {
   deployGridSystem,

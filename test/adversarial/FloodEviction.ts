@@ -19,7 +19,7 @@ import {
   orderIdOf,
   place,
   registerMeter,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { deployGridSystem, expectMarketBalanced, type GridSystem } from "../integration/system.js";
 import type { NetworkConnection } from "hardhat/types/network";
 

@@ -20,7 +20,7 @@ import {
   openSlot,
   registerMeter,
   signReading,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { expectMarketBalanced, gridSystem, type GridSystem } from "../integration/system.js";
 
 const connection = await network.create();

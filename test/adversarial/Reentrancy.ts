@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { Interface } from "ethers";
 
-import { Side, openSlot, orderIdOf } from "../helpers/market.js";
+import { Side, openSlot, orderIdOf } from "../../fixtures/market.js";
 import { STAKE, deployHookTokenMarket, type HookTokenMarket } from "./hookTokenMarket.js";
 
 const connection = await network.create();

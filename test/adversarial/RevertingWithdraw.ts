@@ -10,7 +10,7 @@ import { network } from "hardhat";
 
 import type { AttackTrader } from "../../typechain-types/index.js";
 import { certifySlot } from "../helpers/certification.js";
-import { Side, advanceTo, openSlot, place, signReading } from "../helpers/market.js";
+import { Side, advanceTo, openSlot, place, signReading } from "../../fixtures/market.js";
 import { EnergySource } from "../helpers/registry.js";
 import { expectMarketBalanced, gridSystem } from "../integration/system.js";
 import { STAKE, deployHookTokenMarket } from "./hookTokenMarket.js";

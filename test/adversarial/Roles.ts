@@ -10,7 +10,7 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { EnergyCertificates } from "../../typechain-types/index.js";
-import { DEFAULT_PARAMS, deployMarket } from "../helpers/market.js";
+import { DEFAULT_PARAMS, deployMarket } from "../../fixtures/market.js";
 import { DEFAULT_ADMIN_ROLE, GRID_OPERATOR_ROLE } from "../helpers/registry.js";
 import { shouldGuardWithRoles, type Actor } from "../helpers/roles.js";
 import { CERTIFICATE_URI, gridSystem, type GridSystem } from "../integration/system.js";

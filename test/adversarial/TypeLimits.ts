@@ -17,7 +17,7 @@ import {
   openSlot,
   place,
   signReading,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { expectMarketBalanced, gridSystem, type GridSystem } from "../integration/system.js";
 
 const connection = await network.create();

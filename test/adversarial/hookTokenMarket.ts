@@ -13,7 +13,7 @@ import {
   MAX_ORDERS_PER_SLOT,
   deployMarket,
   liabilities,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 
 /** What the attacker and the honest trader deposit. */
 export const STAKE = 5_000n;

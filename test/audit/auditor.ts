@@ -22,7 +22,7 @@ import {
   Source,
   ZONE,
   signReading,
-} from "../EnergyCertificates.fixture.js";
+} from "../../fixtures/certificates.js";
 import { startNode, type RunningNode } from "../e2e/nodes.js";
 import { tradingRun, type TradingRun } from "./tradingRun.js";
 

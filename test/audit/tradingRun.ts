@@ -16,7 +16,7 @@ import {
   Source,
   ZONE,
   signReading,
-} from "../EnergyCertificates.fixture.js";
+} from "../../fixtures/certificates.js";
 
 export interface TradingRun {
   registry: string;

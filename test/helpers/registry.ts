@@ -4,8 +4,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { MeterRegistry } from "../../typechain-types/index.js";
-import { registryDomain, signReading } from "./readings.js";
-import type { SignedReading, TypedDataSigner } from "./readings.js";
+import { registryDomain, signReading } from "../../fixtures/readings.js";
+import type { SignedReading, TypedDataSigner } from "../../fixtures/readings.js";
 
 export const DEFAULT_ADMIN_ROLE = ZeroHash;
 export const GRID_OPERATOR_ROLE = id("GRID_OPERATOR_ROLE");

@@ -21,7 +21,7 @@ import {
   advanceTo,
   openSlot,
   place,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { EnergySource } from "../helpers/registry.js";
 import { certifySlot } from "../helpers/certification.js";
 import { holding, modelSlot, type ModelMeter, type ModelOrder } from "./model.js";

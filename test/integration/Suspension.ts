@@ -17,7 +17,7 @@ import {
   openSlot,
   place,
   signReading,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { EnergySource, MeterStatus } from "../helpers/registry.js";
 import { expectMarketBalanced, gridSystem, relayReadings } from "./system.js";
 

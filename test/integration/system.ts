@@ -2,7 +2,7 @@
  * The whole GridLedger system wired as in production: MeterRegistry, GridStablecoin, EnergyMarket and
  * EnergyCertificates (market.setSettlementHook(certificates), certificates.bindMarket(market)), with the
  * roles on distinct accounts and a few renewable and non-renewable meters. Built on the market fixture
- * (test/helpers/market.ts) so that both suites share one deployment recipe.
+ * (fixtures/market.ts) so that both suites share one deployment recipe.
  * Units: Wh, token base units (6 decimals), token base units per Wh.
  */
 import { expect } from "chai";
@@ -20,7 +20,7 @@ import {
   signReading,
   type MarketFixture,
   type MarketOptions,
-} from "../helpers/market.js";
+} from "../../fixtures/market.js";
 import { EnergySource, REGULATOR_ROLE, zoneCode } from "../helpers/registry.js";
 
 export const CERTIFICATE_URI = "https://certificates.gridledger.example/{id}.json";
