@@ -27,6 +27,10 @@ import {CertificationPacking, SlotCertification, Vintage} from "./libraries/Cert
 /// Invariants: for every (meter, slot) the Wh issued are at most the reading's exported Wh, issued at most
 /// once (`_closed` bit); per vintage the buyers' claims never exceed the pool; total supply + Wh retired =
 /// Wh issued (every balance change goes through OpenZeppelin's `_update`).
+/// Gas: no per-id supply counter and no per-beneficiary retirement counter in storage; each would add a
+/// storage write to every issuance or retirement, so these totals are kept by the events
+/// (`CertificatesIssued`, `CertificatesClaimed`, `RoundingReturned`, `CertificatesRetired`) and reconciled
+/// by the auditor's command.
 /// Issuance credits balances through `_update` without the ERC-1155 receiver callback, on purpose: a
 /// holder contract's callback could otherwise block a page for every other holder.
 contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
