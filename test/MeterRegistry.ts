@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { ZeroAddress, id, keccak256, toUtf8Bytes } from "ethers";
 
 import {
+  CHANGE_DELAY_SLOTS,
   DEFAULT_ADMIN_ROLE,
   EnergySource,
   GRID_OPERATOR_ROLE,
@@ -69,6 +70,7 @@ async function hourlyRegistry() {
     ctx.clock.genesis,
     SECONDS_PER_HOUR,
     READING_WINDOW,
+    CHANGE_DELAY_SLOTS,
   ]);
   await registry.connect(ctx.accounts.admin).grantRole(GRID_OPERATOR_ROLE, ctx.accounts.operator);
   return { ...ctx, registry };
@@ -121,6 +123,7 @@ describe("MeterRegistry", function () {
           clock.genesis,
           SLOT_LENGTH,
           READING_WINDOW,
+          CHANGE_DELAY_SLOTS,
         ]),
       ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
     });
@@ -140,6 +143,7 @@ describe("MeterRegistry", function () {
             clock.genesis,
             slotLength,
             readingWindow,
+            CHANGE_DELAY_SLOTS,
           ]),
         )
           .to.be.revertedWithCustomError(registry, "RegistryInvalidClock")
@@ -158,6 +162,7 @@ describe("MeterRegistry", function () {
           0n,
           slotLength,
           readingWindow,
+          CHANGE_DELAY_SLOTS,
         ]);
         expect(await registry.slotClock()).to.deep.equal([0n, slotLength, readingWindow]);
       }

@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { Signature, recoverAddress } from "ethers";
 
 import {
+  CHANGE_DELAY_SLOTS,
   EnergySource,
   GRID_OPERATOR_ROLE,
   MeterKind,
@@ -315,6 +316,7 @@ describe("MeterRegistry readings", function () {
         clock.genesis,
         clock.slotLength,
         clock.readingWindow,
+        CHANGE_DELAY_SLOTS,
       ]);
       await other.connect(accounts.admin).grantRole(GRID_OPERATOR_ROLE, accounts.operator.address);
       const s = ctx.solar;

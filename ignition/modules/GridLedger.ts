@@ -1,14 +1,14 @@
 /**
  * Deploys the GridLedger suite and wires its roles:
  *   GridStablecoin (testbed token, the grid operator may mint)  -- skipped by GridLedgerExternalToken
- *   MeterRegistry(admin, genesis, slotLength, readingWindow)
+ *   MeterRegistry(admin, genesis, slotLength, readingWindow, changeDelaySlots)
  *   EnergyMarket({ token, registry, admin, gridOperator, gridOperatorAccount, horizon, gate closure, cap, params })
  *   EnergyCertificates(registry, admin, uri)
  *   market.setSettlementHook(certificates); certificates.bindMarket(market)
  *   registry: GRID_OPERATOR_ROLE -> gridOperator, REGULATOR_ROLE -> regulator
  *
  * Parameters (ignition/parameters/*.json, module "GridLedger"): genesis, slotLength, readingWindow,
- * horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh, minBuyPricePerWh,
+ * changeDelaySlots (must exceed horizonSlots: the market's constructor checks it), horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh, minBuyPricePerWh,
  * certificatesUri, gridOperator, gridOperatorAccount, regulator (addresses; the deployer by default, so a
  * network with a single key works as it is).
  */
@@ -27,6 +27,7 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
     m.getParameter("genesis", 0),
     m.getParameter("slotLength", 900),
     m.getParameter("readingWindow", 900),
+    m.getParameter("changeDelaySlots", 97),
   ]);
 
   const market = m.contract("EnergyMarket", [
