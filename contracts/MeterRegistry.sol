@@ -502,6 +502,8 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         uint56 fromSlot = SafeCast.toUint56(uint256(_nowSlot()) + _changeDelaySlots);
         if (device.hasPending()) {
             change = _pending[meter];
+            // A retirement, pending or in force, is final.
+            if (change.retiring) revert RegistryMeterNotActive(meter, MeterStatus.Retired);
             if (change.fromSlot != fromSlot) {
                 uint64 pendingFrom = change.fromSlot;
                 // pendingFrom >= changeDelaySlots >= 1: no underflow.
@@ -514,9 +516,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         } else {
             change = PendingChange(device.signer(), device.ratedCapacityW(), fromSlot, false);
         }
-        if (change.retiring || device.status() == MeterStatus.Retired) {
-            revert RegistryMeterNotActive(meter, MeterStatus.Retired);
-        }
+        // The device word itself never says Retired: a retirement stays the pending change for good.
         _devices[meter] = device.withPending(true);
     }
 

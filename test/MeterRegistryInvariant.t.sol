@@ -241,10 +241,15 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         _check(_ownersOf(meter, ownersFrom, last) == ownersBefore, "a change rewrote an owner of record");
         IMeterRegistry.MeterChange memory change = registry.pendingChangeOf(meter);
         _check(change.fromSlot == last + 1, "change not scheduled CHANGE_DELAY slots ahead");
-        if (!keyChange) return;
-        // A change of another slot first promoted the pending one (its key now judges every open slot).
-        if (pending.fromSlot != change.fromSlot) _keyOf[meter] = _nextKeyOf[meter].key;
-        _nextKeyOf[meter] = NextKey(key, change.fromSlot);
+        _followKeys(meter, pending.fromSlot != change.fromSlot, keyChange, key, change.fromSlot);
+    }
+
+    /// @dev The ghost key schedule after a change from `fromSlot`. A change of another slot first promoted the
+    /// pending one (`promoted`: its key now judges every slot before `fromSlot`).
+    function _followKeys(address meter, bool promoted, bool keyChange, uint256 key, uint64 fromSlot) private {
+        if (promoted) _keyOf[meter] = _nextKeyOf[meter].key;
+        if (keyChange) _nextKeyOf[meter] = NextKey(key, fromSlot);
+        else if (promoted) _nextKeyOf[meter] = NextKey(_keyOf[meter], fromSlot);
     }
 
     function _recordsOf(address meter, uint64 first, uint64 last) private view returns (bytes32 digest) {

@@ -215,5 +215,12 @@ export function registryFixtures(connection: NetworkConnection) {
     return { ...ctx, solar, home, battery };
   }
 
-  return { deployRegistry, registryWithMeters };
+  /** Moves time to the first slot of `meter`'s pending change, where it is in force. */
+  async function toChangeInForce(ctx: RegistryContext, meter: string): Promise<bigint> {
+    const { fromSlot } = await ctx.registry.pendingChangeOf(meter);
+    await networkHelpers.time.increaseTo(await ctx.registry.slotStart(fromSlot));
+    return fromSlot;
+  }
+
+  return { deployRegistry, registryWithMeters, toChangeInForce };
 }
