@@ -9,6 +9,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Wallet } from "ethers";
 
 import {
+  CHANGE_DELAY_SLOTS,
   GRID_OPERATOR_ROLE,
   Kind,
   READING_WINDOW,
@@ -45,6 +46,7 @@ export async function measureCertificates(
     genesis,
     SLOT_LENGTH,
     READING_WINDOW,
+    CHANGE_DELAY_SLOTS,
   ])) as unknown as MeterRegistry;
   await (await registry.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
   const certificates = (await ethers.deployContract("EnergyCertificates", [

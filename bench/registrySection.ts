@@ -2,6 +2,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Wallet } from "ethers";
 
+import { CHANGE_DELAY_SLOTS } from "../fixtures/market.js";
 import { registryDomain, signReading } from "../fixtures/readings.js";
 import { gasOf, type WarpTo } from "./chain.js";
 import type { GasFigure } from "./types.js";
@@ -18,6 +19,7 @@ export async function measureRegistry(ethers: HardhatEthers, warpTo: WarpTo): Pr
     genesis,
     SLOT_LENGTH,
     SLOT_LENGTH,
+    CHANGE_DELAY_SLOTS,
   ]);
   await (await registry.grantRole(await registry.GRID_OPERATOR_ROLE(), admin.address)).wait();
 

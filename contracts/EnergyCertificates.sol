@@ -19,7 +19,7 @@ import {CertificationPacking, SlotCertification, Vintage} from "./libraries/Cert
 /// @dev Certificates never run inside the market's settlement of money. Once a slot is settled, anyone
 /// delivers its certificates in pages: `certifySellers` walks its sell orders (each selling meter's export is
 /// issued once: the part the market delivered into the vintage's pool for the buyers, the unsold rest to the
-/// meter's owner), then `claimBuyers` walks its buy orders (each filled buy order gets
+/// meter's owner of record for the slot), then `claimBuyers` walks its buy orders (each filled buy order gets
 /// floor(pool x fill / Q) of every vintage; the pool's rounding remainder goes to the owner of the vintage's
 /// largest delivering meter when the last page is done). Every page's work is bounded by its length, which
 /// the caller picks, so no book can make a slot's certificates undeliverable; the market keeps a traded
@@ -121,11 +121,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
     function withhold(address meter, uint64[] calldata slots) external returns (uint256 count) {
         IMeterRegistry.Meter memory info = _registry.meterOf(meter);
         if (!CertificateId.isRenewable(info.source)) revert CertificatesNotRenewable(meter, info.source);
-        if (info.status == IMeterRegistry.MeterStatus.Active) revert CertificatesMeterActive(meter);
         for (uint256 i = 0; i < slots.length; ++i) {
             uint64 slot = slots[i];
             if (_closed[meter].get(slot) || !_registry.readingOfIndex(info.index, slot).recorded) continue;
-            _withholdSlot(meter, slot, info.status);
+            if (!_registry.isSuspendedIn(meter, slot)) continue;
+            _withholdSlot(meter, slot, IMeterRegistry.MeterStatus.Suspended);
             ++count;
         }
     }
@@ -222,7 +222,9 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
 
     /// @inheritdoc IEnergyCertificates
     function isWithheld(address meter, uint64 slot) external view returns (bool) {
-        return _withheld[meter].get(slot);
+        if (_closed[meter].get(slot)) return _withheld[meter].get(slot);
+        // Not closed yet: withheld all the same when a suspension spans the slot (nothing can issue it).
+        return _registry.isSuspendedIn(meter, slot);
     }
 
     /// @inheritdoc ISettlementHook
@@ -291,10 +293,11 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         if (!held) revert CertificatesSlotNotSettled(slot);
     }
 
-    /// @dev The request path: the whole export of (meter, slot) to the meter's owner.
+    /// @dev The request path: the whole export of (meter, slot) to the meter's owner of record for the slot.
     function _issueToOwner(address meter, uint64 slot) private returns (uint256 amountWh) {
-        IMeterRegistry.Meter memory info = _registry.meterOf(meter);
+        IMeterRegistry.Meter memory info = _registry.meterOfSlot(meter, slot);
         if (!CertificateId.isRenewable(info.source)) revert CertificatesNotRenewable(meter, info.source);
+        if (info.status == IMeterRegistry.MeterStatus.Suspended) revert CertificatesWithheld(meter, slot);
         if (info.status != IMeterRegistry.MeterStatus.Active)
             revert CertificatesMeterNotActive(meter, info.status);
         IMeterRegistry.Reading memory reading = _registry.readingOfIndex(info.index, slot);
@@ -312,11 +315,12 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
 
     /// @dev Certifies a selling meter's (meter, slot) at its first filled order: the market delivered
     /// min(export, the meter's fills) of it, which joins the vintage's pool; the unsold rest goes to the
-    /// owner. Never reverts on data: a meter that is not renewable, has no reading or is closed is skipped
-    /// (`IssuanceSkipped`), one that is not active is withheld (its delivery never reaches the pool).
+    /// owner of record for the slot. Never reverts on data: a meter that is not renewable, has no reading or is
+    /// closed is skipped (`IssuanceSkipped`), one that a suspension spans in the slot is withheld (its delivery
+    /// never reaches the pool).
     function _certifyLot(uint64 slot, IEnergyMarketView.SellLot memory lot, Pools memory pools) private {
         address meter = _registry.meterAt(lot.meterIndex);
-        IMeterRegistry.Meter memory info = _registry.meterOf(meter);
+        IMeterRegistry.Meter memory info = _registry.meterOfSlot(meter, slot);
         if (!CertificateId.isRenewable(info.source)) {
             emit IssuanceSkipped(meter, slot, CertificatesNotRenewable.selector);
             return;
@@ -385,8 +389,8 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
         }
     }
 
-    /// @dev After the last claim: each pool's rounding remainder to the owner of its largest delivering
-    /// meter, at most that meter's delivery (so no (meter, slot) is ever issued above its export).
+    /// @dev After the last claim: each pool's rounding remainder to the owner of record of its largest
+    /// delivering meter, at most that meter's delivery (so no (meter, slot) is ever issued above its export).
     function _returnRemainders(uint64 slot, Pools memory pools) private {
         for (uint256 source = _FIRST_RENEWABLE; source <= _LAST_RENEWABLE; ++source) {
             uint256 remainderWh = Math.min(
@@ -396,7 +400,7 @@ contract EnergyCertificates is ERC1155, AccessControl, IEnergyCertificates {
             if (remainderWh == 0) continue;
             address meter = _registry.meterAt(uint32(pools.remainderMeterIndex[source]));
             uint256 id = CertificateId.encode(slot, IMeterRegistry.EnergySource(source));
-            _credit(_registry.meterOf(meter).owner, id, remainderWh);
+            _credit(_registry.ownerOfRecord(meter, slot), id, remainderWh);
             emit RoundingReturned(meter, slot, id, remainderWh);
         }
     }

@@ -95,6 +95,10 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             config.maxOrdersPerSlot < 2 ||
             config.maxOrdersPerSlot > MAX_ORDERS_PER_SLOT
         ) revert MarketInvalidConfig(config.horizonSlots, lagSlots, config.maxOrdersPerSlot);
+        uint64 changeDelaySlots = config.registry.changeDelaySlots();
+        if (changeDelaySlots <= config.horizonSlots) {
+            revert MarketChangeDelayTooShort(changeDelaySlots, config.horizonSlots);
+        }
         _checkParams(config.params);
 
         _token = config.token;
@@ -154,7 +158,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         if (side == Side.Buy) {
             if (meter != address(0)) revert MarketBuyWithMeter(meter);
         } else {
-            meterIndex = _sellerMeterIndex(meter);
+            meterIndex = _sellerMeterIndex(meter, slot);
         }
         (uint256 sideBit, uint256 lock, OrderWord word) = SlotBook.orderTerms(
             book,
@@ -588,9 +592,10 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
             revert MarketParamOutOfBounds(p.penaltyPerWh, 0, MAX_PENALTY_PER_WH);
     }
 
-    /// @dev The registry index of the caller's active generation (or bidirectional) meter `meter`.
-    function _sellerMeterIndex(address meter) private view returns (uint32) {
-        IMeterRegistry.Meter memory m = _registry.meterOf(meter);
+    /// @dev The registry index of `meter`, a generation (or bidirectional) meter active for `slot` whose owner
+    /// of record for `slot` is the caller.
+    function _sellerMeterIndex(address meter, uint64 slot) private view returns (uint32) {
+        IMeterRegistry.Meter memory m = _registry.meterOfSlot(meter, slot);
         if (m.status != IMeterRegistry.MeterStatus.Active || m.kind == IMeterRegistry.MeterKind.Consumption) {
             revert MarketInvalidMeter(meter, m.kind, m.status);
         }

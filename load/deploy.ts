@@ -106,6 +106,8 @@ export async function deployAndFund(
     genesis,
     SLOT_LENGTH,
     READING_WINDOW,
+    // One slot more than the market's horizon below: the least the market accepts.
+    BigInt(slots + 3),
   );
   const registry = (
     await send(admin, {

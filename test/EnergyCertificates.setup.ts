@@ -1,6 +1,7 @@
 // The hardhat-network fixture of the EnergyCertificates mocha tests.
 import { network } from "hardhat";
 import {
+  CHANGE_DELAY_SLOTS,
   GRID_OPERATOR_ROLE,
   Kind,
   READING_WINDOW,
@@ -25,6 +26,7 @@ export async function deployCertificates() {
     genesis,
     SLOT_LENGTH,
     READING_WINDOW,
+    CHANGE_DELAY_SLOTS,
   ]);
   await registry.grantRole(GRID_OPERATOR_ROLE, admin.address);
   await registry.grantRole(REGULATOR_ROLE, admin.address);

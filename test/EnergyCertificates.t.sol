@@ -283,56 +283,118 @@ contract EnergyCertificatesTamperTest is CertificatesBase {
         assertEq(certificates.balanceOf(traders[3], solarId), 0);
     }
 
-    function test_issue_refusedForASuspendedMeterEvenAfterReinstatement() public {
-        market.setSlotFinal(slot, true);
+    /// @dev Suspended during slot + 1 and reinstated before its reading window closed: the slot's reading is
+    /// recorded, its certificates are withheld all the same, for good.
+    function test_issue_refusedForASuspendedSlotEvenAfterReinstatement() public {
+        uint64 spanned = slot + 1;
         registry.suspendMeter(meters[0]);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IEnergyCertificates.CertificatesMeterNotActive.selector,
-                meters[0],
-                IMeterRegistry.MeterStatus.Suspended
-            )
-        );
-        certificates.issue(meters[0], slot);
-        uint64[] memory slots = new uint64[](1);
-        slots[0] = slot;
-        assertEq(certificates.withhold(meters[0], slots), 1);
         registry.reinstateMeter(meters[0]);
+        _toSlotEnd(spanned);
+        _record(0, spanned, 700);
+        market.setSlotFinal(spanned, true);
+        assertTrue(certificates.isWithheld(meters[0], spanned), "visible before anyone closes it");
+        assertFalse(certificates.isIssued(meters[0], spanned));
         vm.expectRevert(
-            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], slot)
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], spanned)
         );
-        certificates.issue(meters[0], slot);
+        certificates.issue(meters[0], spanned);
+        uint64[] memory slots = new uint64[](2);
+        (slots[0], slots[1]) = (slot, spanned);
+        // Only the spanned slot is withheld: the slot before the suspension is not reached.
+        assertEq(certificates.withhold(meters[0], slots), 1);
+        assertTrue(certificates.isWithheld(meters[0], spanned));
+        assertFalse(certificates.isWithheld(meters[0], slot));
+        vm.expectRevert(
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], spanned)
+        );
+        certificates.issue(meters[0], spanned);
     }
 
-    function test_certifySellers_withholdsASuspendedMeter() public {
-        // the suspended solar meter and an active hydro meter sell; only the hydro delivery is pooled
-        _record(3, slot, 800);
+    /// @dev A suspension does not reach back: the slot before it is issued to the owner as usual.
+    function test_issue_slotBeforeASuspension_issued() public {
+        registry.suspendMeter(meters[0]);
+        market.setSlotFinal(slot, true);
+        assertFalse(certificates.isWithheld(meters[0], slot));
+        assertEq(certificates.issue(meters[0], slot), 1_000);
+        assertEq(certificates.balanceOf(traders[0], solarId), 1_000);
+    }
+
+    /// @dev The operator makes itself the meter's owner, issues the past slot, and gives the meter back: the
+    /// certificates go to the owner of record of the slot all the same.
+    function test_issue_afterOwnerSwap_goesToTheOwnerOfRecord() public {
+        address operatorAccount = makeAddr("operator account");
+        registry.updateMeter(meters[0], operatorAccount, 100_000, ZONE);
+        // Issued once the operator is the owner in force (its change applies from a later slot only).
+        vm.warp(registry.slotStart(registry.pendingChangeOf(meters[0]).fromSlot));
+        assertEq(registry.meterOf(meters[0]).owner, operatorAccount);
+        market.setSlotFinal(slot, true);
+        certificates.issue(meters[0], slot);
+        assertEq(certificates.balanceOf(operatorAccount, solarId), 0);
+        assertEq(certificates.balanceOf(traders[0], solarId), 1_000);
+    }
+
+    /// @dev The solar meter is suspended during `spanned` and reinstated before its window closed; it and an
+    /// active hydro meter sell: only the hydro delivery is pooled, the solar slot is withheld for good.
+    function test_certifySellers_withholdsASlotASuspensionSpans() public {
+        uint64 spanned = slot + 1;
+        uint256 spannedSolarId = certificates.idOf(spanned, IMeterRegistry.EnergySource.Solar);
+        registry.suspendMeter(meters[0]);
+        _toSlotEnd(spanned);
+        registry.reinstateMeter(meters[0]);
+        _record(0, spanned, 1_000);
+        _record(3, spanned, 800);
         address[] memory sellers = new address[](2);
         uint256[] memory fills = new uint256[](2);
         (sellers[0], sellers[1]) = (meters[0], meters[3]);
         (fills[0], fills[1]) = (600, 400);
-        market.settle(slot, 1_000, _buys1(traders[2], 1_000), _honestLots(sellers, fills));
-        registry.suspendMeter(meters[0]);
+        market.settle(spanned, 1_000, _buys1(traders[2], 1_000), _honestLots(sellers, fills));
         vm.expectEmit(address(certificates));
-        emit IEnergyCertificates.IssuanceWithheld(meters[0], slot, IMeterRegistry.MeterStatus.Suspended);
-        assertFalse(certificates.certifySellers(slot, 1));
-        _certifyInPages(slot, 1, 1);
-        assertTrue(certificates.isWithheld(meters[0], slot));
-        (uint256 solarPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Solar);
-        (uint256 hydroPool, ) = certificates.vintageOf(slot, IMeterRegistry.EnergySource.Hydro);
+        emit IEnergyCertificates.IssuanceWithheld(meters[0], spanned, IMeterRegistry.MeterStatus.Suspended);
+        assertFalse(certificates.certifySellers(spanned, 1));
+        _certifyInPages(spanned, 1, 1);
+        assertTrue(certificates.isWithheld(meters[0], spanned));
+        (uint256 solarPool, ) = certificates.vintageOf(spanned, IMeterRegistry.EnergySource.Solar);
+        (uint256 hydroPool, ) = certificates.vintageOf(spanned, IMeterRegistry.EnergySource.Hydro);
         assertEq(solarPool, 0);
         assertEq(hydroPool, 400);
-        assertEq(certificates.balanceOf(traders[2], solarId), 0);
-        assertEq(certificates.balanceOf(traders[0], solarId), 0);
-        uint256 hydroId = certificates.idOf(slot, IMeterRegistry.EnergySource.Hydro);
+        assertEq(certificates.balanceOf(traders[2], spannedSolarId), 0);
+        assertEq(certificates.balanceOf(traders[0], spannedSolarId), 0);
+        uint256 hydroId = certificates.idOf(spanned, IMeterRegistry.EnergySource.Hydro);
         assertEq(certificates.balanceOf(traders[2], hydroId), 400);
         assertEq(certificates.balanceOf(traders[0], hydroId), 400);
-        // reinstating the meter does not revive the withheld slot
-        registry.reinstateMeter(meters[0]);
         vm.expectRevert(
-            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], slot)
+            abi.encodeWithSelector(IEnergyCertificates.CertificatesWithheld.selector, meters[0], spanned)
         );
-        certificates.issue(meters[0], slot);
+        certificates.issue(meters[0], spanned);
+    }
+
+    /// @dev The operator swaps the owner between settlement and certification: the unsold rest and the
+    /// rounding remainder go to the owner of record of the slot, not to the operator.
+    function test_certifySellers_afterOwnerSwap_creditsTheOwnerOfRecord() public {
+        address operatorAccount = makeAddr("operator account");
+        // Meter 0 exported 1,000 Wh and sold 1,200: three buyers of 400 get floor(1,000 x 400 / 1,200) = 333
+        // each, the remainder of 1 Wh returns to the owner.
+        IEnergyMarketView.BuyFill[] memory buys = new IEnergyMarketView.BuyFill[](3);
+        for (uint256 k = 0; k < 3; ++k) buys[k] = IEnergyMarketView.BuyFill(traders[k + 1], 400);
+        market.settle(slot, 1_200, buys, _lots1(meters[0], 1_200));
+        registry.updateMeter(meters[0], operatorAccount, 100_000, ZONE);
+        uint64 from = registry.pendingChangeOf(meters[0]).fromSlot;
+        vm.warp(registry.slotStart(from));
+        _certifyAll(slot);
+        assertEq(certificates.balanceOf(operatorAccount, solarId), 0);
+        assertEq(certificates.balanceOf(traders[0], solarId), 1);
+        assertEq(certificates.balanceOf(traders[1], solarId), 333);
+
+        // The unsold rest of a meter that sold less than it exported goes to the owner of record too.
+        uint64 next = from - 1;
+        uint256 nextId = certificates.idOf(next, IMeterRegistry.EnergySource.Solar);
+        vm.warp(registry.slotEnd(next));
+        _record(0, next, 1_000);
+        market.settle(next, 600, _buys1(traders[2], 600), _lots1(meters[0], 600));
+        _certifyAll(next);
+        assertEq(certificates.balanceOf(operatorAccount, nextId), 0);
+        assertEq(certificates.balanceOf(traders[0], nextId), 400);
+        assertEq(certificates.balanceOf(traders[2], nextId), 600);
     }
 
     /// @dev A lying market (any Q, any buy fills, any meter fills on one meter) never gets more than the

@@ -34,7 +34,7 @@ abstract contract CertificatesBase is Test {
 
     function _deploy() internal {
         vm.warp(1_700_000_000);
-        registry = new MeterRegistry(address(this), block.timestamp, SLOT_LENGTH, READING_WINDOW);
+        registry = new MeterRegistry(address(this), block.timestamp, SLOT_LENGTH, READING_WINDOW, 4);
         registry.grantRole(registry.GRID_OPERATOR_ROLE(), address(this));
         registry.grantRole(registry.REGULATOR_ROLE(), address(this));
         for (uint256 i = 0; i < 4; ++i) {

@@ -145,7 +145,7 @@ contract MeterRegistryTest is MeterRegistryTestBase {
 
     function test_submitReading_forAnotherRegistry_reverts() public {
         vm.warp(_slotEnd(3));
-        MeterRegistry other = new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW);
+        MeterRegistry other = new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW, CHANGE_DELAY);
         IMeterRegistry.SignedReading memory reading = _signFor(
             METER_KEY,
             block.chainid,
@@ -185,10 +185,15 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         uint32 exportedWh;
         Scenario scenario;
         bool preRecorded;
+        /// @dev Whether the operator's change (revocation, retirement, rotation) applies to the reading's slot:
+        /// it applies from the slot CHANGE_DELAY after the one it was made in.
+        bool changeApplies;
     }
 
     /// @notice A reading is recorded iff every rule holds; otherwise the first broken rule's error is thrown and
-    /// nothing changes. The expectation is computed here from the rules, not from the registry.
+    /// nothing changes. The expectation is computed here from the rules, not from the registry: the operator's
+    /// change applies only from CHANGE_DELAY slots after the slot it was made in, a suspension never refuses
+    /// a reading.
     function testFuzz_submitReading_acceptedIffAllRulesHold(
         uint256 otherKey,
         bool signWithOtherKey,
@@ -233,7 +238,9 @@ contract MeterRegistryTest is MeterRegistryTestBase {
             vm.warp(_slotEnd(c.slot));
             registry.submitReading(_sign(0xFEED, identity, c.slot, 0, 0));
         }
+        // Changed before genesis (slot 0) or, after the pre-recorded reading, in slot c.slot + 1.
         _applyScenario(identity, c.scenario, c.otherKey);
+        c.changeApplies = c.slot >= (c.preRecorded ? c.slot + 1 : 0) + CHANGE_DELAY;
 
         bytes memory expected = _expectedError(identity, c);
         IMeterRegistry.SignedReading memory reading = _sign(
@@ -292,12 +299,13 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     }
 
     function _meterOrTimeError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
-        if (c.scenario == Scenario.Suspended || c.scenario == Scenario.Retired) {
-            IMeterRegistry.MeterStatus status =
-                c.scenario == Scenario.Suspended
-                    ? IMeterRegistry.MeterStatus.Suspended
-                    : IMeterRegistry.MeterStatus.Retired;
-            return abi.encodeWithSelector(IMeterRegistry.RegistryMeterNotActive.selector, identity, status);
+        if (c.scenario == Scenario.Retired && c.changeApplies) {
+            return
+                abi.encodeWithSelector(
+                    IMeterRegistry.RegistryMeterNotActive.selector,
+                    identity,
+                    IMeterRegistry.MeterStatus.Retired
+                );
         }
         uint256 slotEnd = _slotEnd(c.slot);
         uint256 windowEnd = slotEnd + READING_WINDOW;
@@ -346,10 +354,11 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         if (c.preRecorded) {
             return abi.encodeWithSelector(IMeterRegistry.RegistryReadingExists.selector, identity, c.slot);
         }
-        if (c.scenario == Scenario.Revoked) {
+        if (c.scenario == Scenario.Revoked && c.changeApplies) {
             return abi.encodeWithSelector(IMeterRegistry.RegistryKeyRevoked.selector, identity);
         }
-        address signer = c.scenario == Scenario.RotatedToOtherKey ? vm.addr(c.otherKey) : identity;
+        address signer =
+            c.scenario == Scenario.RotatedToOtherKey && c.changeApplies ? vm.addr(c.otherKey) : identity;
         address recovered = vm.addr(c.signingKey);
         if (recovered != signer) {
             return
@@ -366,7 +375,13 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     /// @notice Registration accepts a capacity iff it is positive and one slot at that power fits a lane.
     function testFuzz_registerMeter_capacityWithinLane(uint32 ratedCapacityW, uint256 slotLength) public {
         slotLength = bound(slotLength, 1, 1 days);
-        MeterRegistry clockRegistry = new MeterRegistry(admin, GENESIS, slotLength, READING_WINDOW);
+        MeterRegistry clockRegistry = new MeterRegistry(
+            admin,
+            GENESIS,
+            slotLength,
+            READING_WINDOW,
+            CHANGE_DELAY
+        );
         vm.startPrank(admin);
         clockRegistry.grantRole(clockRegistry.GRID_OPERATOR_ROLE(), operator);
         vm.stopPrank();
@@ -419,12 +434,412 @@ contract MeterRegistryTest is MeterRegistryTestBase {
                 )
             );
         }
-        MeterRegistry created = new MeterRegistry(admin, GENESIS, slotLength, readingWindow);
+        MeterRegistry created = new MeterRegistry(admin, GENESIS, slotLength, readingWindow, CHANGE_DELAY);
         if (valid) {
             (uint256 genesis, uint256 length, uint256 window) = created.slotClock();
             assertEq(genesis, GENESIS);
             assertEq(length, slotLength);
             assertEq(window, readingWindow);
         }
+    }
+}
+
+/// @notice The operator's changes apply from CHANGE_DELAY slots after the one they are made in, never to a slot
+/// already open for trading or in its reading window; the regulator's suspension spans slots for good.
+/// Each attack of issue 10 is a test that the registry now refuses it.
+contract MeterRegistryScheduleTest is MeterRegistryTestBase {
+    uint256 internal constant METER_KEY = 0xA11CE;
+    uint256 internal constant OPERATOR_KEY = 0x0BAD;
+    /// @dev The traded slot whose reading window is open when the operator acts (in slot TRADED + 1).
+    uint64 internal constant TRADED = 20;
+    /// @dev 4 kW: 1,000 Wh per slot.
+    uint32 internal constant CAPACITY_W = 4000;
+
+    address internal meter;
+    address internal operatorKey;
+    address internal stranger = makeAddr("stranger");
+
+    function setUp() public {
+        _deployRegistry();
+        meter = vm.addr(METER_KEY);
+        operatorKey = vm.addr(OPERATOR_KEY);
+        _registerSolar(meter, CAPACITY_W, uint32(GENESIS));
+        vm.warp(_slotEnd(TRADED) + 60);
+    }
+
+    function _from() internal view returns (uint64) {
+        return registry.currentSlot() + CHANGE_DELAY;
+    }
+
+    function _submitTrue(uint64 slot, uint32 exportedWh) internal {
+        registry.submitReading(_sign(METER_KEY, meter, slot, 0, exportedWh));
+        assertEq(registry.readingOf(meter, slot).exportedWh, exportedWh);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The attacks of issue 10
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Rotate to the operator's key, record "0 Wh exported", rotate back: the forged reading is refused.
+    function test_rotateMeterKey_swapInReadingWindow_forgedReadingRefused() public {
+        uint64 from = _from();
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterKeyRotated(meter, meter, operatorKey, from);
+        vm.prank(operator);
+        registry.rotateMeterKey(meter, operatorKey);
+
+        IMeterRegistry.SignedReading memory forged = _sign(OPERATOR_KEY, meter, TRADED, 0, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryInvalidSignature.selector,
+                meter,
+                TRADED,
+                operatorKey
+            )
+        );
+        registry.submitReading(forged);
+        vm.prank(operator);
+        registry.rotateMeterKey(meter, meter);
+
+        _submitTrue(TRADED, 900);
+        assertEq(registry.meterOfSlot(meter, TRADED).signer, meter);
+    }
+
+    /// @dev The rotation applies from its slot on: the new key signs slot `from`, the old one `from - 1`.
+    function test_rotateMeterKey_appliesFromScheduledSlot() public {
+        uint64 from = _from();
+        vm.prank(operator);
+        registry.rotateMeterKey(meter, operatorKey);
+        assertEq(registry.meterOf(meter).signer, meter);
+        assertEq(registry.meterOfSlot(meter, from - 1).signer, meter);
+        assertEq(registry.meterOfSlot(meter, from).signer, operatorKey);
+
+        vm.warp(_slotEnd(from));
+        registry.submitReading(_sign(METER_KEY, meter, from - 1, 0, 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMeterRegistry.RegistryInvalidSignature.selector, meter, from, meter)
+        );
+        registry.submitReading(_sign(METER_KEY, meter, from, 0, 1));
+        registry.submitReading(_sign(OPERATOR_KEY, meter, from, 0, 2));
+        assertEq(registry.readingOf(meter, from).exportedWh, 2);
+        assertEq(registry.meterOf(meter).signer, operatorKey);
+    }
+
+    /// @dev Shrinking the rated capacity to 1 W for the window does not refuse the true reading.
+    function test_updateMeter_capacityShrinkInReadingWindow_trueReadingAccepted() public {
+        uint64 from = _from();
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterUpdated(meter, owner, 1, bytes8("DE-NORD"), from);
+        vm.prank(operator);
+        registry.updateMeter(meter, owner, 1, bytes8("DE-NORD"));
+
+        _submitTrue(TRADED, 1000);
+        assertEq(registry.maxWhPerSlot(meter), 1000);
+        vm.warp(_slotEnd(from));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryReadingExceedsCapacity.selector,
+                meter,
+                from,
+                1000,
+                0
+            )
+        );
+        registry.submitReading(_sign(METER_KEY, meter, from, 0, 1000));
+        assertEq(registry.maxWhPerSlot(meter), 0);
+    }
+
+    function test_revokeMeterKey_inReadingWindow_trueReadingAccepted() public {
+        uint64 from = _from();
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterKeyRevoked(meter, meter, from);
+        vm.prank(operator);
+        registry.revokeMeterKey(meter);
+
+        _submitTrue(TRADED, 700);
+        vm.warp(_slotEnd(from));
+        _submitTrue(from - 1, 5);
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryKeyRevoked.selector, meter));
+        registry.submitReading(_sign(METER_KEY, meter, from, 0, 5));
+    }
+
+    function test_retireMeter_inReadingWindow_trueReadingAccepted() public {
+        uint64 from = _from();
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterRetired(meter, operator, from);
+        vm.prank(operator);
+        registry.retireMeter(meter);
+
+        _submitTrue(TRADED, 650);
+        assertEq(uint8(registry.meterOf(meter).status), uint8(IMeterRegistry.MeterStatus.Active));
+        assertEq(uint8(registry.meterOfSlot(meter, from).status), uint8(IMeterRegistry.MeterStatus.Retired));
+        // Nothing can be changed on a meter being retired.
+        vm.prank(operator);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryMeterNotActive.selector,
+                meter,
+                IMeterRegistry.MeterStatus.Retired
+            )
+        );
+        registry.rotateMeterKey(meter, operatorKey);
+
+        vm.warp(_slotEnd(from));
+        _submitTrue(from - 1, 3);
+        assertEq(uint8(registry.meterOf(meter).status), uint8(IMeterRegistry.MeterStatus.Retired));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryMeterNotActive.selector,
+                meter,
+                IMeterRegistry.MeterStatus.Retired
+            )
+        );
+        registry.submitReading(_sign(METER_KEY, meter, from, 0, 3));
+        // A retirement in force is final: no suspension either.
+        vm.prank(regulator);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryInvalidStatusTransition.selector,
+                meter,
+                IMeterRegistry.MeterStatus.Retired,
+                IMeterRegistry.MeterStatus.Suspended
+            )
+        );
+        registry.suspendMeter(meter);
+    }
+
+    /// @dev The operator makes itself owner for a past slot: the owner of record of that slot does not change.
+    function test_updateMeter_ownerSwap_ownerOfRecordOfPastSlotsKept() public {
+        uint64 from = _from();
+        vm.prank(operator);
+        registry.updateMeter(meter, operator, CAPACITY_W, bytes8("DE-NORD"));
+        assertEq(registry.ownerOfRecord(meter, TRADED), owner);
+        assertEq(registry.ownerOfRecord(meter, from - 1), owner);
+        assertEq(registry.ownerOfRecord(meter, from), operator);
+        assertEq(registry.meterOf(meter).owner, owner);
+        assertEq(registry.pendingChangeOf(meter).owner, operator);
+
+        // Swapping back in the same slot merges: nobody else ever owns a slot.
+        vm.prank(operator);
+        registry.updateMeter(meter, owner, CAPACITY_W, bytes8("DE-NORD"));
+        assertEq(registry.ownerOfRecord(meter, from), owner);
+
+        // A later real sale: the history keeps every slot's owner for good.
+        vm.warp(registry.readingWindowEnd(from - 1));
+        uint64 later = _from();
+        vm.prank(operator);
+        registry.updateMeter(meter, stranger, CAPACITY_W, bytes8("DE-NORD"));
+        assertEq(registry.ownerOfRecord(meter, TRADED), owner);
+        assertEq(registry.ownerOfRecord(meter, later - 1), owner);
+        assertEq(registry.ownerOfRecord(meter, later), stranger);
+        assertEq(registry.ownerOfRecord(meter, type(uint64).max), stranger);
+        vm.warp(_slotStart(later));
+        assertEq(registry.meterOf(meter).owner, stranger);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // One pending change
+    // ---------------------------------------------------------------------------------------------
+
+    function test_rotateMeterKey_whileChangePending_reverts() public {
+        uint64 from = _from();
+        vm.prank(operator);
+        registry.rotateMeterKey(meter, operatorKey);
+
+        vm.warp(block.timestamp + SLOT_LENGTH);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryChangePending.selector, meter, from));
+        registry.updateMeter(meter, stranger, 1, bytes8("DE-NORD"));
+        // Still refused while slot from - 1 accepts readings (it must keep the old record).
+        vm.warp(registry.readingWindowEnd(from - 1) - 1);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryChangePending.selector, meter, from));
+        registry.revokeMeterKey(meter);
+
+        vm.warp(registry.readingWindowEnd(from - 1));
+        uint64 next = _from();
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterKeyRevoked(meter, operatorKey, next);
+        vm.prank(operator);
+        registry.revokeMeterKey(meter);
+        // The first change was promoted: its key judges the slots from `from` to `next - 1`.
+        assertEq(registry.meterOfSlot(meter, next - 1).signer, operatorKey);
+        assertEq(registry.meterOfSlot(meter, next).signer, address(0));
+        IMeterRegistry.MeterChange memory change = registry.pendingChangeOf(meter);
+        assertEq(change.fromSlot, next);
+        assertEq(change.signer, address(0));
+    }
+
+    function test_updateMeter_sameSlotAsRotation_mergesIntoOnePendingChange() public {
+        uint64 from = _from();
+        vm.startPrank(operator);
+        registry.rotateMeterKey(meter, operatorKey);
+        registry.updateMeter(meter, stranger, 2000, bytes8("DE-SUED"));
+        vm.stopPrank();
+        IMeterRegistry.MeterChange memory change = registry.pendingChangeOf(meter);
+        assertEq(change.fromSlot, from);
+        assertEq(change.signer, operatorKey);
+        assertEq(change.ratedCapacityW, 2000);
+        assertEq(change.owner, stranger);
+        assertFalse(change.retiring);
+        // The zone labels certificates only and applies at once.
+        assertEq(registry.meterOf(meter).zone, bytes8("DE-SUED"));
+        IMeterRegistry.Meter memory now_ = registry.meterOf(meter);
+        assertEq(now_.signer, meter);
+        assertEq(now_.ratedCapacityW, CAPACITY_W);
+        assertEq(now_.owner, owner);
+        // Once in force, nothing is pending any more and meterOf shows the new record.
+        vm.warp(_slotStart(from));
+        assertEq(registry.pendingChangeOf(meter).fromSlot, 0);
+        assertEq(registry.meterOf(meter).signer, operatorKey);
+        assertEq(registry.meterOf(meter).ratedCapacityW, 2000);
+    }
+
+    function test_changes_beforeGenesis_applyFromSlotChangeDelay() public {
+        _deployRegistry();
+        _registerSolar(meter, CAPACITY_W, uint32(GENESIS));
+        vm.warp(GENESIS - 1);
+        vm.prank(operator);
+        registry.rotateMeterKey(meter, operatorKey);
+        assertEq(registry.pendingChangeOf(meter).fromSlot, CHANGE_DELAY);
+        assertEq(registry.meterOfSlot(meter, CHANGE_DELAY - 1).signer, meter);
+    }
+
+    function test_constructor_changeDelayOutOfRange_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryInvalidChangeDelay.selector, 0));
+        new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW, 0);
+        uint64 tooLong = uint64(type(uint32).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryInvalidChangeDelay.selector, tooLong));
+        new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW, tooLong);
+        assertEq(registry.changeDelaySlots(), CHANGE_DELAY);
+    }
+
+    function test_rotateMeterKey_unknownMeter_reverts() public {
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IMeterRegistry.RegistryUnknownMeter.selector, stranger));
+        registry.rotateMeterKey(stranger, operatorKey);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Suspension
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Suspended in slot TRADED + 1 and reinstated in TRADED + 3: readings are accepted all along
+    /// (no shortfall for real deliveries), the spanned slots stay marked for good.
+    function test_suspendMeter_reinstatedInWindow_spannedSlotsStayMarked() public {
+        uint64 first = TRADED + 1;
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterSuspended(meter, regulator, first);
+        vm.prank(regulator);
+        registry.suspendMeter(meter);
+        assertEq(uint8(registry.meterOf(meter).status), uint8(IMeterRegistry.MeterStatus.Suspended));
+        _submitTrue(TRADED, 400);
+
+        vm.warp(_slotStart(first + 2));
+        _submitTrue(first, 410);
+        vm.expectEmit(address(registry));
+        emit IMeterRegistry.MeterReinstated(meter, regulator, first + 2);
+        vm.prank(regulator);
+        registry.reinstateMeter(meter);
+        vm.warp(_slotEnd(first + 2));
+        _submitTrue(first + 2, 420);
+
+        assertFalse(registry.isSuspendedIn(meter, TRADED));
+        for (uint64 slot = first; slot <= first + 2; ++slot) {
+            assertTrue(registry.isSuspendedIn(meter, slot));
+            assertEq(
+                uint8(registry.meterOfSlot(meter, slot).status),
+                uint8(IMeterRegistry.MeterStatus.Suspended)
+            );
+        }
+        assertFalse(registry.isSuspendedIn(meter, first + 3));
+        assertEq(uint8(registry.meterOf(meter).status), uint8(IMeterRegistry.MeterStatus.Active));
+    }
+
+    /// @dev Suspended, reinstated, suspended again and reinstated in one slot: that slot alone is spanned.
+    function test_suspendMeter_repeatedInOneSlot_spansThatSlot() public {
+        uint64 slot = TRADED + 1;
+        vm.startPrank(regulator);
+        registry.suspendMeter(meter);
+        registry.reinstateMeter(meter);
+        registry.suspendMeter(meter);
+        assertTrue(registry.isSuspendedIn(meter, slot + 5), "a lasting suspension spans later slots");
+        registry.reinstateMeter(meter);
+        vm.stopPrank();
+        assertFalse(registry.isSuspendedIn(meter, slot - 1));
+        assertTrue(registry.isSuspendedIn(meter, slot));
+        assertFalse(registry.isSuspendedIn(meter, slot + 1));
+        assertFalse(registry.isSuspendedIn(meter, type(uint64).max));
+    }
+
+    /// @dev A suspension during a pending retirement is allowed; the retirement still comes into force.
+    function test_suspendMeter_whileRetirementPending_retirementStillApplies() public {
+        uint64 from = _from();
+        vm.prank(operator);
+        registry.retireMeter(meter);
+        vm.prank(regulator);
+        registry.suspendMeter(meter);
+        assertEq(
+            uint8(registry.meterOfSlot(meter, from - 1).status),
+            uint8(IMeterRegistry.MeterStatus.Suspended)
+        );
+        assertEq(uint8(registry.meterOfSlot(meter, from).status), uint8(IMeterRegistry.MeterStatus.Retired));
+        vm.warp(_slotStart(from));
+        vm.prank(regulator);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryInvalidStatusTransition.selector,
+                meter,
+                IMeterRegistry.MeterStatus.Retired,
+                IMeterRegistry.MeterStatus.Active
+            )
+        );
+        registry.reinstateMeter(meter);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Fuzz
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Whatever the operator changes, whenever: the record of every slot before `current +
+    /// CHANGE_DELAY` (all a market with a shorter horizon trades, all still in a window) stays as it was, and
+    /// every slot from there on has the new record.
+    function testFuzz_change_neverReachesAnOpenSlot(
+        uint256 when,
+        uint8 kind,
+        uint32 capacity,
+        uint256 probe
+    ) public {
+        vm.warp(bound(when, GENESIS - 1 days, GENESIS + 365 days));
+        uint64 current = block.timestamp < GENESIS ? 0 : registry.currentSlot();
+        uint64 from = current + CHANGE_DELAY;
+        IMeterRegistry.Meter memory before = registry.meterOfSlot(meter, from - 1);
+        capacity = uint32(bound(capacity, 1, 100_000));
+        vm.startPrank(operator);
+        uint256 k = kind % 4;
+        if (k == 0) registry.rotateMeterKey(meter, operatorKey);
+        else if (k == 1) registry.revokeMeterKey(meter);
+        else if (k == 2) registry.retireMeter(meter);
+        else registry.updateMeter(meter, stranger, capacity, bytes8("DE-NORD"));
+        vm.stopPrank();
+
+        uint64 earlier = uint64(bound(probe, 0, from - 1));
+        assertEq(abi.encode(registry.meterOfSlot(meter, earlier)), abi.encode(before));
+        uint64 later = uint64(bound(probe, from, uint256(from) + 10_000));
+        IMeterRegistry.Meter memory changed = registry.meterOfSlot(meter, later);
+        assertEq(
+            changed.signer,
+            k == 0
+                ? operatorKey
+                : k == 1
+                    ? address(0)
+                    : meter
+        );
+        assertEq(
+            uint8(changed.status),
+            uint8(k == 2 ? IMeterRegistry.MeterStatus.Retired : IMeterRegistry.MeterStatus.Active)
+        );
+        assertEq(changed.owner, k == 3 ? stranger : owner);
+        assertEq(changed.ratedCapacityW, k == 3 ? capacity : CAPACITY_W);
     }
 }

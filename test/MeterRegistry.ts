@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { ZeroAddress, id, keccak256, toUtf8Bytes } from "ethers";
 
 import {
+  CHANGE_DELAY_SLOTS,
   DEFAULT_ADMIN_ROLE,
   EnergySource,
   GRID_OPERATOR_ROLE,
@@ -28,7 +29,7 @@ import type { Actor } from "./helpers/roles.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-const { deployRegistry, registryWithMeters } = registryFixtures(connection);
+const { deployRegistry, registryWithMeters, toChangeInForce } = registryFixtures(connection);
 
 const ONE_DAY = 86_400n;
 const SEVEN_DAYS = 7n * ONE_DAY;
@@ -69,6 +70,7 @@ async function hourlyRegistry() {
     ctx.clock.genesis,
     SECONDS_PER_HOUR,
     READING_WINDOW,
+    CHANGE_DELAY_SLOTS,
   ]);
   await registry.connect(ctx.accounts.admin).grantRole(GRID_OPERATOR_ROLE, ctx.accounts.operator);
   return { ...ctx, registry };
@@ -121,6 +123,7 @@ describe("MeterRegistry", function () {
           clock.genesis,
           SLOT_LENGTH,
           READING_WINDOW,
+          CHANGE_DELAY_SLOTS,
         ]),
       ).to.be.revertedWithCustomError(registry, "RegistryZeroAddress");
     });
@@ -140,6 +143,7 @@ describe("MeterRegistry", function () {
             clock.genesis,
             slotLength,
             readingWindow,
+            CHANGE_DELAY_SLOTS,
           ]),
         )
           .to.be.revertedWithCustomError(registry, "RegistryInvalidClock")
@@ -158,6 +162,7 @@ describe("MeterRegistry", function () {
           0n,
           slotLength,
           readingWindow,
+          CHANGE_DELAY_SLOTS,
         ]);
         expect(await registry.slotClock()).to.deep.equal([0n, slotLength, readingWindow]);
       }
@@ -353,16 +358,40 @@ describe("MeterRegistry", function () {
   });
 
   describe("updateMeter", function () {
-    it("changes owner, capacity and zone and keeps everything else", async function () {
-      const { registry, accounts, solar } = await networkHelpers.loadFixture(registryWithMeters);
+    it("schedules owner and capacity from the slot changeDelaySlots ahead, sets the zone at once", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithMeters);
+      const { registry, accounts, solar } = ctx;
       const before = await registry.meterOf(solar.address);
+      // Before genesis the current slot counts as 0.
       await expect(
         registry
           .connect(accounts.operator)
           .updateMeter(solar.address, accounts.stranger.address, 6_000n, zoneCode("DE-WEST")),
       )
         .to.emit(registry, "MeterUpdated")
-        .withArgs(solar.address, accounts.stranger.address, 6_000n, zoneCode("DE-WEST"));
+        .withArgs(
+          solar.address,
+          accounts.stranger.address,
+          6_000n,
+          zoneCode("DE-WEST"),
+          CHANGE_DELAY_SLOTS,
+        );
+      const pending = await registry.meterOf(solar.address);
+      expect(pending.owner).to.equal(before.owner);
+      expect(pending.ratedCapacityW).to.equal(before.ratedCapacityW);
+      expect(pending.zone).to.equal(zoneCode("DE-WEST"));
+      expect(await registry.ownerOfRecord(solar.address, CHANGE_DELAY_SLOTS - 1n)).to.equal(
+        before.owner,
+      );
+      expect(await registry.ownerOfRecord(solar.address, CHANGE_DELAY_SLOTS)).to.equal(
+        accounts.stranger.address,
+      );
+      const change = await registry.pendingChangeOf(solar.address);
+      expect([change.fromSlot, change.owner, change.ratedCapacityW, change.retiring]).to.deep.equal(
+        [CHANGE_DELAY_SLOTS, accounts.stranger.address, 6_000n, false],
+      );
+
+      await toChangeInForce(ctx, solar.address);
       const after = await registry.meterOf(solar.address);
       expect(after.owner).to.equal(accounts.stranger.address);
       expect(after.ratedCapacityW).to.equal(6_000n);
@@ -379,12 +408,12 @@ describe("MeterRegistry", function () {
     });
 
     it("works on a suspended meter", async function () {
-      const { registry, accounts, battery } = await networkHelpers.loadFixture(
-        registryWithSuspendedBattery,
-      );
+      const ctx = await networkHelpers.loadFixture(registryWithSuspendedBattery);
+      const { registry, accounts, battery } = ctx;
       await registry
         .connect(accounts.operator)
         .updateMeter(battery.address, accounts.owner.address, 7_000n, battery.zone);
+      await toChangeInForce(ctx, battery.address);
       expect((await registry.meterOf(battery.address)).ratedCapacityW).to.equal(7_000n);
     });
 
@@ -432,31 +461,34 @@ describe("MeterRegistry", function () {
   });
 
   describe("rotateMeterKey", function () {
-    it("replaces the signer and emits MeterKeyRotated(meter, old, new)", async function () {
-      const { registry, accounts, solar } = await networkHelpers.loadFixture(registryWithMeters);
+    it("schedules the signer and emits MeterKeyRotated(meter, old, new, fromSlot); a second one in the slot merges", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithMeters);
+      const { registry, accounts, solar } = ctx;
       const next = meterWallet("solar replacement");
       await expect(registry.connect(accounts.operator).rotateMeterKey(solar.address, next.address))
         .to.emit(registry, "MeterKeyRotated")
-        .withArgs(solar.address, solar.address, next.address);
+        .withArgs(solar.address, solar.address, next.address, CHANGE_DELAY_SLOTS);
       const third = meterWallet("solar third");
       await expect(registry.connect(accounts.operator).rotateMeterKey(solar.address, third.address))
         .to.emit(registry, "MeterKeyRotated")
-        .withArgs(solar.address, next.address, third.address);
+        .withArgs(solar.address, next.address, third.address, CHANGE_DELAY_SLOTS);
+      expect((await registry.meterOf(solar.address)).signer).to.equal(solar.address);
+      await toChangeInForce(ctx, solar.address);
       const meter = await registry.meterOf(solar.address);
       expect(meter.signer).to.equal(third.address);
       expect(meter.index).to.equal(solar.index);
     });
 
     it("works on a suspended meter and after a revocation", async function () {
-      const { registry, accounts, battery } = await networkHelpers.loadFixture(
-        registryWithSuspendedBattery,
-      );
+      const ctx = await networkHelpers.loadFixture(registryWithSuspendedBattery);
+      const { registry, accounts, battery } = ctx;
       const operatorRegistry = registry.connect(accounts.operator);
       await operatorRegistry.revokeMeterKey(battery.address);
       const next = meterWallet("battery replacement");
       await expect(operatorRegistry.rotateMeterKey(battery.address, next.address))
         .to.emit(registry, "MeterKeyRotated")
-        .withArgs(battery.address, ZeroAddress, next.address);
+        .withArgs(battery.address, ZeroAddress, next.address, CHANGE_DELAY_SLOTS);
+      await toChangeInForce(ctx, battery.address);
       expect((await registry.meterOf(battery.address)).signer).to.equal(next.address);
     });
 
@@ -482,11 +514,14 @@ describe("MeterRegistry", function () {
   });
 
   describe("revokeMeterKey", function () {
-    it("clears the signer and emits MeterKeyRevoked(meter, old)", async function () {
-      const { registry, accounts, solar } = await networkHelpers.loadFixture(registryWithMeters);
+    it("schedules clearing the signer and emits MeterKeyRevoked(meter, old, fromSlot)", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithMeters);
+      const { registry, accounts, solar } = ctx;
       await expect(registry.connect(accounts.operator).revokeMeterKey(solar.address))
         .to.emit(registry, "MeterKeyRevoked")
-        .withArgs(solar.address, solar.address);
+        .withArgs(solar.address, solar.address, CHANGE_DELAY_SLOTS);
+      expect((await registry.meterOf(solar.address)).signer).to.equal(solar.address);
+      await toChangeInForce(ctx, solar.address);
       const meter = await registry.meterOf(solar.address);
       expect(meter.signer).to.equal(ZeroAddress);
       expect(meter.status).to.equal(MeterStatus.Active);
@@ -507,11 +542,15 @@ describe("MeterRegistry", function () {
   });
 
   describe("retireMeter", function () {
-    it("sets Retired and emits MeterRetired(meter, operator)", async function () {
-      const { registry, accounts, solar } = await networkHelpers.loadFixture(registryWithMeters);
+    it("schedules Retired and emits MeterRetired(meter, operator, fromSlot)", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithMeters);
+      const { registry, accounts, solar } = ctx;
       await expect(registry.connect(accounts.operator).retireMeter(solar.address))
         .to.emit(registry, "MeterRetired")
-        .withArgs(solar.address, accounts.operator.address);
+        .withArgs(solar.address, accounts.operator.address, CHANGE_DELAY_SLOTS);
+      expect((await registry.meterOf(solar.address)).status).to.equal(MeterStatus.Active);
+      expect((await registry.pendingChangeOf(solar.address)).retiring).to.equal(true);
+      await toChangeInForce(ctx, solar.address);
       const meter = await registry.meterOf(solar.address);
       expect(meter.status).to.equal(MeterStatus.Retired);
       expect(meter.index).to.equal(solar.index);
@@ -519,16 +558,18 @@ describe("MeterRegistry", function () {
     });
 
     it("retires a suspended meter", async function () {
-      const { registry, accounts, battery } = await networkHelpers.loadFixture(
-        registryWithSuspendedBattery,
-      );
+      const ctx = await networkHelpers.loadFixture(registryWithSuspendedBattery);
+      const { registry, accounts, battery } = ctx;
       await registry.connect(accounts.operator).retireMeter(battery.address);
+      await toChangeInForce(ctx, battery.address);
       expect((await registry.meterOf(battery.address)).status).to.equal(MeterStatus.Retired);
     });
 
     it("is final: retire, suspend and reinstate all revert afterwards", async function () {
-      const { registry, accounts, solar } = await networkHelpers.loadFixture(registryWithMeters);
+      const ctx = await networkHelpers.loadFixture(registryWithMeters);
+      const { registry, accounts, solar } = ctx;
       await registry.connect(accounts.operator).retireMeter(solar.address);
+      await toChangeInForce(ctx, solar.address);
       await expect(registry.connect(accounts.operator).retireMeter(solar.address))
         .to.be.revertedWithCustomError(registry, "RegistryMeterNotActive")
         .withArgs(solar.address, MeterStatus.Retired);
@@ -555,7 +596,7 @@ describe("MeterRegistry", function () {
       const { registry, accounts, solar } = await networkHelpers.loadFixture(registryWithMeters);
       await expect(registry.connect(accounts.regulator).suspendMeter(solar.address))
         .to.emit(registry, "MeterSuspended")
-        .withArgs(solar.address, accounts.regulator.address);
+        .withArgs(solar.address, accounts.regulator.address, 0n);
       expect((await registry.meterOf(solar.address)).status).to.equal(MeterStatus.Suspended);
     });
 
@@ -565,7 +606,7 @@ describe("MeterRegistry", function () {
       );
       await expect(registry.connect(accounts.regulator).reinstateMeter(battery.address))
         .to.emit(registry, "MeterReinstated")
-        .withArgs(battery.address, accounts.regulator.address);
+        .withArgs(battery.address, accounts.regulator.address, 0n);
       expect((await registry.meterOf(battery.address)).status).to.equal(MeterStatus.Active);
     });
 

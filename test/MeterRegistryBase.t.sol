@@ -78,6 +78,8 @@ abstract contract MeterRegistryTestBase is Test, MeterRegistrySigning {
     uint256 internal constant SLOT_LENGTH = 900;
     uint256 internal constant READING_WINDOW = 7200;
     uint256 internal constant MAX_WH_PER_LANE = (1 << 31) - 1;
+    /// @dev A change made in slot c applies from slot c + CHANGE_DELAY (a market horizon below it is allowed).
+    uint64 internal constant CHANGE_DELAY = 8;
 
     address internal admin = makeAddr("admin");
     address internal operator = makeAddr("grid operator");
@@ -88,7 +90,7 @@ abstract contract MeterRegistryTestBase is Test, MeterRegistrySigning {
 
     function _deployRegistry() internal {
         vm.warp(GENESIS - 1 hours);
-        registry = new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW);
+        registry = new MeterRegistry(admin, GENESIS, SLOT_LENGTH, READING_WINDOW, CHANGE_DELAY);
         vm.startPrank(admin);
         registry.grantRole(registry.GRID_OPERATOR_ROLE(), operator);
         registry.grantRole(registry.REGULATOR_ROLE(), regulator);

@@ -9,9 +9,16 @@ import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
 import {MeterRegistrySigning, MeterRegistryTestBase} from "./MeterRegistryBase.t.sol";
 
 /// @notice Drives the registry like a messy data hub and grid: fresh readings, exact and modified replays,
-/// wrong keys, strict and tolerant batches, key rotations and revocations, suspensions, time passing.
-/// Ghost state: how many `ReadingRecorded` events each (meter, slot) produced and the values of the first.
+/// wrong keys, strict and tolerant batches, scheduled key rotations and revocations, capacity and owner
+/// changes, suspensions, time passing. Ghost state: how many `ReadingRecorded` events each (meter, slot)
+/// produced and the values of the first; the key schedule of each meter. Every scheduled change is checked
+/// not to alter the record (key, capacity, retirement, owner) of any slot open for trading or in its window.
 contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
+    struct NextKey {
+        uint256 key;
+        uint64 fromSlot;
+    }
+
     struct GhostReading {
         uint32 importedWh;
         uint32 exportedWh;
@@ -20,15 +27,22 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
     uint256 internal constant METERS = 3;
     uint256 internal constant MAX_WH = 1000;
     uint256 internal constant MAX_SLOTS_BACK = 12;
+    /// @dev How far back the owner-of-record check looks (owners are kept for every slot, for good).
+    uint64 internal constant OWNER_HISTORY_CHECKED = 48;
 
     MeterRegistry public immutable registry;
     address internal immutable _operator;
     address internal immutable _regulator;
 
     address[METERS] internal _meters;
-    /// @dev The private key the registry currently accepts for each meter (0 once revoked).
+    /// @dev The private key the registry accepts for each meter's slots before `_nextKeyOf.fromSlot` (0 once revoked)...
     mapping(address meter => uint256 key) internal _keyOf;
+    /// @dev ... and from `fromSlot` on.
+    mapping(address meter => NextKey) internal _nextKeyOf;
     uint256 internal _keyGeneration;
+    /// @dev Changes the registry accepted and refused (a change while one is pending is refused).
+    uint256 public scheduledCount;
+    uint256 public pendingRefusedCount;
 
     IMeterRegistry.SignedReading[] internal _accepted;
     mapping(address meter => mapping(uint64 slot => uint256 count)) public recordedEvents;
@@ -52,6 +66,7 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         for (uint256 i; i < METERS; ++i) {
             _meters[i] = vm.addr(keys[i]);
             _keyOf[_meters[i]] = keys[i];
+            _nextKeyOf[_meters[i]] = NextKey(keys[i], 0);
         }
     }
 
@@ -80,7 +95,7 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         IMeterRegistry.SignedReading memory original = _accepted[index % _accepted.length];
         _submitOne(
             _signed(
-                _keyOrStranger(original.meter),
+                _keyOrStranger(original.meter, original.slot),
                 original.meter,
                 original.slot,
                 uint32(bound(importedWh, 0, MAX_WH)),
@@ -132,16 +147,33 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
     function rotateKey(uint256 meterSeed) external {
         address meter = _pick(meterSeed);
         uint256 key = boundPrivateKey(uint256(keccak256(abi.encode("rotated key", ++_keyGeneration))));
-        vm.prank(_operator);
-        registry.rotateMeterKey(meter, vm.addr(key));
-        _keyOf[meter] = key;
+        _schedule(meter, abi.encodeCall(IMeterRegistry.rotateMeterKey, (meter, vm.addr(key))), key, true);
     }
 
     function revokeKey(uint256 meterSeed) external {
         address meter = _pick(meterSeed);
-        vm.prank(_operator);
-        registry.revokeMeterKey(meter);
-        _keyOf[meter] = 0;
+        _schedule(meter, abi.encodeCall(IMeterRegistry.revokeMeterKey, (meter)), 0, true);
+    }
+
+    /// @dev Capacity between 1 W (nothing fits a slot) and 8 kW, and the owner: the prosumer or a stranger.
+    function updateMeter(uint256 meterSeed, uint256 capacitySeed, bool stranger) external {
+        address meter = _pick(meterSeed);
+        address owner = stranger ? address(0x57A) : registry.meterOf(meter).owner;
+        uint32 capacity = uint32(bound(capacitySeed, 1, 8000));
+        IMeterRegistry.Meter memory record = registry.meterOf(meter);
+        _schedule(
+            meter,
+            abi.encodeCall(IMeterRegistry.updateMeter, (meter, owner, capacity, record.zone)),
+            0,
+            false
+        );
+    }
+
+    /// @dev Retires only the third meter, so that the others keep the traffic going.
+    function retire(uint256 seed) external {
+        if (seed % 8 != 0) return;
+        address meter = _meters[METERS - 1];
+        _schedule(meter, abi.encodeCall(IMeterRegistry.retireMeter, (meter)), 0, false);
     }
 
     function suspend(uint256 meterSeed) external {
@@ -186,6 +218,67 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
     // Internals
     // ---------------------------------------------------------------------------------------------
 
+    /// @dev Makes one change as the operator. The record (key, capacity, retirement, owner) of every slot from
+    /// the oldest still in its reading window up to the last one a market with a horizon below CHANGE_DELAY
+    /// trades now must stay the same, and the owner of record of every earlier slot too.
+    function _schedule(address meter, bytes memory call, uint256 key, bool keyChange) private {
+        uint64 current = registry.currentSlot();
+        uint64 oldest = current;
+        while (oldest > 0 && registry.readingWindowEnd(oldest - 1) > block.timestamp) --oldest;
+        uint64 last = current + registry.changeDelaySlots() - 1;
+        uint64 ownersFrom = current > OWNER_HISTORY_CHECKED ? current - OWNER_HISTORY_CHECKED : 0;
+        bytes32 before = _recordsOf(meter, oldest, last);
+        bytes32 ownersBefore = _ownersOf(meter, ownersFrom, last);
+        IMeterRegistry.MeterChange memory pending = registry.pendingChangeOf(meter);
+        vm.prank(_operator);
+        (bool ok, ) = address(registry).call(call);
+        if (!ok) {
+            ++pendingRefusedCount;
+            return;
+        }
+        ++scheduledCount;
+        _check(_recordsOf(meter, oldest, last) == before, "a change reached a slot already open");
+        _check(_ownersOf(meter, ownersFrom, last) == ownersBefore, "a change rewrote an owner of record");
+        IMeterRegistry.MeterChange memory change = registry.pendingChangeOf(meter);
+        _check(change.fromSlot == last + 1, "change not scheduled CHANGE_DELAY slots ahead");
+        _followKeys(meter, pending.fromSlot != change.fromSlot, keyChange, key, change.fromSlot);
+    }
+
+    /// @dev The ghost key schedule after a change from `fromSlot`. A change of another slot first promoted the
+    /// pending one (`promoted`: its key now judges every slot before `fromSlot`).
+    function _followKeys(address meter, bool promoted, bool keyChange, uint256 key, uint64 fromSlot) private {
+        if (promoted) _keyOf[meter] = _nextKeyOf[meter].key;
+        if (keyChange) _nextKeyOf[meter] = NextKey(key, fromSlot);
+        else if (promoted) _nextKeyOf[meter] = NextKey(_keyOf[meter], fromSlot);
+    }
+
+    function _recordsOf(address meter, uint64 first, uint64 last) private view returns (bytes32 digest) {
+        for (uint64 slot = first; slot <= last; ++slot) {
+            IMeterRegistry.Meter memory m = registry.meterOfSlot(meter, slot);
+            bool retired = m.status == IMeterRegistry.MeterStatus.Retired;
+            digest = keccak256(abi.encode(digest, m.signer, m.ratedCapacityW, m.owner, retired));
+        }
+    }
+
+    function _ownersOf(address meter, uint64 first, uint64 last) private view returns (bytes32 digest) {
+        for (uint64 slot = first; slot <= last; ++slot) {
+            digest = keccak256(abi.encode(digest, registry.ownerOfRecord(meter, slot)));
+        }
+    }
+
+    /// @dev A reading signed by the key scheduled for its slot is never refused for its signature.
+    function _checkKeyNotRefused(IMeterRegistry.SignedReading memory reading, bytes memory error) private {
+        if (bytes4(error) != IMeterRegistry.RegistryInvalidSignature.selector) return;
+        uint256 key = _keyOrStranger(reading.meter, reading.slot);
+        (, , address recovered) = abi.decode(_tail(error), (address, uint64, address));
+        _check(recovered != vm.addr(key), "reading refused although signed by the key for its slot");
+    }
+
+    function _tail(bytes memory error) private pure returns (bytes memory tail) {
+        tail = new bytes(error.length - 4);
+        for (uint256 i; i < tail.length; ++i) tail[i] = error[i + 4];
+    }
+
     function _check(bool condition, string memory what) private {
         if (!condition && bytes(violation).length == 0) violation = what;
     }
@@ -198,8 +291,9 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         vm.recordLogs();
         try registry.submitReading(reading) {
             _check(_absorbLogs(one) == 1, "accepted reading without ReadingRecorded");
-        } catch {
+        } catch (bytes memory error) {
             _discardLogs();
+            _checkKeyNotRefused(reading, error);
             _check(_sameFlags(one, before), "refused reading changed readings");
             ++refusedCount;
         }
@@ -288,7 +382,7 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         uint64 current = registry.currentSlot();
         uint64 back = uint64(bound(slotsBack, 0, MAX_SLOTS_BACK));
         uint64 slot = current > back ? current - back : 0;
-        uint256 key = wrongKey ? 0xBAD : _keyOrStranger(meter);
+        uint256 key = wrongKey ? 0xBAD : _keyOrStranger(meter, slot);
         // Up to one Wh over the 1,000 Wh limit, so that capacity refusals happen too.
         return
             _signed(
@@ -310,8 +404,10 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         return _signFor(key, block.chainid, address(registry), meter, slot, importedWh, exportedWh);
     }
 
-    function _keyOrStranger(address meter) private view returns (uint256) {
-        uint256 key = _keyOf[meter];
+    /// @dev The key the registry should accept for (meter, slot), or a stranger's once revoked.
+    function _keyOrStranger(address meter, uint64 slot) private view returns (uint256) {
+        NextKey memory next = _nextKeyOf[meter];
+        uint256 key = slot >= next.fromSlot ? next.key : _keyOf[meter];
         return key == 0 ? 0x5742 : key;
     }
 
@@ -334,7 +430,7 @@ contract MeterRegistryInvariantTest is MeterRegistryTestBase {
         // The handler pranks as the operator and regulator; it holds no role itself.
         vm.warp(GENESIS + 10 * SLOT_LENGTH);
 
-        bytes4[] memory selectors = new bytes4[](10);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = MeterRegistryHandler.submitFresh.selector;
         selectors[1] = MeterRegistryHandler.replayExact.selector;
         selectors[2] = MeterRegistryHandler.replayModified.selector;
@@ -345,6 +441,8 @@ contract MeterRegistryInvariantTest is MeterRegistryTestBase {
         selectors[7] = MeterRegistryHandler.suspend.selector;
         selectors[8] = MeterRegistryHandler.reinstate.selector;
         selectors[9] = MeterRegistryHandler.warp.selector;
+        selectors[10] = MeterRegistryHandler.updateMeter.selector;
+        selectors[11] = MeterRegistryHandler.retire.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -380,7 +478,10 @@ contract MeterRegistryInvariantTest is MeterRegistryTestBase {
         }
     }
 
-    /// @notice The handler saw every call behave as documented (events match return values and submissions).
+    /// @notice No handler sequence let a change made after slot s alter what slot s accepts: the record of every
+    /// slot open for trading or in its window was the same before and after each change (checked in the
+    /// handler), and a reading of a slot signed by the key scheduled for it is never refused for its key.
+    /// The handler saw every call behave as documented (events match return values and submissions).
     function invariant_handlerSawNoViolation() public view {
         assertEq(handler.violation(), "");
     }

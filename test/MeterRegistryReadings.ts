@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { Signature, recoverAddress } from "ethers";
 
 import {
+  CHANGE_DELAY_SLOTS,
   EnergySource,
   GRID_OPERATOR_ROLE,
   MeterKind,
@@ -315,6 +316,7 @@ describe("MeterRegistry readings", function () {
         clock.genesis,
         clock.slotLength,
         clock.readingWindow,
+        CHANGE_DELAY_SLOTS,
       ]);
       await other.connect(accounts.admin).grantRole(GRID_OPERATOR_ROLE, accounts.operator.address);
       const s = ctx.solar;
@@ -350,64 +352,96 @@ describe("MeterRegistry readings", function () {
       return next;
     }
 
-    it("after a rotation: old readings stay, the new key is accepted, the rotated-out key is refused", async function () {
+    it("after a rotation: the old key signs the slots before its slot, the new key the slots from it", async function () {
       await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(SLOT + 1n));
       await ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT - 1n, 0n, 321n));
       const next = await rotate(ctx.solar, "solar replacement");
+      const from = (await ctx.registry.pendingChangeOf(ctx.solar.address)).fromSlot;
+      expect(from).to.equal(SLOT + 2n + CHANGE_DELAY_SLOTS);
 
       expect(await ctx.registry.readingOf(ctx.solar.address, SLOT - 1n)).to.deep.equal([
         true,
         0n,
         321n,
       ]);
-      const byOldKey = await signedReading(ctx, ctx.solar, SLOT, 0n, 1n);
-      await expect(ctx.registry.submitReading(byOldKey))
-        .to.be.revertedWithCustomError(ctx.registry, "RegistryInvalidSignature")
-        .withArgs(ctx.solar.address, SLOT, ctx.solar.address);
+      // The slot in its reading window keeps the key it was traded under.
       await expect(
         ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT, 0n, 2n, next)),
       )
+        .to.be.revertedWithCustomError(ctx.registry, "RegistryInvalidSignature")
+        .withArgs(ctx.solar.address, SLOT, next.address);
+      await expect(
+        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT, 0n, 1n)),
+      ).to.emit(ctx.registry, "ReadingRecorded");
+
+      await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(from));
+      await expect(ctx.registry.submitReading(await signedReading(ctx, ctx.solar, from, 0n, 1n)))
+        .to.be.revertedWithCustomError(ctx.registry, "RegistryInvalidSignature")
+        .withArgs(ctx.solar.address, from, ctx.solar.address);
+      await expect(
+        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, from, 0n, 2n, next)),
+      )
         .to.emit(ctx.registry, "ReadingRecorded")
-        .withArgs(ctx.solar.address, SLOT, 0n, 2n);
+        .withArgs(ctx.solar.address, from, 0n, 2n);
     });
 
-    it("after a revocation every key is refused (RegistryKeyRevoked) until a rotation", async function () {
+    it("after a revocation every key is refused (RegistryKeyRevoked) from its slot until a rotation", async function () {
       await ctx.registry.connect(ctx.accounts.operator).revokeMeterKey(ctx.solar.address);
+      const from = CHANGE_DELAY_SLOTS; // revoked before genesis: from slot 0 + the delay
       await networkHelpers.time.increaseTo(slotEnd);
+      await expect(
+        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT, 0n, 1n)),
+      ).to.emit(ctx.registry, "ReadingRecorded");
+      await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(from));
       for (const key of [ctx.solar.wallet, meterWallet("anyone")]) {
         await expect(
-          ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT, 0n, 1n, key)),
+          ctx.registry.submitReading(await signedReading(ctx, ctx.solar, from, 0n, 1n, key)),
         )
           .to.be.revertedWithCustomError(ctx.registry, "RegistryKeyRevoked")
           .withArgs(ctx.solar.address);
       }
+      // The next change waits until no slot before `from` accepts readings.
+      await expect(rotate(ctx.solar, "solar after revocation"))
+        .to.be.revertedWithCustomError(ctx.registry, "RegistryChangePending")
+        .withArgs(ctx.solar.address, from);
+      await networkHelpers.time.increaseTo(await ctx.registry.readingWindowEnd(from - 1n));
       const next = await rotate(ctx.solar, "solar after revocation");
-      await expect(ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT, 0n, 1n)))
-        .to.be.revertedWithCustomError(ctx.registry, "RegistryInvalidSignature")
-        .withArgs(ctx.solar.address, SLOT, ctx.solar.address);
+      const rotatedFrom = (await ctx.registry.pendingChangeOf(ctx.solar.address)).fromSlot;
+      await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(rotatedFrom));
       await expect(
-        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, SLOT, 0n, 1n, next)),
+        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, rotatedFrom, 0n, 1n)),
+      )
+        .to.be.revertedWithCustomError(ctx.registry, "RegistryInvalidSignature")
+        .withArgs(ctx.solar.address, rotatedFrom, ctx.solar.address);
+      await expect(
+        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, rotatedFrom, 0n, 1n, next)),
       ).to.emit(ctx.registry, "ReadingRecorded");
     });
   });
 
   describe("meter status", function () {
-    it("refuses readings while suspended (RegistryMeterNotActive) and accepts them after reinstatement", async function () {
+    it("accepts readings while suspended (a suspension never makes a delivery a shortfall) and marks the slots", async function () {
       const { registry, accounts, battery } = ctx;
       await registry.connect(accounts.regulator).suspendMeter(battery.address);
       const reading = await signedReading(ctx, battery, SLOT, 10n, 0n);
-      await expect(submitAt(slotEnd, reading))
-        .to.be.revertedWithCustomError(registry, "RegistryMeterNotActive")
-        .withArgs(battery.address, MeterStatus.Suspended);
+      await expect(submitAt(slotEnd, reading)).to.emit(registry, "ReadingRecorded");
+      expect((await registry.meterOf(battery.address)).status).to.equal(MeterStatus.Suspended);
+      expect(await registry.isSuspendedIn(battery.address, SLOT)).to.equal(true);
       await registry.connect(accounts.regulator).reinstateMeter(battery.address);
-      await expect(registry.submitReading(reading)).to.emit(registry, "ReadingRecorded");
+      expect(await registry.isSuspendedIn(battery.address, SLOT)).to.equal(true);
+      expect(await registry.isSuspendedIn(battery.address, SLOT + 2n)).to.equal(false);
     });
 
-    it("refuses readings of a retired meter (RegistryMeterNotActive) and keeps its history", async function () {
+    it("refuses readings of a retired meter (RegistryMeterNotActive) from its slot and keeps its history", async function () {
       const { registry, accounts, home } = ctx;
       await submitAt(slotEnd, await signedReading(ctx, home, SLOT, 2_000n, 0n));
       await registry.connect(accounts.operator).retireMeter(home.address);
-      await expect(registry.submitReading(await signedReading(ctx, home, SLOT - 1n, 1n, 0n)))
+      const from = (await registry.pendingChangeOf(home.address)).fromSlot;
+      await expect(
+        registry.submitReading(await signedReading(ctx, home, SLOT - 1n, 1n, 0n)),
+      ).to.emit(registry, "ReadingRecorded");
+      await networkHelpers.time.increaseTo(await registry.slotEnd(from));
+      await expect(registry.submitReading(await signedReading(ctx, home, from, 1n, 0n)))
         .to.be.revertedWithCustomError(registry, "RegistryMeterNotActive")
         .withArgs(home.address, MeterStatus.Retired);
       expect(await registry.readingOf(home.address, SLOT)).to.deep.equal([true, 2_000n, 0n]);

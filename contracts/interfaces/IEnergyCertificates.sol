@@ -14,16 +14,18 @@ import {ISettlementHook} from "./ISettlementHook.sol";
 ///   once per (meter, slot) whatever the path. No account, not even the admin, can mint otherwise.
 /// - Once the market settled a slot's money, anyone delivers its certificates in pages, by entitlement:
 ///   `certifySellers` issues each selling meter's (meter, slot) once, the Wh the market delivered from it
-///   into the vintage's pool and the unsold rest of its export to its owner; then `claimBuyers` credits
+///   into the vintage's pool and the unsold rest of its export to its owner of record for the slot
+///   (`IMeterRegistry.ownerOfRecord`, whenever certification happens); then `claimBuyers` credits
 ///   every filled buy order floor(pool x fill / Q) of each vintage, on the buyer's behalf; after the last
 ///   page the pool's rounding remainder goes to the owner of its largest delivering meter (at most that
 ///   meter's delivery). Pages are bounded by their length and never repeat or skip an order (progress is
 ///   stored). A meter that sold nothing in a slot is issued to its owner on request (`issue`), by anyone,
 ///   once the slot is final and, if it traded, its sellers are certified.
-/// - A (meter, slot) whose meter is not active (suspended or retired) when its certificates would be issued
-///   is withheld: final, never issued (its energy may already belong to buyers). Anyone may also withhold
-///   the unissued slots of a meter that is not active (`withhold`), so that a reinstatement does not
-///   revive them.
+/// - A (meter, slot) that a suspension spans (`IMeterRegistry.isSuspendedIn`: from the slot containing the
+///   suspension through the slot containing the reinstatement) is withheld for good, even when the meter was
+///   reinstated before the slot's reading window closed: `certifySellers` withholds it (its delivery never
+///   reaches the pool), `issue` refuses it, `isWithheld` tells, and anyone may close it (`withhold`). A
+///   suspension does not reach back to slots before it, and the operator's changes reach no slot at all.
 /// - Retiring burns certificates for good; the `CertificatesRetired` event, indexed by beneficiary, is the
 ///   claim's record (as ERC-1888's `ClaimSingle`), no storage counter (see the gas note of the contract).
 /// - Issuance credits balances without the ERC-1155 receiver callback: a holder contract cannot block a
@@ -112,13 +114,11 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     error CertificatesNoReading(address meter, uint64 slot);
     /// @notice Thrown when a meter's source is not renewable (or the meter is unknown: source None).
     error CertificatesNotRenewable(address meter, IMeterRegistry.EnergySource source);
-    /// @notice Thrown when a meter is not active (suspended, retired).
+    /// @notice Thrown when a meter is retired (or unknown) for the slot of the certificates.
     error CertificatesMeterNotActive(address meter, IMeterRegistry.MeterStatus status);
-    /// @notice Thrown when withholding a meter that is active.
-    error CertificatesMeterActive(address meter);
     /// @notice Thrown when the certificates of (meter, slot) were already issued.
     error CertificatesAlreadyIssued(address meter, uint64 slot);
-    /// @notice Thrown when (meter, slot) was withheld and can never be issued.
+    /// @notice Thrown when (meter, slot) is withheld (closed as withheld or spanned by a suspension), for good.
     error CertificatesWithheld(address meter, uint64 slot);
     /// @notice Thrown when the market may still settle `slot` (its certificates may belong to buyers).
     error CertificatesSlotNotFinal(uint64 slot);
@@ -156,7 +156,8 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
 
     /// @notice Issues the certificates of a meter's recorded reading in `slot` to the meter's owner: all its
     /// exported Wh. Anyone may call, once the market says `slot` is final (so the meter sold nothing in it:
-    /// a meter that sold is issued by the settlement). The meter must be active and renewable.
+    /// a meter that sold is issued by the settlement). The meter must be renewable, and not retired for the slot
+    /// nor suspended in it (`CertificatesWithheld`). The owner is the owner of record for `slot`.
     /// @return amountWh Wh issued
     function issue(address meter, uint64 slot) external returns (uint256 amountWh);
 
@@ -168,8 +169,8 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     ) external returns (uint256 amountWh);
 
     /// @notice Withholds for good the unissued certificates of (meter, slot) for each slot with a recorded
-    /// reading, while the meter is not active (suspended or retired). Anyone may call; slots already issued,
-    /// withheld or without a reading are left as they are.
+    /// reading that a suspension spans. Anyone may call; slots already issued, withheld, without a reading or
+    /// not spanned by a suspension are left as they are.
     /// @return count number of slots withheld by this call
     function withhold(address meter, uint64[] calldata slots) external returns (uint256 count);
 
@@ -226,7 +227,8 @@ interface IEnergyCertificates is IERC1155, ISettlementHook {
     /// @notice Whether the certificates of (meter, slot) were issued.
     function isIssued(address meter, uint64 slot) external view returns (bool);
 
-    /// @notice Whether (meter, slot) was withheld for good.
+    /// @notice Whether (meter, slot) is withheld for good: closed as withheld, or not issued and spanned by a
+    /// suspension (then nothing can issue it).
     function isWithheld(address meter, uint64 slot) external view returns (bool);
 
     /// @notice Whether `source` carries certificates (Solar, Wind, Hydro, Biomass).

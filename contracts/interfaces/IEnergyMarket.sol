@@ -56,7 +56,8 @@ interface IEnergyMarket {
 
     /// @notice Deployment settings.
     /// @param token the payment token (a stablecoin; transfer fees are not supported)
-    /// @param registry the meter registry; its slot clock becomes the market's
+    /// @param registry the meter registry; its slot clock becomes the market's, its `changeDelaySlots` must
+    /// exceed `horizonSlots`
     /// @param admin receives DEFAULT_ADMIN_ROLE
     /// @param gridOperator receives GRID_OPERATOR_ROLE (may change parameters)
     /// @param gridOperatorAccount internal account credited with shortfall payments and penalties
@@ -174,6 +175,9 @@ interface IEnergyMarket {
     error MarketZeroAmount();
     /// @notice Thrown when the deployment settings are inconsistent (ring too short, cap out of range...).
     error MarketInvalidConfig(uint256 horizonSlots, uint256 settlementLagSlots, uint256 maxOrdersPerSlot);
+    /// @notice Thrown at deployment when the registry's meter changes could reach a slot open for trading
+    /// (its `changeDelaySlots` must exceed the horizon).
+    error MarketChangeDelayTooShort(uint256 changeDelaySlots, uint256 horizonSlots);
     /// @notice Thrown when a new parameter change would replace a pending one that open slots (from
     /// `activationSlot` to `lastOpenSlot`) already advertise; retry once `activationSlot` has started.
     error MarketParamsAnnounced(uint64 activationSlot, uint64 lastOpenSlot);
@@ -202,9 +206,10 @@ interface IEnergyMarket {
     error MarketSlotRecycled(uint64 slot, uint64 occupiedBy);
     /// @notice Thrown when a buy order names a meter.
     error MarketBuyWithMeter(address meter);
-    /// @notice Thrown when a sell order's meter is not an active generation or bidirectional meter.
+    /// @notice Thrown when a sell order's meter is not a generation or bidirectional meter active for the
+    /// order's slot (status Suspended: a suspension spans the slot).
     error MarketInvalidMeter(address meter, IMeterRegistry.MeterKind kind, IMeterRegistry.MeterStatus status);
-    /// @notice Thrown when a sell order's meter belongs to another account.
+    /// @notice Thrown when a sell order's meter has another owner of record for the order's slot.
     error MarketNotMeterOwner(address meter, address owner, address caller);
     /// @notice Thrown when an order id names no order.
     error MarketUnknownOrder(uint256 orderId);
@@ -247,8 +252,9 @@ interface IEnergyMarket {
 
     /// @notice Places an order for `slot`. A buy locks quantityWh x limitPrice (limitPrice >= the slot's
     /// minBuyPricePerWh); a sell locks quantityWh x the slot's seller collateral per Wh (>= 1) and must name
-    /// the caller's active generation meter. When the order's side holds `maxOrdersPerSide()` orders, the
-    /// order takes the index of a cancelled order of the side, else evicts the side's worst live order (lowest
+    /// a generation meter that the caller owns of record for `slot` and that is active for `slot` (no
+    /// suspension spans it). When the order's side holds `maxOrdersPerSide()` orders, the order takes the
+    /// index of a cancelled order of the side, else evicts the side's worst live order (lowest
     /// buy limit / highest sell limit; among equals the one with the highest index) if it is strictly better,
     /// refunding the evicted lock at once (OrderEvicted), else reverts with MarketSlotFull. The work of a full
     /// side is one pass over its orders, bounded by the cap.

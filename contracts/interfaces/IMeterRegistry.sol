@@ -7,6 +7,18 @@ pragma solidity ^0.8.28;
 /// @dev A meter is an IoT device with its own secp256k1 key; the address of its first key is its identity
 /// for life (`meter`). The key that signs (`signer`) can be rotated or revoked without touching the history.
 /// Energy is in Wh, power in W, time in seconds (unix), slots are indices of the slot clock (see SlotClock).
+///
+/// Changes never reach back into a slot. The grid operator's changes (key rotation and revocation, rated
+/// capacity, owner, retirement) made in slot c apply from slot c + `changeDelaySlots` on (slot 0 stands for c
+/// before genesis); the delay exceeds the market's trading horizon, so every slot already open for trading
+/// or in its reading window keeps the record it was traded under: its readings are judged by the key,
+/// capacity and retirement scheduled for it, its certificates go to its owner of record. A meter holds one
+/// pending change: a second change in the same slot merges into it; a change while an earlier one is
+/// pending is refused (`RegistryChangePending`) until no slot before the pending `fromSlot` accepts readings.
+/// The zone only labels certificates and changes at once. The regulator's suspension acts at once and spans
+/// the slots from the one containing the suspension through the one containing the reinstatement: their
+/// certificates are withheld for good and no sell order is accepted for them, but their readings are
+/// accepted, so that a suspension cannot turn a seller's real delivery into shortfall and penalty.
 interface IMeterRegistry {
     /// @notice What a meter measures.
     enum MeterKind {
@@ -39,7 +51,7 @@ interface IMeterRegistry {
     /// @param ratedCapacityW rated power in W; bounds what a reading may claim per slot
     /// @param commissionedAt unix time from which readings are accepted
     /// @param zone grid zone / location code (e.g. a substation or bidding-zone code)
-    /// @param signer the key that currently signs readings (address(0) once revoked)
+    /// @param signer the key that signs readings (address(0) once revoked)
     /// @param index compact id used by the market to reference the meter in packed orders (1 to 2^24 - 1)
     struct Meter {
         address owner;
@@ -69,6 +81,20 @@ interface IMeterRegistry {
         bytes32 vs;
     }
 
+    /// @notice A scheduled change of a meter's record: the record from `fromSlot` on.
+    /// @param fromSlot first slot the change applies to (0 when no change is pending)
+    /// @param owner owner of record from `fromSlot`
+    /// @param ratedCapacityW rated power from `fromSlot`, W
+    /// @param signer the key that signs readings of `fromSlot` on (address(0): revoked)
+    /// @param retiring whether the meter is retired from `fromSlot` on
+    struct MeterChange {
+        uint64 fromSlot;
+        address owner;
+        uint32 ratedCapacityW;
+        address signer;
+        bool retiring;
+    }
+
     /// @notice A recorded reading. `recorded` tells "no reading" apart from a reading of zero.
     struct Reading {
         bool recorded;
@@ -92,23 +118,39 @@ interface IMeterRegistry {
         uint32 commissionedAt
     );
 
-    /// @notice Emitted after a meter's owner, rated capacity or zone were updated.
-    event MeterUpdated(address indexed meter, address indexed owner, uint32 ratedCapacityW, bytes8 zone);
+    /// @notice Emitted after a change of a meter's owner and rated capacity was scheduled from `fromSlot` on
+    /// (the zone changed at once).
+    event MeterUpdated(
+        address indexed meter,
+        address indexed owner,
+        uint32 ratedCapacityW,
+        bytes8 zone,
+        uint64 fromSlot
+    );
 
-    /// @notice Emitted after a regulator suspended a meter.
-    event MeterSuspended(address indexed meter, address indexed regulator);
+    /// @notice Emitted after a regulator suspended a meter; `slot` (the current one) is the first slot spanned.
+    event MeterSuspended(address indexed meter, address indexed regulator, uint64 slot);
 
-    /// @notice Emitted after a regulator reinstated a suspended meter.
-    event MeterReinstated(address indexed meter, address indexed regulator);
+    /// @notice Emitted after a regulator reinstated a suspended meter; `slot` (the current one) is the last
+    /// slot the suspension spans.
+    event MeterReinstated(address indexed meter, address indexed regulator, uint64 slot);
 
-    /// @notice Emitted after the grid operator retired (decommissioned) a meter, for good.
-    event MeterRetired(address indexed meter, address indexed operator);
+    /// @notice Emitted after the grid operator scheduled a meter's retirement (decommissioning, for good)
+    /// from `fromSlot` on.
+    event MeterRetired(address indexed meter, address indexed operator, uint64 fromSlot);
 
-    /// @notice Emitted after a meter's signing key was replaced; readings signed before stay valid.
-    event MeterKeyRotated(address indexed meter, address indexed oldSigner, address indexed newSigner);
+    /// @notice Emitted after a meter's signing key was scheduled to be replaced from `fromSlot` on; readings
+    /// of earlier slots stay judged by the old key.
+    event MeterKeyRotated(
+        address indexed meter,
+        address indexed oldSigner,
+        address indexed newSigner,
+        uint64 fromSlot
+    );
 
-    /// @notice Emitted after a meter's signing key was revoked; no reading is accepted until a rotation.
-    event MeterKeyRevoked(address indexed meter, address indexed oldSigner);
+    /// @notice Emitted after a meter's signing key was scheduled to be revoked from `fromSlot` on; no reading
+    /// of those slots is accepted until a rotation.
+    event MeterKeyRevoked(address indexed meter, address indexed oldSigner, uint64 fromSlot);
 
     /// @notice Emitted after a reading was recorded, once per (meter, slot).
     event ReadingRecorded(address indexed meter, uint64 indexed slot, uint32 importedWh, uint32 exportedWh);
@@ -126,7 +168,8 @@ interface IMeterRegistry {
     error RegistryMeterExists(address meter);
     /// @notice Thrown when a meter is not registered.
     error RegistryUnknownMeter(address meter);
-    /// @notice Thrown when a meter's status does not allow the operation.
+    /// @notice Thrown when a meter's status does not allow the operation (changing a meter retired or being
+    /// retired, a reading of a slot the meter is retired for).
     error RegistryMeterNotActive(address meter, MeterStatus status);
     /// @notice Thrown when a status change is not allowed from the meter's current status.
     error RegistryInvalidStatusTransition(address meter, MeterStatus from, MeterStatus to);
@@ -136,9 +179,9 @@ interface IMeterRegistry {
     error RegistryInvalidCapacity(uint32 ratedCapacityW, uint256 maxWhPerSlot);
     /// @notice Thrown when a reading for (meter, slot) is already recorded (replays included).
     error RegistryReadingExists(address meter, uint64 slot);
-    /// @notice Thrown when a reading's signature is not by the meter's current key (or is malformed / high-s).
+    /// @notice Thrown when a reading's signature is not by the meter's key for its slot (or is malformed / high-s).
     error RegistryInvalidSignature(address meter, uint64 slot, address recovered);
-    /// @notice Thrown when the meter's key was revoked.
+    /// @notice Thrown when the meter's key for the reading's slot is revoked.
     error RegistryKeyRevoked(address meter);
     /// @notice Thrown when a reading is submitted before its slot has ended.
     error RegistrySlotNotEnded(uint64 slot, uint256 slotEnd, uint256 timestamp);
@@ -154,6 +197,11 @@ interface IMeterRegistry {
     error RegistryEmptyBatch();
     /// @notice Thrown when constructor parameters are out of range.
     error RegistryInvalidClock(uint256 slotLength, uint256 readingWindow);
+    /// @notice Thrown when the change delay is zero or above 2^32 - 1 slots.
+    error RegistryInvalidChangeDelay(uint256 changeDelaySlots);
+    /// @notice Thrown when a meter is changed while its pending change from `pendingFromSlot` still has to keep
+    /// the earlier record for a slot that accepts readings (retry once `readingWindowEnd(pendingFromSlot - 1)`).
+    error RegistryChangePending(address meter, uint64 pendingFromSlot);
 
     // ----------------------------------------------------------------------------------------------
     // Meters (grid operator, regulator)
@@ -178,22 +226,30 @@ interface IMeterRegistry {
         uint32 commissionedAt
     ) external returns (uint32 index);
 
-    /// @notice Updates a meter's owner, rated capacity and zone. Grid operator only; not for retired meters.
+    /// @notice Schedules a meter's owner and rated capacity from slot `currentSlot() + changeDelaySlots()` on
+    /// and sets its zone at once. Grid operator only; not for meters retired or being retired; reverts with
+    /// `RegistryChangePending` while an earlier change is pending (see the contract's notes).
     function updateMeter(address meter, address owner, uint32 ratedCapacityW, bytes8 zone) external;
 
-    /// @notice Replaces the key that signs a meter's readings (device replaced). Grid operator only.
+    /// @notice Schedules the key that signs a meter's readings (device replaced) from slot
+    /// `currentSlot() + changeDelaySlots()` on. Grid operator only; same conditions as `updateMeter`.
     function rotateMeterKey(address meter, address newSigner) external;
 
-    /// @notice Revokes the key that signs a meter's readings (key compromised). Grid operator only.
+    /// @notice Schedules the revocation of a meter's key (key compromised) from slot
+    /// `currentSlot() + changeDelaySlots()` on. Grid operator only; same conditions as `updateMeter`.
     function revokeMeterKey(address meter) external;
 
-    /// @notice Retires a meter for good. Grid operator only.
+    /// @notice Schedules a meter's retirement, for good, from slot `currentSlot() + changeDelaySlots()` on;
+    /// earlier slots keep accepting its readings. Grid operator only; same conditions as `updateMeter`.
     function retireMeter(address meter) external;
 
-    /// @notice Suspends an active meter: no readings, no sell orders, no certificates. Regulator only.
+    /// @notice Suspends an active meter at once, from the current slot on: no sell orders for the slots it
+    /// spans, their certificates withheld for good (even after a reinstatement). Its readings are still
+    /// accepted, so that a suspension never makes a delivery of an open slot a shortfall. Regulator only.
     function suspendMeter(address meter) external;
 
-    /// @notice Reinstates a suspended meter. Regulator only.
+    /// @notice Reinstates a suspended meter at once; the current slot is the last the suspension spans.
+    /// Regulator only.
     function reinstateMeter(address meter) external;
 
     // ----------------------------------------------------------------------------------------------
@@ -224,8 +280,27 @@ interface IMeterRegistry {
     /// @notice The recorded reading of the meter with compact index `index` in `slot`.
     function readingOfIndex(uint32 index, uint64 slot) external view returns (Reading memory);
 
-    /// @notice A meter's record (status Unregistered when unknown).
+    /// @notice A meter's record in force now, i.e. for the current slot (status Unregistered when unknown;
+    /// Suspended while a suspension lasts).
     function meterOf(address meter) external view returns (Meter memory);
+
+    /// @notice A meter's record for `slot`: the key, capacity and retirement scheduled for it, its owner of
+    /// record, and status Suspended when a suspension spans it (for a future slot: a suspension lasting now).
+    /// Owner and suspension are kept for every slot for good; key and capacity for every slot still open for
+    /// trading or in its reading window (a later change may show for older slots, which accept no reading).
+    function meterOfSlot(address meter, uint64 slot) external view returns (Meter memory);
+
+    /// @notice The owner of record of `meter` for `slot`, who receives its certificates of that slot.
+    function ownerOfRecord(address meter, uint64 slot) external view returns (address);
+
+    /// @notice Whether a suspension of `meter` spans `slot` (certificates of the slot are withheld).
+    function isSuspendedIn(address meter, uint64 slot) external view returns (bool);
+
+    /// @notice The change of `meter` scheduled for a slot after the current one (fromSlot 0 when none).
+    function pendingChangeOf(address meter) external view returns (MeterChange memory);
+
+    /// @notice Slots between the slot of an operator's change and the first slot it applies to.
+    function changeDelaySlots() external view returns (uint64);
 
     /// @notice The meter with compact index `index` (address(0) when none).
     function meterAt(uint32 index) external view returns (address);
@@ -233,7 +308,7 @@ interface IMeterRegistry {
     /// @notice Number of meters ever registered.
     function meterCount() external view returns (uint32);
 
-    /// @notice Most Wh a reading of `meter` may claim per slot (rated capacity x slot length).
+    /// @notice Most Wh a reading of `meter` may claim per slot under the capacity in force now.
     function maxWhPerSlot(address meter) external view returns (uint256);
 
     /// @notice EIP-712 digest a meter signs for a reading.

@@ -1,14 +1,15 @@
 /**
  * Deploys the GridLedger suite and wires its roles:
  *   GridStablecoin (testbed token, the grid operator may mint)  -- skipped by GridLedgerExternalToken
- *   MeterRegistry(admin, genesis, slotLength, readingWindow)
+ *   MeterRegistry(admin, genesis, slotLength, readingWindow, changeDelaySlots)
  *   EnergyMarket({ token, registry, admin, gridOperator, gridOperatorAccount, horizon, gate closure, cap, params })
  *   EnergyCertificates(registry, admin, uri)
  *   market.setSettlementHook(certificates); certificates.bindMarket(market)
  *   registry: GRID_OPERATOR_ROLE -> gridOperator, REGULATOR_ROLE -> regulator
  *
  * Parameters (ignition/parameters/*.json, module "GridLedger"): genesis, slotLength, readingWindow,
- * horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh, minBuyPricePerWh,
+ * changeDelaySlots (must exceed horizonSlots: the market's constructor checks it), horizonSlots,
+ * gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh, minBuyPricePerWh,
  * certificatesUri, and one account per role (least privilege, docs/threat-model.md):
  *   admin                DEFAULT_ADMIN_ROLE on every contract (grants roles, binds the hook once)
  *   gridOperator         GRID_OPERATOR_ROLE on registry and market, MINTER_ROLE on the testbed token
@@ -34,6 +35,7 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
     m.getParameter("genesis", 0),
     m.getParameter("slotLength", 900),
     m.getParameter("readingWindow", 900),
+    m.getParameter("changeDelaySlots", 97),
   ]);
 
   const market = m.contract("EnergyMarket", [

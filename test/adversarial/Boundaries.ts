@@ -124,6 +124,7 @@ describe("Adversarial: racing the gate closure and the reading window in one blo
       genesis,
       SLOT_LENGTH,
       READING_WINDOW,
+      HORIZON_SLOTS + 1n,
     ]);
     const market = await ethers.deployContract("EnergyMarket", [
       {

@@ -15,6 +15,7 @@ import {
   MockCertMarket__factory,
 } from "../../typechain-types/index.js";
 import {
+  CHANGE_DELAY_SLOTS,
   GRID_OPERATOR_ROLE,
   Kind,
   REGULATOR_ROLE,
@@ -195,6 +196,7 @@ describe("auditor (scripts/audit) against a local node", function () {
       now - (now % SLOT_LENGTH) - 10n * SLOT_LENGTH,
       SLOT_LENGTH,
       86_400n,
+      CHANGE_DELAY_SLOTS,
     );
     await other.waitForDeployment();
     await (await other.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
@@ -345,6 +347,7 @@ describe("auditor (scripts/audit) against a local node", function () {
       genesis,
       SLOT_LENGTH,
       86_400n,
+      CHANGE_DELAY_SLOTS,
     );
     await other.waitForDeployment();
     await (await other.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();
@@ -395,6 +398,7 @@ describe("auditor (scripts/audit) against a local node", function () {
       now - (now % SLOT_LENGTH),
       SLOT_LENGTH,
       86_400n,
+      CHANGE_DELAY_SLOTS,
     );
     await other.waitForDeployment();
     await (await other.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();

@@ -9,6 +9,7 @@ import {
   MockCertMarket__factory,
 } from "../../typechain-types/index.js";
 import {
+  CHANGE_DELAY_SLOTS,
   GRID_OPERATOR_ROLE,
   Kind,
   REGULATOR_ROLE,
@@ -53,6 +54,7 @@ export async function tradingRun(
     genesis,
     SLOT_LENGTH,
     3600n,
+    CHANGE_DELAY_SLOTS,
   );
   await registry.waitForDeployment();
   await (await registry.grantRole(GRID_OPERATOR_ROLE, admin.address)).wait();

@@ -29,6 +29,8 @@ export const MeterStatus = { Unregistered: 0n, Active: 1n, Suspended: 2n, Retire
 /** 15-minute slots, readings accepted for two hours after a slot's end. */
 export const SLOT_LENGTH = 900n;
 export const READING_WINDOW = 7_200n;
+/** The registry's change delay in these tests: a change made in slot c applies from slot c + 8. */
+export const CHANGE_DELAY_SLOTS = 8n;
 export const SECONDS_PER_HOUR = 3_600n;
 
 /** A grid zone code as the registry stores it (`bytes8`, UTF-8, right-padded with zeros). */
@@ -167,6 +169,7 @@ export function registryFixtures(connection: NetworkConnection) {
       genesis,
       SLOT_LENGTH,
       READING_WINDOW,
+      CHANGE_DELAY_SLOTS,
     ]);
     await registry.waitForDeployment();
     await (await registry.connect(admin).grantRole(GRID_OPERATOR_ROLE, operator.address)).wait();
@@ -212,5 +215,12 @@ export function registryFixtures(connection: NetworkConnection) {
     return { ...ctx, solar, home, battery };
   }
 
-  return { deployRegistry, registryWithMeters };
+  /** Moves time to the first slot of `meter`'s pending change, where it is in force. */
+  async function toChangeInForce(ctx: RegistryContext, meter: string): Promise<bigint> {
+    const { fromSlot } = await ctx.registry.pendingChangeOf(meter);
+    await networkHelpers.time.increaseTo(await ctx.registry.slotStart(fromSlot));
+    return fromSlot;
+  }
+
+  return { deployRegistry, registryWithMeters, toChangeInForce };
 }

@@ -38,7 +38,7 @@ contract CertificateDeliveryTest is Test {
     function setUp() public {
         vm.warp(1_800_000_000);
         uint256 genesis = block.timestamp - (block.timestamp % SLOT_LENGTH);
-        registry = new MeterRegistry(address(this), genesis, SLOT_LENGTH, READING_WINDOW);
+        registry = new MeterRegistry(address(this), genesis, SLOT_LENGTH, READING_WINDOW, 9);
         registry.grantRole(registry.GRID_OPERATOR_ROLE(), address(this));
         token = new GridStablecoin(address(this));
         market = new EnergyMarket(
