@@ -399,3 +399,87 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
         }
     }
 }
+
+/// @dev The per-order record in events: every live order's fill and release at clearing, every filled sell
+/// order's delivery and penalty at settlement, with exact values.
+contract EnergyMarketEventsTest is MarketSetup {
+    uint64 internal slot;
+
+    function setUp() public {
+        deployMarket(1, 2, 5);
+        for (uint256 i; i < ACTORS; ++i) {
+            token.mint(actors[i], 1e12);
+            vm.startPrank(actors[i]);
+            token.approve(address(market), type(uint256).max);
+            market.deposit(1e12);
+            vm.stopPrank();
+        }
+        slot = market.currentSlot() + 2;
+    }
+
+    /// @dev Buys: 100 Wh at 10 (actor 0), 10 Wh at 3 (actor 3, below a*); sells: 60 Wh at 4 from actors 1
+    /// and 2, a tie at a* = 4 sharing Q = 100 pro rata. P = floor((4 + 10) / 2) = 7.
+    function _placeTiedBook() internal returns (uint256[2] memory buyIds, uint256[2] memory sellIds) {
+        vm.prank(actors[0]);
+        buyIds[0] = market.placeOrder(slot, IEnergyMarket.Side.Buy, 100, 10, address(0));
+        vm.prank(actors[3]);
+        buyIds[1] = market.placeOrder(slot, IEnergyMarket.Side.Buy, 10, 3, address(0));
+        vm.prank(actors[1]);
+        sellIds[0] = market.placeOrder(slot, IEnergyMarket.Side.Sell, 60, 4, meters[1]);
+        vm.prank(actors[2]);
+        sellIds[1] = market.placeOrder(slot, IEnergyMarket.Side.Sell, 60, 4, meters[2]);
+    }
+
+    function test_placeOrder_emitsTheLock() public {
+        uint256 id = (uint256(slot) << 64) | (1 << 32);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderPlaced(id, actors[1], slot, IEnergyMarket.Side.Sell, 60, 4, 2, 120);
+        vm.prank(actors[1]);
+        market.placeOrder(slot, IEnergyMarket.Side.Sell, 60, 4, meters[1]);
+    }
+
+    function test_clear_emitsEveryOrdersFillAndRelease_partiallyFilledTie() public {
+        (uint256[2] memory buyIds, uint256[2] memory sellIds) = _placeTiedBook();
+        vm.warp(market.gateClosureOf(slot));
+        // Buys in ascending limit, then sells: the clearing loops walk the sorted entries.
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[3]), buyIds[1], 0, 30);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[0]), buyIds[0], 100, 1000 - 700);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[1]), sellIds[0], 50, 10 * 2);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[2]), sellIds[1], 50, 10 * 2);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.SlotCleared(slot, 7, 100, 2, 2);
+        market.clear(slot);
+        (, uint256 locked0) = market.balanceOf(actors[0]);
+        (, uint256 locked1) = market.balanceOf(actors[1]);
+        assertEq(locked0, 0, "a buyer's whole lock leaves at clearing");
+        assertEq(locked1, 50 * 2, "a seller keeps fill x collateral locked");
+    }
+
+    function test_settle_emitsDeliveryAndPenalty_shortfall() public {
+        (, uint256[2] memory sellIds) = _placeTiedBook();
+        vm.warp(market.gateClosureOf(slot));
+        market.clear(slot);
+        vm.warp(registry.slotEnd(slot));
+        registry.submitReading(signedReading(1, slot, 50));
+        registry.submitReading(signedReading(2, slot, 40));
+        vm.warp(market.readingWindowEnd(slot));
+        (uint256 free2, ) = market.balanceOf(actors[2]);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.SellOrderSettled(slot, market.accountIdOf(actors[1]), sellIds[0], 50, 0);
+        vm.expectEmit(address(market));
+        // 10 Wh short at 5 per Wh, under the order's collateral of 100.
+        emit IEnergyMarket.SellOrderSettled(slot, market.accountIdOf(actors[2]), sellIds[1], 40, 50);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.SlotSettled(slot, 90, 10, 50);
+        market.settle(slot);
+        (uint256 free2After, uint256 locked2) = market.balanceOf(actors[2]);
+        assertEq(free2After - free2, 100 - 50 + 7 * 40, "collateral - penalty + P x delivered");
+        assertEq(locked2, 0);
+        (uint256 gridFree, ) = market.balanceOf(gridAccount);
+        assertEq(gridFree, 7 * 10 + 50, "P x shortfall + penalty");
+    }
+}
