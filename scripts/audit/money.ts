@@ -131,7 +131,7 @@ export function replayMoney(events: MarketEvent[]): MoneyReplay {
     switch (e.name) {
       case "AccountOpened":
         idToAccount.set(BigInt(a.accountId as bigint), lower(a.account as string));
-        accountOf(a.account as string);
+        accountOf(a.account as string).last = at;
         break;
       case "GridOperatorAccountSet":
         gridOperator = lower(a.account as string);
@@ -347,8 +347,9 @@ export function replayMoney(events: MarketEvent[]): MoneyReplay {
             `slot ${slot}: orders delivered ${delivered} Wh with penalties ${penalties}, SlotSettled says ${a.deliveredWh} Wh, shortfall ${a.shortfallWh} Wh, penalties ${a.penalties}`,
             { slot: String(slot) },
           );
-        // The grid operator's account is credited once, after the orders, with the shortfall and penalties.
-        if (s.gridOperatorPay !== 0n) move(at, gridOperator, s.gridOperatorPay, 0n, 0n, 0n);
+        // The grid operator's account is credited once, after the orders, with the shortfall and penalties
+        // (zero too: a mismatch of its balance is then reported on its last settlement).
+        move(at, gridOperator, s.gridOperatorPay, 0n, 0n, 0n);
         escrow -= s.price * s.quantityWh;
         lastEscrowChange = at;
         break;
