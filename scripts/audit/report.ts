@@ -241,8 +241,8 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
     ],
     ["withheld.csv", csv(report.withheld, ["block", "tx", "meter", "slot", "status"])],
     ["certification.csv", csv(report.certification, CERTIFICATION_COLUMNS)],
-    ["orders.csv", csv(report.orders)],
-    ["accounts.csv", csv(report.accounts)],
+    ["orders.csv", csv(report.orders, ORDER_COLUMNS)],
+    ["accounts.csv", csv(report.accounts, ["account", "free", "locked", "viewFree", "viewLocked"])],
     [
       "violations.csv",
       csv(report.violations as unknown as Row[], ["rule", "tx", "meter", "slot", "id", "message"]),
@@ -256,6 +256,25 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
   }
   return paths;
 }
+
+const ORDER_COLUMNS = [
+  "orderId",
+  "slot",
+  "side",
+  "account",
+  "status",
+  "quantityWh",
+  "limitPrice",
+  "locked",
+  "fillWh",
+  "released",
+  "paid",
+  "deliveredWh",
+  "payment",
+  "penalty",
+  "placedTx",
+  "lastTx",
+];
 
 const CERTIFICATION_COLUMNS = [
   "slot",
