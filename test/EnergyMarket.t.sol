@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 import {EnergyMarket} from "../contracts/EnergyMarket.sol";
 import {GridStablecoin} from "../contracts/GridStablecoin.sol";
@@ -342,11 +343,59 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
 
     function testFuzz_clearMatchesReference(uint256 seed) public {
         uint64 slot = market.currentSlot() + 2;
-        uint256 nb = uint256(keccak256(abi.encode(seed, "nb"))) % 16;
-        uint256 ns = uint256(keccak256(abi.encode(seed, "ns"))) % 16;
+        (Book memory book, uint256 nb, uint256 ns, uint256 maxPrice) = _randomBook(slot, seed);
         if (nb + ns == 0) return;
-        uint256 maxPrice = seed % 2 == 0 ? 6 : 40;
-        Book memory book = Book(
+        Outcome memory ref = referenceClear(book.bp, book.bq, book.sp, book.sq, maxPrice);
+        vm.warp(market.gateClosureOf(slot));
+        market.clear(slot);
+        IEnergyMarket.SlotInfo memory info = market.slotInfo(slot);
+        assertEq(info.clearedWh, ref.quantity, "Q");
+        assertEq(info.price, ref.price, "P");
+        for (uint256 i; i < nb; ++i) assertEq(market.fillOf(book.buyIds[i]), ref.buyFills[i], "buy fill");
+        for (uint256 i; i < ns; ++i) assertEq(market.fillOf(book.sellIds[i]), ref.sellFills[i], "sell fill");
+    }
+
+    /// @dev The clearing's OrderFilled events alone give every account's free balance change and every fill.
+    function testFuzz_clear_orderFilledEventsGiveEveryFillAndRelease(uint256 seed) public {
+        uint64 slot = market.currentSlot() + 2;
+        (, uint256 nb, uint256 ns, ) = _randomBook(slot, seed);
+        if (nb + ns == 0) return;
+        uint256[ACTORS] memory freeBefore;
+        for (uint256 i; i < ACTORS; ++i) (freeBefore[i], ) = market.balanceOf(actors[i]);
+        vm.warp(market.gateClosureOf(slot));
+        vm.recordLogs();
+        market.clear(slot);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256[ACTORS] memory released;
+        uint256 events;
+        for (uint256 k; k < logs.length; ++k) {
+            if (logs[k].topics[0] != IEnergyMarket.OrderFilled.selector) continue;
+            ++events;
+            assertEq(uint64(uint256(logs[k].topics[1])), slot, "slot topic");
+            uint256 orderId = uint256(logs[k].topics[3]);
+            (uint256 fill, uint256 release) = abi.decode(logs[k].data, (uint256, uint256));
+            assertEq(fill, market.fillOf(orderId), "fill");
+            address owner = market.orderOf(orderId).account;
+            assertEq(uint256(logs[k].topics[2]), market.accountIdOf(owner), "account id topic");
+            for (uint256 i; i < ACTORS; ++i) if (actors[i] == owner) released[i] += release;
+        }
+        assertEq(events, nb + ns, "one OrderFilled per live order");
+        for (uint256 i; i < ACTORS; ++i) {
+            (uint256 free, ) = market.balanceOf(actors[i]);
+            assertEq(free - freeBefore[i], released[i], "free balance change = sum of released");
+        }
+    }
+
+    /// @dev Up to 15 buys and 15 sells at random limits and quantities, interleaved in a random arrival order
+    /// (ids stay in arrival order per side).
+    function _randomBook(
+        uint64 slot,
+        uint256 seed
+    ) internal returns (Book memory book, uint256 nb, uint256 ns, uint256 maxPrice) {
+        nb = uint256(keccak256(abi.encode(seed, "nb"))) % 16;
+        ns = uint256(keccak256(abi.encode(seed, "ns"))) % 16;
+        maxPrice = seed % 2 == 0 ? 6 : 40;
+        book = Book(
             new uint256[](nb),
             new uint256[](nb),
             new uint256[](ns),
@@ -356,16 +405,7 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
             0,
             0
         );
-        // Interleave buys and sells in a random arrival order; ids stay in arrival order per side.
         for (uint256 k; k < nb + ns; ++k) _placeRandom(book, slot, seed, k, maxPrice);
-        Outcome memory ref = referenceClear(book.bp, book.bq, book.sp, book.sq, maxPrice);
-        vm.warp(market.gateClosureOf(slot));
-        market.clear(slot);
-        IEnergyMarket.SlotInfo memory info = market.slotInfo(slot);
-        assertEq(info.clearedWh, ref.quantity, "Q");
-        assertEq(info.price, ref.price, "P");
-        for (uint256 i; i < nb; ++i) assertEq(market.fillOf(book.buyIds[i]), ref.buyFills[i], "buy fill");
-        for (uint256 i; i < ns; ++i) assertEq(market.fillOf(book.sellIds[i]), ref.sellFills[i], "sell fill");
     }
 
     function _placeRandom(Book memory book, uint64 slot, uint256 seed, uint256 k, uint256 maxPrice) internal {
