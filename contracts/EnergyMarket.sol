@@ -175,7 +175,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         // The account id field of `word` is zero: OR-ing the id in sets it.
         word = OrderWord.wrap(OrderWord.unwrap(word) | accountId);
         orderId = _slots.record(_ledger, slot, position, book, sideBit, word, _maxOrdersPerSide);
-        emit OrderPlaced(orderId, msg.sender, slot, side, quantityWh, limitPrice, meterIndex);
+        emit OrderPlaced(orderId, msg.sender, slot, side, quantityWh, limitPrice, meterIndex, lock);
     }
 
     /// @inheritdoc IEnergyMarket

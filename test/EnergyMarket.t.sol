@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 import {EnergyMarket} from "../contracts/EnergyMarket.sol";
 import {GridStablecoin} from "../contracts/GridStablecoin.sol";
@@ -342,11 +343,59 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
 
     function testFuzz_clearMatchesReference(uint256 seed) public {
         uint64 slot = market.currentSlot() + 2;
-        uint256 nb = uint256(keccak256(abi.encode(seed, "nb"))) % 16;
-        uint256 ns = uint256(keccak256(abi.encode(seed, "ns"))) % 16;
+        (Book memory book, uint256 nb, uint256 ns, uint256 maxPrice) = _randomBook(slot, seed);
         if (nb + ns == 0) return;
-        uint256 maxPrice = seed % 2 == 0 ? 6 : 40;
-        Book memory book = Book(
+        Outcome memory ref = referenceClear(book.bp, book.bq, book.sp, book.sq, maxPrice);
+        vm.warp(market.gateClosureOf(slot));
+        market.clear(slot);
+        IEnergyMarket.SlotInfo memory info = market.slotInfo(slot);
+        assertEq(info.clearedWh, ref.quantity, "Q");
+        assertEq(info.price, ref.price, "P");
+        for (uint256 i; i < nb; ++i) assertEq(market.fillOf(book.buyIds[i]), ref.buyFills[i], "buy fill");
+        for (uint256 i; i < ns; ++i) assertEq(market.fillOf(book.sellIds[i]), ref.sellFills[i], "sell fill");
+    }
+
+    /// @dev The clearing's OrderFilled events alone give every account's free balance change and every fill.
+    function testFuzz_clear_orderFilledEventsGiveEveryFillAndRelease(uint256 seed) public {
+        uint64 slot = market.currentSlot() + 2;
+        (, uint256 nb, uint256 ns, ) = _randomBook(slot, seed);
+        if (nb + ns == 0) return;
+        uint256[ACTORS] memory freeBefore;
+        for (uint256 i; i < ACTORS; ++i) (freeBefore[i], ) = market.balanceOf(actors[i]);
+        vm.warp(market.gateClosureOf(slot));
+        vm.recordLogs();
+        market.clear(slot);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256[ACTORS] memory released;
+        uint256 events;
+        for (uint256 k; k < logs.length; ++k) {
+            if (logs[k].topics[0] != IEnergyMarket.OrderFilled.selector) continue;
+            ++events;
+            assertEq(uint64(uint256(logs[k].topics[1])), slot, "slot topic");
+            uint256 orderId = uint256(logs[k].topics[3]);
+            (uint256 fill, uint256 release) = abi.decode(logs[k].data, (uint256, uint256));
+            assertEq(fill, market.fillOf(orderId), "fill");
+            address owner = market.orderOf(orderId).account;
+            assertEq(uint256(logs[k].topics[2]), market.accountIdOf(owner), "account id topic");
+            for (uint256 i; i < ACTORS; ++i) if (actors[i] == owner) released[i] += release;
+        }
+        assertEq(events, nb + ns, "one OrderFilled per live order");
+        for (uint256 i; i < ACTORS; ++i) {
+            (uint256 free, ) = market.balanceOf(actors[i]);
+            assertEq(free - freeBefore[i], released[i], "free balance change = sum of released");
+        }
+    }
+
+    /// @dev Up to 15 buys and 15 sells at random limits and quantities, interleaved in a random arrival order
+    /// (ids stay in arrival order per side).
+    function _randomBook(
+        uint64 slot,
+        uint256 seed
+    ) internal returns (Book memory book, uint256 nb, uint256 ns, uint256 maxPrice) {
+        nb = uint256(keccak256(abi.encode(seed, "nb"))) % 16;
+        ns = uint256(keccak256(abi.encode(seed, "ns"))) % 16;
+        maxPrice = seed % 2 == 0 ? 6 : 40;
+        book = Book(
             new uint256[](nb),
             new uint256[](nb),
             new uint256[](ns),
@@ -356,16 +405,7 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
             0,
             0
         );
-        // Interleave buys and sells in a random arrival order; ids stay in arrival order per side.
         for (uint256 k; k < nb + ns; ++k) _placeRandom(book, slot, seed, k, maxPrice);
-        Outcome memory ref = referenceClear(book.bp, book.bq, book.sp, book.sq, maxPrice);
-        vm.warp(market.gateClosureOf(slot));
-        market.clear(slot);
-        IEnergyMarket.SlotInfo memory info = market.slotInfo(slot);
-        assertEq(info.clearedWh, ref.quantity, "Q");
-        assertEq(info.price, ref.price, "P");
-        for (uint256 i; i < nb; ++i) assertEq(market.fillOf(book.buyIds[i]), ref.buyFills[i], "buy fill");
-        for (uint256 i; i < ns; ++i) assertEq(market.fillOf(book.sellIds[i]), ref.sellFills[i], "sell fill");
     }
 
     function _placeRandom(Book memory book, uint64 slot, uint256 seed, uint256 k, uint256 maxPrice) internal {
@@ -397,5 +437,89 @@ contract EnergyMarketClearingFuzzTest is MarketSetup, ReferenceClearing {
                 meters[actor]
             );
         }
+    }
+}
+
+/// @dev The per-order record in events: every live order's fill and release at clearing, every filled sell
+/// order's delivery and penalty at settlement, with exact values.
+contract EnergyMarketEventsTest is MarketSetup {
+    uint64 internal slot;
+
+    function setUp() public {
+        deployMarket(1, 2, 5);
+        for (uint256 i; i < ACTORS; ++i) {
+            token.mint(actors[i], 1e12);
+            vm.startPrank(actors[i]);
+            token.approve(address(market), type(uint256).max);
+            market.deposit(1e12);
+            vm.stopPrank();
+        }
+        slot = market.currentSlot() + 2;
+    }
+
+    /// @dev Buys: 100 Wh at 10 (actor 0), 10 Wh at 3 (actor 3, below a*); sells: 60 Wh at 4 from actors 1
+    /// and 2, a tie at a* = 4 sharing Q = 100 pro rata. P = floor((4 + 10) / 2) = 7.
+    function _placeTiedBook() internal returns (uint256[2] memory buyIds, uint256[2] memory sellIds) {
+        vm.prank(actors[0]);
+        buyIds[0] = market.placeOrder(slot, IEnergyMarket.Side.Buy, 100, 10, address(0));
+        vm.prank(actors[3]);
+        buyIds[1] = market.placeOrder(slot, IEnergyMarket.Side.Buy, 10, 3, address(0));
+        vm.prank(actors[1]);
+        sellIds[0] = market.placeOrder(slot, IEnergyMarket.Side.Sell, 60, 4, meters[1]);
+        vm.prank(actors[2]);
+        sellIds[1] = market.placeOrder(slot, IEnergyMarket.Side.Sell, 60, 4, meters[2]);
+    }
+
+    function test_placeOrder_emitsTheLock() public {
+        uint256 id = (uint256(slot) << 64) | (1 << 32);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderPlaced(id, actors[1], slot, IEnergyMarket.Side.Sell, 60, 4, 2, 120);
+        vm.prank(actors[1]);
+        market.placeOrder(slot, IEnergyMarket.Side.Sell, 60, 4, meters[1]);
+    }
+
+    function test_clear_emitsEveryOrdersFillAndRelease_partiallyFilledTie() public {
+        (uint256[2] memory buyIds, uint256[2] memory sellIds) = _placeTiedBook();
+        vm.warp(market.gateClosureOf(slot));
+        // Buys in ascending limit, then sells: the clearing loops walk the sorted entries.
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[3]), buyIds[1], 0, 30);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[0]), buyIds[0], 100, 1000 - 700);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[1]), sellIds[0], 50, 10 * 2);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.OrderFilled(slot, market.accountIdOf(actors[2]), sellIds[1], 50, 10 * 2);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.SlotCleared(slot, 7, 100, 2, 2);
+        market.clear(slot);
+        (, uint256 locked0) = market.balanceOf(actors[0]);
+        (, uint256 locked1) = market.balanceOf(actors[1]);
+        assertEq(locked0, 0, "a buyer's whole lock leaves at clearing");
+        assertEq(locked1, 50 * 2, "a seller keeps fill x collateral locked");
+    }
+
+    function test_settle_emitsDeliveryAndPenalty_shortfall() public {
+        (, uint256[2] memory sellIds) = _placeTiedBook();
+        vm.warp(market.gateClosureOf(slot));
+        market.clear(slot);
+        vm.warp(registry.slotEnd(slot));
+        registry.submitReading(signedReading(1, slot, 50));
+        registry.submitReading(signedReading(2, slot, 40));
+        vm.warp(market.readingWindowEnd(slot));
+        (uint256 free2, ) = market.balanceOf(actors[2]);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.SellOrderSettled(slot, market.accountIdOf(actors[1]), sellIds[0], 50, 0);
+        vm.expectEmit(address(market));
+        // 10 Wh short at 5 per Wh, under the order's collateral of 100.
+        emit IEnergyMarket.SellOrderSettled(slot, market.accountIdOf(actors[2]), sellIds[1], 40, 50);
+        vm.expectEmit(address(market));
+        emit IEnergyMarket.SlotSettled(slot, 90, 10, 50);
+        market.settle(slot);
+        (uint256 free2After, uint256 locked2) = market.balanceOf(actors[2]);
+        assertEq(free2After - free2, 100 - 50 + 7 * 40, "collateral - penalty + P x delivered");
+        assertEq(locked2, 0);
+        (uint256 gridFree, ) = market.balanceOf(gridAccount);
+        assertEq(gridFree, 7 * 10 + 50, "P x shortfall + penalty");
     }
 }

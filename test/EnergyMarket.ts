@@ -229,7 +229,16 @@ describe("EnergyMarket: deployment, money, orders", function () {
       const slot = await openSlot(f.market);
       await expect(f.market.connect(f.alice).placeOrder(slot, Side.Buy, 100n, 7n, ZERO))
         .to.emit(f.market, "OrderPlaced")
-        .withArgs(orderIdOf(slot, Side.Buy, 0n), f.alice.address, slot, Side.Buy, 100n, 7n, 0n);
+        .withArgs(
+          orderIdOf(slot, Side.Buy, 0n),
+          f.alice.address,
+          slot,
+          Side.Buy,
+          100n,
+          7n,
+          0n,
+          700n,
+        );
       expect(await place(f.market, f.bob, slot, Side.Buy, 10n, 1n)).to.equal(
         orderIdOf(slot, Side.Buy, 1n),
       );
@@ -266,6 +275,7 @@ describe("EnergyMarket: deployment, money, orders", function () {
           500n,
           3n,
           index,
+          500n * COLLATERAL_PER_WH,
         );
       expect(await lockedOf(f.market, f.alice.address)).to.equal(500n * COLLATERAL_PER_WH);
       expect((await f.market.orderOf(orderIdOf(slot, Side.Sell, 0n))).meter).to.equal(
@@ -389,7 +399,7 @@ describe("EnergyMarket: deployment, money, orders", function () {
         await (await f.market.connect(f.alice).cancelOrder(first)).wait();
         await expect(f.market.connect(f.dave).placeOrder(slot, Side.Buy, 10n, 1n, ZERO))
           .to.emit(f.market, "OrderPlaced")
-          .withArgs(first, f.dave.address, slot, Side.Buy, 10n, 1n, 0)
+          .withArgs(first, f.dave.address, slot, Side.Buy, 10n, 1n, 0, 10n)
           .and.not.to.emit(f.market, "OrderEvicted");
         expect((await f.market.slotInfo(slot)).buyOrders).to.equal(2n);
         // Another slot is not affected.

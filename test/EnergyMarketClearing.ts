@@ -18,6 +18,7 @@ import {
 } from "../fixtures/market.js";
 
 const { ethers, networkHelpers } = await network.create();
+const ZERO = "0x0000000000000000000000000000000000000000";
 const { time } = networkHelpers;
 
 /** Orders of 1 Wh allowed, so that the worked examples (5 Wh orders) can be placed as written. */
@@ -27,12 +28,88 @@ function smallOrdersFixture(connection: NetworkConnection) {
   });
 }
 
+/** One order a side (cap 2), small orders allowed: the second bid on a side evicts or is refused. */
+function oneOrderASideFixture(connection: NetworkConnection) {
+  return deployMarket(connection, {
+    maxOrdersPerSlot: 2n,
+    params: { minOrderWh: 1n, sellerCollateralPerWh: 2n, penaltyPerWh: 5n, minBuyPricePerWh: 1n },
+  });
+}
+
 async function expectSolvent(f: MarketFixture) {
   const held = await f.token.balanceOf(await f.market.getAddress());
   expect(held).to.equal(await liabilities(f.market, fixtureAccounts(f)));
 }
 
+/** The OrderFilled events of a transaction, as [orderId, accountId, fillWh, released]. */
+async function fillsOf(f: MarketFixture, tx: Promise<{ wait: () => Promise<unknown> }>) {
+  const receipt = (await (await tx).wait()) as { logs: { topics: string[]; data: string }[] };
+  return receipt.logs
+    .map((log) => f.market.interface.parseLog(log))
+    .filter((e) => e?.name === "OrderFilled")
+    .map((e) => [e!.args.orderId, e!.args.accountId, e!.args.fillWh, e!.args.released]);
+}
+
 describe("EnergyMarket: clearing", function () {
+  describe("per-order events", function () {
+    it("emits each order's fill and release, a tie at the marginal bid split pro rata", async function () {
+      const f = await networkHelpers.loadFixture(smallOrdersFixture);
+      const slot = await openSlot(f.market);
+      const sell = await place(f.market, f.alice, slot, Side.Sell, 15n, 5n, f.meterAlice.address);
+      const carolBuy = await place(f.market, f.carol, slot, Side.Buy, 10n, 8n);
+      const daveBuy = await place(f.market, f.dave, slot, Side.Buy, 10n, 8n);
+      await time.increaseTo(await f.market.gateClosureOf(slot));
+      // a* = 5, b* = 8, P = 6, Q = 15: the two bids at b* share 15 Wh, 7 each and the 1 Wh left to the
+      // lower index. A buyer gets its lock (10 x 8) back less P x fill; the seller keeps 15 x 2 locked.
+      const id = (s: { address: string }) => f.market.accountIdOf(s.address);
+      const tx = f.market.clear(slot);
+      await expect(tx)
+        .to.emit(f.market, "OrderFilled")
+        .withArgs(slot, await id(f.carol), carolBuy, 8n, 80n - 6n * 8n)
+        .and.to.emit(f.market, "OrderFilled")
+        .withArgs(slot, await id(f.dave), daveBuy, 7n, 80n - 6n * 7n)
+        .and.to.emit(f.market, "OrderFilled")
+        .withArgs(slot, await id(f.alice), sell, 15n, 0n)
+        .and.to.emit(f.market, "SlotCleared")
+        .withArgs(slot, 6n, 15n, 2n, 1n);
+      expect(await fillsOf(f, tx)).to.have.length(3);
+      expect(await f.market.balanceOf(f.carol.address)).to.deep.equal([DEPOSIT - 48n, 0n]);
+      expect(await f.market.balanceOf(f.alice.address)).to.deep.equal([DEPOSIT - 30n, 30n]);
+    });
+
+    it("emits nothing for an evicted or a cancelled order, and the evicting order's fill under the same id", async function () {
+      const f = await networkHelpers.loadFixture(oneOrderASideFixture);
+      const slot = await openSlot(f.market);
+      const evicted = await place(f.market, f.carol, slot, Side.Buy, 10n, 3n);
+      await expect(f.market.connect(f.dave).placeOrder(slot, Side.Buy, 10n, 5n, ZERO))
+        .to.emit(f.market, "OrderEvicted")
+        .withArgs(evicted, f.carol.address, 30n);
+      const cancelled = await place(f.market, f.bob, slot, Side.Sell, 10n, 2n, f.meterBob.address);
+      await (await f.market.connect(f.bob).cancelOrder(cancelled)).wait();
+      const sell = await place(
+        f.market,
+        f.alice,
+        slot + 1n,
+        Side.Sell,
+        10n,
+        2n,
+        f.meterAlice.address,
+      );
+      await (await f.market.connect(f.dave).placeOrder(slot + 1n, Side.Buy, 10n, 5n, ZERO)).wait();
+      await time.increaseTo(await f.market.gateClosureOf(slot));
+      // Dave's order took the evicted one's id; bob's cancelled sell is no live order: nothing traded.
+      expect(await fillsOf(f, f.market.clear(slot))).to.deep.equal([
+        [evicted, await f.market.accountIdOf(f.dave.address), 0n, 50n],
+      ]);
+      await time.increaseTo(await f.market.gateClosureOf(slot + 1n));
+      // P = floor((2 + 5) / 2) = 3: the buyer pays 30 of its 50.
+      expect(await fillsOf(f, f.market.clear(slot + 1n))).to.deep.equal([
+        [orderIdOf(slot + 1n, Side.Buy, 0n), await f.market.accountIdOf(f.dave.address), 10n, 20n],
+        [sell, await f.market.accountIdOf(f.alice.address), 10n, 0n],
+      ]);
+    });
+  });
+
   it("refuses to clear before gate closure, and clears from it on (t-1, t)", async function () {
     const f = await networkHelpers.loadFixture(smallOrdersFixture);
     const slot = await openSlot(f.market);

@@ -46,11 +46,13 @@ async function tradedSlot(f: MarketFixture) {
 describe("EnergyMarket: settlement", function () {
   it("pays the seller P x fill and releases the collateral when the meter delivered it all", async function () {
     const f = await networkHelpers.loadFixture(marketFixture);
-    const { slot } = await tradedSlot(f);
+    const { slot, sell } = await tradedSlot(f);
     await submitReading(f, timeTo, f.meterBob, slot, 150n);
     await time.increaseTo(await f.market.readingWindowEnd(slot));
     await expect(f.market.settle(slot))
-      .to.emit(f.market, "SlotSettled")
+      .to.emit(f.market, "SellOrderSettled")
+      .withArgs(slot, await f.market.accountIdOf(f.bob.address), sell, 100n, 0n)
+      .and.to.emit(f.market, "SlotSettled")
       .withArgs(slot, 100n, 0n, 0n);
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT + 700n, 0n]);
     expect(await f.market.balanceOf(f.gridAccount.address)).to.deep.equal([0n, 0n]);
@@ -61,14 +63,16 @@ describe("EnergyMarket: settlement", function () {
 
   it("pays the grid for a shortfall and charges the seller's collateral the penalty", async function () {
     const f = await networkHelpers.loadFixture(marketFixture);
-    const { slot } = await tradedSlot(f);
+    const { slot, sell } = await tradedSlot(f);
     const daveBefore = await f.market.balanceOf(f.dave.address);
     await submitReading(f, timeTo, f.meterBob, slot, 60n);
     await time.increaseTo(await f.market.readingWindowEnd(slot));
     // Shortfall 40 Wh: penalty min(40 x 5, 100 x 2) = 200.
     const penalty = 40n * PENALTY_PER_WH;
     await expect(f.market.settle(slot))
-      .to.emit(f.market, "SlotSettled")
+      .to.emit(f.market, "SellOrderSettled")
+      .withArgs(slot, await f.market.accountIdOf(f.bob.address), sell, 60n, penalty)
+      .and.to.emit(f.market, "SlotSettled")
       .withArgs(slot, 60n, 40n, penalty);
     const collateral = 100n * COLLATERAL_PER_WH;
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([
@@ -83,11 +87,13 @@ describe("EnergyMarket: settlement", function () {
 
   it("caps the penalty at the order's collateral, and counts a missing reading as nothing exported", async function () {
     const f = await networkHelpers.loadFixture(marketFixture);
-    const { slot } = await tradedSlot(f);
+    const { slot, sell } = await tradedSlot(f);
     await time.increaseTo(await f.market.readingWindowEnd(slot));
     const collateral = 100n * COLLATERAL_PER_WH;
     await expect(f.market.settle(slot))
-      .to.emit(f.market, "SlotSettled")
+      .to.emit(f.market, "SellOrderSettled")
+      .withArgs(slot, await f.market.accountIdOf(f.bob.address), sell, 0n, collateral)
+      .and.to.emit(f.market, "SlotSettled")
       .withArgs(slot, 0n, 100n, collateral);
     expect(await f.market.balanceOf(f.bob.address)).to.deep.equal([DEPOSIT - collateral, 0n]);
     expect(await f.market.balanceOf(f.gridAccount.address)).to.deep.equal([700n + collateral, 0n]);

@@ -123,7 +123,9 @@ interface IEnergyMarket {
     /// @notice Emitted after `amount` tokens were withdrawn from `account`'s free balance.
     event Withdrawn(address indexed account, uint256 amount);
 
-    /// @notice Emitted after an order was placed. `meterIndex` is the registry index of a sell order's meter.
+    /// @notice Emitted after an order was placed and `locked` tokens moved from `account`'s free balance to its
+    /// locked balance (a buy locks quantityWh x limitPrice, a sell quantityWh x the slot's seller collateral
+    /// per Wh). `meterIndex` is the registry index of a sell order's meter.
     event OrderPlaced(
         uint256 indexed orderId,
         address indexed account,
@@ -131,7 +133,8 @@ interface IEnergyMarket {
         Side side,
         uint256 quantityWh,
         uint256 limitPrice,
-        uint32 meterIndex
+        uint32 meterIndex,
+        uint256 locked
     );
 
     /// @notice Emitted after a better order evicted this order from its full side: `released` tokens went back
@@ -140,6 +143,37 @@ interface IEnergyMarket {
 
     /// @notice Emitted after an order was cancelled and `released` tokens returned to its owner's free balance.
     event OrderCancelled(uint256 indexed orderId, address indexed account, uint256 released);
+
+    /// @notice Emitted at clearing for every live order of the slot, filled or not, after its fill was recorded
+    /// and its lock released: `released` tokens went from the account's locked to its free balance. A buy
+    /// order's whole lock leaves its locked balance: lock - released = P x fillWh is its payment into the
+    /// slot's escrow. A sell order keeps lock - released = fillWh x collateral per Wh locked until settlement.
+    /// SlotCleared (P, Q) follows the slot's OrderFilled events in the same transaction. With OrderPlaced
+    /// (the lock) this makes each order's clearing permanent in the logs after the ring reused its slot.
+    /// @param accountId the owner's compact id (AccountOpened maps it to the address), indexed for filtering:
+    /// reading the address would cost a cold storage read per order in the clearing loop.
+    event OrderFilled(
+        uint64 indexed slot,
+        uint32 indexed accountId,
+        uint256 indexed orderId,
+        uint256 fillWh,
+        uint256 released
+    );
+
+    /// @notice Emitted at settlement for every filled sell order, after its seller was paid: the order's
+    /// remaining lock (fill x collateral per Wh) left the seller's locked balance, and its free balance got
+    /// that lock - penalty + P x deliveredWh. The grid operator's account is credited, once per slot after
+    /// these events, the sum of P x (fill - deliveredWh) + penalty over them. SlotSettled follows.
+    /// @param accountId the seller's compact id (see OrderFilled)
+    /// @param deliveredWh the part of the fill the meter's reading covers, Wh
+    /// @param penalty the imbalance penalty (fill - deliveredWh) x penaltyPerWh, capped by the order's lock
+    event SellOrderSettled(
+        uint64 indexed slot,
+        uint32 indexed accountId,
+        uint256 indexed orderId,
+        uint256 deliveredWh,
+        uint256 penalty
+    );
 
     /// @notice Emitted after a slot was cleared: `quantityWh` traded at `price` among the live orders.
     event SlotCleared(

@@ -64,10 +64,16 @@ library SlotSettlement {
             buys,
             r.price,
             SlotBook.orderKey(position, OrderPacking.SIDE_BUY, 0),
+            OrderPacking.orderId(slot, OrderPacking.SIDE_BUY, 0),
             self,
             ledger
         );
-        uint256 soldWh = _applySellFills(sells, book.collateralPerWh(), ledger);
+        uint256 soldWh = _applySellFills(
+            sells,
+            book.collateralPerWh(),
+            OrderPacking.orderId(slot, OrderPacking.SIDE_SELL, 0),
+            ledger
+        );
         _recordSellFills(self, slot, position, sells.words);
         if (boughtWh != r.quantityWh || soldWh != r.quantityWh) {
             revert IEnergyMarket.MarketConservationViolated(slot, boughtWh, soldWh, r.quantityWh);
@@ -99,6 +105,13 @@ library SlotSettlement {
                 word,
                 price,
                 book
+            );
+            emit IEnergyMarket.SellOrderSettled(
+                slot,
+                word.accountId(),
+                OrderPacking.orderId(slot, OrderPacking.SIDE_SELL, i),
+                delivered,
+                penalty
             );
             uint256 shortfall = fill - delivered;
             totals.deliveredWh += delivered;
@@ -142,27 +155,26 @@ library SlotSettlement {
     }
 
     /// @dev Records the buy fills (in storage, order key base `keyBase`) and releases what clearing frees: a
-    /// buyer pays P x fill out of its lock and gets the rest back. Returns the sum of the fills. The storage
-    /// pointers come last so that they stay within reach of the stack inside the loop.
+    /// buyer pays P x fill out of its lock and gets the rest back (`_payBuyFill`, order id `idBase | index`).
+    /// Returns the sum of the fills. The storage pointers come last so that they stay within reach of the
+    /// stack inside the loop.
     function _applyBuyFills(
         BookSide memory book,
         uint256 price,
         uint256 keyBase,
+        uint256 idBase,
         SlotBook.State storage self,
         MarketLedger.State storage ledger
     ) private returns (uint256 total) {
         uint256[] memory entries = book.entries;
-        OrderWord[] memory words = book.words;
-        uint256[] memory fills = book.fills;
-        // Unchecked: quantity < 2^48 and limits < 2^64, so products < 2^112; fill <= quantity; P <= b* <= the
-        // limit of every filled buy, so a buyer's payment <= its lock; total <= Q.
+        // Unchecked: fill <= quantity < 2^48, so total <= Q < 2^64; k and index < cap. The words and fills
+        // are read through `book`: the loop has no stack slot left for their pointers.
         unchecked {
             for (uint256 k; k < entries.length; ++k) {
                 uint256 index = UniformPriceClearing.indexOf(entries[k]);
-                OrderWord word = words[index];
-                uint256 fill = fills[k];
-                uint256 unlocked = word.quantityWh() * word.limitPrice();
-                if (unlocked != 0) ledger.update(word.accountId(), unlocked - price * fill, 0, 0, unlocked);
+                OrderWord word = book.words[index];
+                uint256 fill = book.fills[k];
+                _payBuyFill(ledger, idBase | index, word, fill, price);
                 if (fill != 0) {
                     total += fill;
                     self.orders[keyBase | index] = word.withFill(fill);
@@ -171,11 +183,33 @@ library SlotSettlement {
         }
     }
 
+    /// @dev A buy order's clearing: its whole lock leaves the locked balance, P x fill into the escrow, the
+    /// rest to its free balance (a function of its own: `_applyBuyFills`' loop has no stack slot left).
+    function _payBuyFill(
+        MarketLedger.State storage ledger,
+        uint256 orderId,
+        OrderWord word,
+        uint256 fill,
+        uint256 price
+    ) private {
+        // Unchecked: quantity < 2^48 and limits < 2^64, so the lock < 2^112; P <= b* <= the limit of every
+        // filled buy and fill <= quantity, so the payment P x fill <= the lock.
+        unchecked {
+            uint256 lock = word.quantityWh() * word.limitPrice();
+            uint256 released = lock - price * fill;
+            // Every buy locks at least minOrderWh x minBuyPricePerWh >= 1 (the parameters' lower bounds).
+            ledger.update(word.accountId(), released, 0, 0, lock);
+            _emitFilled(orderId, word.accountId(), fill, released);
+        }
+    }
+
     /// @dev Records the sell fills (in `book.words`, stored by `_recordSellFills`) and gives each seller its
-    /// unfilled collateral back; the filled part stays locked until settlement. Returns the sum of the fills.
+    /// unfilled collateral back (OrderFilled, order id `idBase | index`); the filled part stays locked until
+    /// settlement. Returns the sum of the fills.
     function _applySellFills(
         BookSide memory book,
         uint256 collateralPerWh,
+        uint256 idBase,
         MarketLedger.State storage ledger
     ) private returns (uint256 total) {
         uint256[] memory entries = book.entries;
@@ -193,6 +227,7 @@ library SlotSettlement {
                     total += fill;
                     words[index] = word.withFill(fill);
                 }
+                _emitFilled(idBase | index, word.accountId(), fill, unlocked);
             }
         }
     }
@@ -258,6 +293,12 @@ library SlotSettlement {
         if (exported <= prior) return 0;
         uint256 available = exported - prior;
         return fill < available ? fill : available;
+    }
+
+    /// @dev OrderFilled of order `orderId` (a function of its own: the clearing loops have no stack slot left).
+    function _emitFilled(uint256 orderId, uint32 accountId, uint256 fill, uint256 released) private {
+        // The slot is the id's bits 64 to 127 (OrderPacking): the cast is exact.
+        emit IEnergyMarket.OrderFilled(uint64(orderId >> 64), accountId, orderId, fill, released);
     }
 
     /// @dev Keyed by slot too, so that two clearings in one transaction never see each other's sums.

@@ -12,7 +12,15 @@ import {
 import { shortMessage } from "./chain.js";
 import { AuditInputError } from "./errors.js";
 import { getLogsPaged, type PageOptions } from "../lib/logs.js";
-import { key, type AuditData, type EventRef, type MeterInfo, type TradedSlot } from "./types.js";
+import { MONEY_EVENTS } from "./money.js";
+import {
+  key,
+  type AuditData,
+  type EventRef,
+  type MarketEvent,
+  type MeterInfo,
+  type TradedSlot,
+} from "./types.js";
 
 export interface CollectOptions extends PageOptions {
   registry: string;
@@ -63,7 +71,7 @@ export async function collect(
   const topics = [
     ...Object.keys(STATUS_EVENTS).map((e) => registryInterface.getEvent(e)!.topicHash),
     ...certificatesEvents.map((e) => e.topicHash),
-    marketInterface.getEvent("SlotSettled")!.topicHash,
+    ...MONEY_EVENTS.map((e) => marketInterface.getEvent(e)!.topicHash),
   ];
   const logs = await getLogsPaged(provider, [o.registry, o.market, o.certificates], [topics], o);
 
@@ -90,6 +98,13 @@ export async function collect(
     readings: new Map(),
     balancesAfter: new Map(),
     balancesBefore: null,
+    money: {
+      events: [],
+      balances: new Map(),
+      escrowed: 0n,
+      complete: o.fromBlock === 0,
+      viewsRead: true,
+    },
   };
   const settlements = new Map<bigint, EventRef & { deliveredWh: bigint }>();
 
@@ -109,8 +124,10 @@ export async function collect(
       const status = STATUS_EVENTS[parsed.name];
       if (status !== undefined)
         data.statusChanges.push({ ...ref(log), meter: lower(parsed.args.meter), status });
-    } else if (parsed.name === "SlotSettled") {
-      settlements.set(parsed.args.slot, { ...ref(log), deliveredWh: parsed.args.deliveredWh });
+    } else {
+      if (parsed.name === "SlotSettled")
+        settlements.set(parsed.args.slot, { ...ref(log), deliveredWh: parsed.args.deliveredWh });
+      data.money.events.push(marketEvent(log, parsed));
     }
   }
 
@@ -138,7 +155,45 @@ export async function collect(
   }
 
   await readViews(data, registry, certificates, o);
+  await readMoneyViews(data, market, o);
   return data;
+}
+
+/** A market log with its arguments by name (the event's inputs, in the ABI's order). */
+function marketEvent(log: Log, parsed: LogDescription): MarketEvent {
+  const args: MarketEvent["args"] = {};
+  parsed.fragment.inputs.forEach((input, i) => (args[input.name] = parsed.args[i]));
+  return { ...ref(log), name: parsed.name, args };
+}
+
+/**
+ * The market's balances of every account its events name, and its escrow, at toBlock; and whether the range
+ * covers the market's whole life (no code before fromBlock), without which the replay misses events.
+ */
+async function readMoneyViews(data: AuditData, market: Contract, o: CollectOptions) {
+  const at = { blockTag: o.toBlock };
+  const accounts = new Set<string>();
+  for (const e of data.money.events)
+    if (typeof e.args.account === "string") accounts.add(lower(e.args.account));
+  try {
+    for (const account of accounts) {
+      const [free, locked] = await market.balanceOf(account, at);
+      data.money.balances.set(account, { free, locked });
+    }
+    data.money.escrowed = await market.escrowed(at);
+  } catch {
+    // A market without the balance views (the certification test double): nothing to reconcile with.
+    data.money.viewsRead = false;
+    return;
+  }
+  if (o.fromBlock > 0) {
+    try {
+      const code = await market.runner!.provider!.getCode(data.market, o.fromBlock - 1);
+      data.money.complete = code === "0x";
+    } catch {
+      data.money.complete = false; // no archive state: the money check is skipped
+    }
+  }
 }
 
 /**

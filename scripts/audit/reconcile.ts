@@ -1,6 +1,7 @@
 // The auditor's rules, as pure functions of AuditData: each finding names the transaction.
 import { RENEWABLE_SOURCES, STATUS_NAMES } from "./abi.js";
 import { certificatesOf, checkClaims, checkPools } from "./certification.js";
+import { checkMoney } from "./money.js";
 import { key, type AuditData, type Check, type EventRef, type Violation } from "./types.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -58,6 +59,17 @@ export function reconcile(data: AuditData): { checks: Check[]; violations: Viola
     "claims = floor(pool x fill / Q) per buy order; claimed + returned = pool",
     checkClaims(data, slots),
     `${slots.length - pending} slot(s) claimed, ${pending} not yet`,
+  );
+  const money = checkMoney(data.money);
+  rule(
+    "every account's free and locked balance and the escrow follow from the market's events",
+    money?.violations ?? [],
+    money
+      ? `${money.replay.orders.length} order(s), ${money.replay.accounts.size} account(s) replayed and reconciled`
+      : data.money.viewsRead
+        ? "the range starts after the market's deployment: earlier events are missing"
+        : "the market has no balance views",
+    money === null,
   );
   return { checks, violations };
 }

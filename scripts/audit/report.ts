@@ -4,6 +4,7 @@ import path from "node:path";
 import { toUtf8String } from "ethers";
 import { SOURCE_NAMES, STATUS_NAMES, decodeId } from "./abi.js";
 import { certificatesOf } from "./certification.js";
+import { moneyRows } from "./money.js";
 import type { AuditData, AuditReport, Check, Violation } from "./types.js";
 
 type Row = Record<string, string | number>;
@@ -169,6 +170,7 @@ export function buildReport(
         ? "0"
         : (c.poolWh - c.claimedWh - c.returnedWh).toString(),
     })),
+    ...moneyRows(data.money),
     checks,
     violations,
   };
@@ -239,6 +241,8 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
     ],
     ["withheld.csv", csv(report.withheld, ["block", "tx", "meter", "slot", "status"])],
     ["certification.csv", csv(report.certification, CERTIFICATION_COLUMNS)],
+    ["orders.csv", csv(report.orders, ORDER_COLUMNS)],
+    ["accounts.csv", csv(report.accounts, ["account", "free", "locked", "viewFree", "viewLocked"])],
     [
       "violations.csv",
       csv(report.violations as unknown as Row[], ["rule", "tx", "meter", "slot", "id", "message"]),
@@ -252,6 +256,25 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
   }
   return paths;
 }
+
+const ORDER_COLUMNS = [
+  "orderId",
+  "slot",
+  "side",
+  "account",
+  "status",
+  "quantityWh",
+  "limitPrice",
+  "locked",
+  "fillWh",
+  "released",
+  "paid",
+  "deliveredWh",
+  "payment",
+  "penalty",
+  "placedTx",
+  "lastTx",
+];
 
 const CERTIFICATION_COLUMNS = [
   "slot",

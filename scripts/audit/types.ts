@@ -96,6 +96,24 @@ export interface TradedSlot {
   buyersDone: boolean;
 }
 
+/** A market event that moves money (see money.ts), with its decoded arguments by name. */
+export interface MarketEvent extends EventRef {
+  name: string;
+  args: Record<string, bigint | string | number | boolean>;
+}
+
+/** The market's money events of the range and the views they are reconciled with, at toBlock. */
+export interface MoneyData {
+  events: MarketEvent[];
+  /** balanceOf(account) for every account the events name. */
+  balances: Map<string, { free: bigint; locked: bigint }>;
+  escrowed: bigint;
+  /** False when the range starts after the market's deployment: earlier events would be missing. */
+  complete: boolean;
+  /** False when the market does not answer balanceOf / escrowed (a test double). */
+  viewsRead: boolean;
+}
+
 export interface MeterInfo {
   owner: string;
   source: number;
@@ -141,6 +159,7 @@ export interface AuditData {
   /** Balances by `${account}:${id}` at toBlock, and at fromBlock - 1 (empty when fromBlock is 0). */
   balancesAfter: Map<string, bigint>;
   balancesBefore: Map<string, bigint> | null;
+  money: MoneyData;
 }
 
 export type CheckStatus = "pass" | "fail" | "skipped";
@@ -174,6 +193,10 @@ export interface AuditReport {
   perId: Record<string, string | number>[];
   /** Each traded slot's certificates: claimed, not yet claimed or not yet certified. */
   certification: Record<string, string | number>[];
+  /** Each order's money from the market's events: lock, fill, payment, delivery, penalty. */
+  orders: Record<string, string | number>[];
+  /** Each account's free and locked balance from the events, and the market's view of it. */
+  accounts: Record<string, string | number>[];
   checks: Check[];
   violations: Violation[];
 }

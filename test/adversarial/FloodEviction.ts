@@ -121,7 +121,16 @@ describe("Adversarial: book floods and eviction", function () {
       .to.emit(s.market, "OrderEvicted")
       .withArgs(victim, s.erin.address, minOrderWh * minBuyPricePerWh)
       .and.to.emit(s.market, "OrderPlaced")
-      .withArgs(victim, s.frank.address, slot, Side.Buy, minOrderWh, better, 0);
+      .withArgs(
+        victim,
+        s.frank.address,
+        slot,
+        Side.Buy,
+        minOrderWh,
+        better,
+        0,
+        minOrderWh * better,
+      );
     expect(await lockedOf(s.market, s.erin.address)).to.equal(
       erinLocked - minOrderWh * minBuyPricePerWh,
     );
