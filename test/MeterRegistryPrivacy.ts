@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { AbiCoder, keccak256, toBeHex, type TransactionReceipt } from "ethers";
+import {
+  AbiCoder,
+  computeHmac,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  type TransactionReceipt,
+} from "ethers";
 
 import { meterWallet, registryFixtures, signedReading } from "./helpers/registry.js";
 import type { RegisteredMeter, RegistryWithMeters } from "./helpers/registry.js";
@@ -154,6 +161,24 @@ describe("MeterRegistry privacy: the imported Wh stays off chain", function () {
   it("derives a distinct salt per slot, meter and registry, the same every time", async function () {
     const seed = saltSeedOf(meter.wallet.privateKey);
     const salt = readingSalt(seed, ctx.domain, meter.address, SLOT);
+    // As docs/integration.md specifies it, with plain ethers.
+    const abi = AbiCoder.defaultAbiCoder();
+    const documentedSeed = computeHmac(
+      "sha256",
+      meter.wallet.privateKey,
+      toUtf8Bytes("GridLedger reading salt seed v1"),
+    );
+    expect(seed).to.equal(documentedSeed);
+    expect(salt).to.equal(
+      computeHmac(
+        "sha256",
+        documentedSeed,
+        abi.encode(
+          ["uint256", "address", "address", "uint64"],
+          [ctx.chainId, await ctx.registry.getAddress(), meter.address, SLOT],
+        ),
+      ),
+    );
     expect(readingSalt(seed, ctx.domain, meter.address, SLOT)).to.equal(salt);
     expect(readingSalt(seed, ctx.domain, meter.address, SLOT + 1n)).to.not.equal(salt);
     expect(readingSalt(seed, ctx.domain, ctx.solar.address, SLOT)).to.not.equal(salt);
