@@ -291,7 +291,11 @@ export const gridLedgerTasks = [
     "Check a revealed imported kWh and salt against the commitment the registry logged (anyone)",
   )
     .addOption(meterOption)
-    .addOption({ name: "slot", description: "the slot number", defaultValue: "" })
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
     .addOption({ name: "importedKwh", description: "the revealed imported kWh", defaultValue: "" })
     .addOption({
       name: "salt",
@@ -310,7 +314,11 @@ export const gridLedgerTasks = [
       description: "the meter's address (default: the key's address)",
       defaultValue: "",
     })
-    .addOption({ name: "slot", description: "the slot number", defaultValue: "" })
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
     .addOption({
       name: "importedKwh",
       description: "the imported kWh the meter measured in the slot",

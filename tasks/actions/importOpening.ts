@@ -9,6 +9,7 @@ import { MeterRegistry__factory } from "../../typechain-types/index.js";
 import { openContext, parseAddress, parseWhole, runCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { openingOf, registryDomain } from "../../scripts/lib/readings.js";
+import { resolveSlot } from "../../scripts/lib/slots.js";
 import { kWhToWh, whToKWh } from "../../scripts/lib/units.js";
 import { meterKeyFrom } from "./reading.js";
 
@@ -59,7 +60,6 @@ function required(value: string, option: string, what: string): string {
 export async function verifyImport(args: VerifyArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
     const meter = parseAddress(required(args.meter, "--meter", "the meter's address"), "--meter");
-    const slot = parseWhole(required(args.slot, "--slot", "the slot number"), "--slot");
     const importedWh = kWhToWh(
       required(args.importedKwh, "--imported-kwh", "the revealed kWh"),
       "--imported-kwh",
@@ -68,6 +68,7 @@ export async function verifyImport(args: VerifyArguments, hre: HardhatRuntimeEnv
     if (!/^0x[0-9a-fA-F]{64}$/.test(salt))
       throw new UsageError("--salt", "is not 32 bytes (0x followed by 64 hex digits)");
     const ctx = await openContext(hre, args.deploymentId);
+    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
     const { registry, addresses } = ctx.suite;
     const fromBlock =
       args.fromBlock === "" ? 0 : Number(parseWhole(args.fromBlock, "--from-block"));
@@ -103,7 +104,6 @@ export async function verifyImport(args: VerifyArguments, hre: HardhatRuntimeEnv
 /** `meter reveal-import`: derives the salt from the meter key and prints the opening for one party. */
 export async function revealImport(args: RevealArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
-    const slot = parseWhole(required(args.slot, "--slot", "the slot number"), "--slot");
     const importedWh = kWhToWh(
       required(args.importedKwh, "--imported-kwh", "the kWh the meter measured"),
       "--imported-kwh",
@@ -111,6 +111,7 @@ export async function revealImport(args: RevealArguments, hre: HardhatRuntimeEnv
     const party = required(args.for, "--for", "who the opening is for, e.g. a supplier's name");
     const key = meterKeyFrom(args.keyEnv);
     const ctx = await openContext(hre, args.deploymentId);
+    const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
     const registry = ctx.suite.addresses.registry;
     const meter = args.meter === "" ? key.address : parseAddress(args.meter, "--meter");
     const opening = openingOf(key, registryDomain(registry, ctx.chain.chainId), {
