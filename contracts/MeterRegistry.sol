@@ -28,9 +28,10 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     /// @notice Suspends and reinstates meters.
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
-    /// @notice EIP-712 type hash of a reading.
+    /// @notice EIP-712 type hash of a reading. The meter signs its imported Wh only through
+    /// `importedCommitment`, so the household's consumption never appears on chain in clear.
     bytes32 public constant READING_TYPEHASH = keccak256(
-        "Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)"
+        "Reading(address meter,uint64 slot,uint32 exportedWh,bytes32 importedCommitment)"
     );
 
     uint256 private constant _SECONDS_PER_HOUR = 3600;
@@ -80,7 +81,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     mapping(address meter => PendingChange) private _pending;
     mapping(address meter => History) private _history;
     mapping(uint32 index => address meter) private _meterAt;
-    /// @dev Four slots per word, see ReadingPacking.
+    /// @dev Eight slots per word (exported Wh and the recorded flag), see ReadingPacking.
     mapping(uint32 index => mapping(uint256 word => uint256 lanes)) private _readings;
     uint32 private _meterCount;
 
@@ -344,10 +345,34 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     function readingDigest(
         address meter,
         uint64 slot,
-        uint32 importedWh,
-        uint32 exportedWh
+        uint32 exportedWh,
+        bytes32 importedCommitment_
     ) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(READING_TYPEHASH, meter, slot, importedWh, exportedWh)));
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(READING_TYPEHASH, meter, slot, exportedWh, importedCommitment_))
+            );
+    }
+
+    /// @inheritdoc IMeterRegistry
+    function importedCommitment(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        bytes32 salt
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(meter, slot, importedWh, salt));
+    }
+
+    /// @inheritdoc IMeterRegistry
+    function verifyImportedWh(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        bytes32 salt,
+        bytes32 commitment
+    ) external pure returns (bool) {
+        return importedCommitment(meter, slot, importedWh, salt) == commitment;
     }
 
     /// @inheritdoc IMeterRegistry
@@ -404,15 +429,18 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         error = _checkSignature(reading, device.signer());
         if (error.length != 0) return error;
 
-        lanes[wordKey] = ReadingPacking.pack(word, slot, reading.importedWh, reading.exportedWh);
-        emit ReadingRecorded(meter, slot, reading.importedWh, reading.exportedWh);
+        lanes[wordKey] = ReadingPacking.pack(word, slot, reading.exportedWh);
+        // The log, not storage, keeps the commitment: emitted once per (meter, slot), it is the authentic
+        // and permanent record a household opens later (32 bytes of log data cost 256 gas, a word 22,100).
+        emit ReadingRecorded(meter, slot, reading.exportedWh, reading.importedCommitment);
     }
 
-    /// @dev Whether (meter, slot) holds a reading with exactly `reading`'s values.
+    /// @dev Whether (meter, slot) holds a reading with `reading`'s exported Wh. The commitment is not stored,
+    /// so a copy that differs only in it is skipped as well: it changes nothing, the first record stands.
     function _isRecordedAs(SignedReading calldata reading) private view returns (bool) {
         uint256 word = _readings[_devices[reading.meter].index()][ReadingPacking.wordOf(reading.slot)];
-        (bool recorded, uint32 importedWh, uint32 exportedWh) = ReadingPacking.unpack(word, reading.slot);
-        return recorded && importedWh == reading.importedWh && exportedWh == reading.exportedWh;
+        (bool recorded, uint32 exportedWh) = ReadingPacking.unpack(word, reading.slot);
+        return recorded && exportedWh == reading.exportedWh;
     }
 
     /// @dev The meter is registered, not retired for the slot and commissioned, the slot has ended and its window
@@ -456,11 +484,19 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
                 );
         }
 
+        // Only the export is bounded on chain: the import is hidden behind its commitment (a zero-knowledge
+        // range proof would be needed to bound it, see docs/threat-model.md).
         uint256 maxWh = _maxWhPerSlot(record.ratedCapacityW());
-        uint256 largest = reading.importedWh > reading.exportedWh ? reading.importedWh : reading.exportedWh;
-        if (largest > maxWh) {
+        uint256 exportedWh = reading.exportedWh;
+        if (exportedWh > maxWh) {
             return
-                abi.encodeWithSelector(RegistryReadingExceedsCapacity.selector, meter, slot, largest, maxWh);
+                abi.encodeWithSelector(
+                    RegistryReadingExceedsCapacity.selector,
+                    meter,
+                    slot,
+                    exportedWh,
+                    maxWh
+                );
         }
     }
 
@@ -470,7 +506,12 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         address signer
     ) private view returns (bytes memory error) {
         if (signer == address(0)) return abi.encodeWithSelector(RegistryKeyRevoked.selector, reading.meter);
-        bytes32 digest = readingDigest(reading.meter, reading.slot, reading.importedWh, reading.exportedWh);
+        bytes32 digest = readingDigest(
+            reading.meter,
+            reading.slot,
+            reading.exportedWh,
+            reading.importedCommitment
+        );
         (address recovered, ECDSA.RecoverError status, ) = ECDSA.tryRecover(digest, reading.r, reading.vs);
         if (status != ECDSA.RecoverError.NoError || recovered != signer) {
             return
@@ -485,7 +526,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     function _readingOf(uint32 index, uint64 slot) private view returns (Reading memory reading) {
         if (index == 0) return reading;
-        (reading.recorded, reading.importedWh, reading.exportedWh) = ReadingPacking.unpack(
+        (reading.recorded, reading.exportedWh) = ReadingPacking.unpack(
             _readings[index][ReadingPacking.wordOf(slot)],
             slot
         );

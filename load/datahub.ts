@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 
-import { registryDomain, signReading } from "../fixtures/readings.js";
+import { registryDomain, signReading } from "../scripts/lib/readings.js";
 import {
   between,
   dataHubWallet,

@@ -25,6 +25,13 @@ const meterOption = {
   defaultValue: "",
 };
 
+const fromBlock = {
+  name: "fromBlock" as const,
+  description:
+    "first block to search for the reading's log (default 0; the registry's deployment block is faster)",
+  defaultValue: "",
+};
+
 const ephemeral = {
   name: "ephemeral" as const,
   description: "run on Hardhat's in-process chain anyway (its state is lost when the command ends)",
@@ -278,6 +285,53 @@ export const gridLedgerTasks = [
       defaultValue: "METER_PRIVATE_KEY",
     })
     .setAction(() => import("./actions/reading.js"))
+    .build(),
+  view(
+    ["meter", "verify-import"],
+    "Check a revealed imported kWh and salt against the commitment the registry logged (anyone)",
+  )
+    .addOption(meterOption)
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
+    .addOption({ name: "importedKwh", description: "the revealed imported kWh", defaultValue: "" })
+    .addOption({
+      name: "salt",
+      description: "the revealed salt (0x + 64 hex digits)",
+      defaultValue: "",
+    })
+    .addOption(fromBlock)
+    .setAction(() => import("./actions/verifyImport.js"))
+    .build(),
+  view(
+    ["meter", "reveal-import"],
+    "Derive a reading's salt from the meter key (env METER_PRIVATE_KEY) and print its opening for one party",
+  )
+    .addOption({
+      name: "meter",
+      description: "the meter's address (default: the key's address)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "slot",
+      description: "slot number or '-N' (N slots before the current)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "importedKwh",
+      description: "the imported kWh the meter measured in the slot",
+      defaultValue: "",
+    })
+    .addOption({ name: "for", description: "who the opening is for", defaultValue: "" })
+    .addOption({
+      name: "keyEnv",
+      description: "environment variable holding the key that signed the reading",
+      defaultValue: "METER_PRIVATE_KEY",
+    })
+    .addOption(fromBlock)
+    .setAction(() => import("./actions/revealImport.js"))
     .build(),
 
   emptyTask(

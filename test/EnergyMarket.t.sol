@@ -68,10 +68,16 @@ abstract contract MarketSetup is Test {
         uint64 slot,
         uint32 exportedWh
     ) internal view returns (IMeterRegistry.SignedReading memory reading) {
-        bytes32 digest = registry.readingDigest(meters[actor], slot, 0, exportedWh);
+        bytes32 commitment = registry.importedCommitment(
+            meters[actor],
+            slot,
+            0,
+            keccak256(abi.encode(actor))
+        );
+        bytes32 digest = registry.readingDigest(meters[actor], slot, exportedWh, commitment);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(meterKeys[actor], digest);
         bytes32 vs = bytes32(uint256(s) | (uint256(v - 27) << 255));
-        reading = IMeterRegistry.SignedReading(meters[actor], slot, 0, exportedWh, r, vs);
+        reading = IMeterRegistry.SignedReading(meters[actor], slot, exportedWh, commitment, r, vs);
     }
 }
 

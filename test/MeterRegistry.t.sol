@@ -26,10 +26,106 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     // ---------------------------------------------------------------------------------------------
 
     function test_readingDigest_matchesIndependentEip712() public view {
+        bytes32 commitment = keccak256("commitment");
         assertEq(
-            registry.readingDigest(meter, 7, 1, 2),
-            _digest(block.chainid, address(registry), meter, 7, 1, 2)
+            registry.readingDigest(meter, 7, 2, commitment),
+            _digest(block.chainid, address(registry), meter, 7, 2, commitment)
         );
+    }
+
+    function test_importedCommitment_isKeccakOfAbiEncodedOpening() public view {
+        bytes32 salt = _saltOf(METER_KEY, meter, 7);
+        assertEq(registry.importedCommitment(meter, 7, 1234, salt), _commitment(meter, 7, 1234, salt));
+        assertEq(
+            registry.importedCommitment(meter, 7, 1234, salt),
+            keccak256(abi.encode(meter, uint64(7), uint32(1234), salt))
+        );
+    }
+
+    /// @notice The opening (importedWh, salt) of a recorded reading verifies against the commitment of its
+    /// `ReadingRecorded` event; any other value, salt, slot or meter does not.
+    function testFuzz_verifyImportedWh_onlyTheOpeningVerifies(
+        uint32 importedWh,
+        uint32 otherWh,
+        bytes32 otherSalt
+    ) public {
+        vm.warp(_slotEnd(3));
+        IMeterRegistry.SignedReading memory reading = _sign(METER_KEY, meter, 3, importedWh, 5);
+        bytes32 salt = _saltOf(METER_KEY, meter, 3);
+        vm.recordLogs();
+        registry.submitReading(reading);
+        (, bytes32 logged) = abi.decode(vm.getRecordedLogs()[0].data, (uint32, bytes32));
+        assertEq(logged, reading.importedCommitment);
+
+        assertTrue(registry.verifyImportedWh(meter, 3, importedWh, salt, logged));
+        vm.assume(otherWh != importedWh && otherSalt != salt);
+        assertFalse(registry.verifyImportedWh(meter, 3, otherWh, salt, logged), "other value verified");
+        assertFalse(
+            registry.verifyImportedWh(meter, 3, importedWh, otherSalt, logged),
+            "other salt verified"
+        );
+        assertFalse(registry.verifyImportedWh(meter, 4, importedWh, salt, logged), "other slot verified");
+        assertFalse(registry.verifyImportedWh(owner, 3, importedWh, salt, logged), "other meter verified");
+    }
+
+    /// @notice The signature binds the commitment: the meter's signature over one imported value does not carry a
+    /// commitment to another (the attacker knows the salt here, which a real one would not).
+    function test_submitReading_otherCommitmentWithSameSignature_reverts() public {
+        vm.warp(_slotEnd(3));
+        IMeterRegistry.SignedReading memory reading = _sign(METER_KEY, meter, 3, 100, 5);
+        IMeterRegistry.SignedReading memory forged = IMeterRegistry.SignedReading({
+            meter: meter,
+            slot: 3,
+            exportedWh: 5,
+            importedCommitment: _commitment(meter, 3, 1, _saltOf(METER_KEY, meter, 3)),
+            r: reading.r,
+            vs: reading.vs
+        });
+        vm.expectPartialRevert(IMeterRegistry.RegistryInvalidSignature.selector);
+        registry.submitReading(forged);
+        assertFalse(registry.readingOf(meter, 3).recorded);
+        registry.submitReading(reading);
+        assertTrue(registry.readingOf(meter, 3).recorded);
+    }
+
+    /// @notice Import is not bounded on chain any more (it is hidden): only the export is checked against the
+    /// rated capacity, and an import above it is recorded.
+    function test_submitReading_importAboveCapacity_isRecorded() public {
+        vm.warp(_slotEnd(3));
+        uint256 maxWh = registry.maxWhPerSlot(meter);
+        registry.submitReading(_sign(METER_KEY, meter, 3, type(uint32).max, uint32(maxWh)));
+        assertEq(registry.readingOf(meter, 3).exportedWh, maxWh);
+        IMeterRegistry.SignedReading memory over = _sign(METER_KEY, meter, 2, 0, uint32(maxWh + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMeterRegistry.RegistryReadingExceedsCapacity.selector,
+                meter,
+                uint64(2),
+                maxWh + 1,
+                maxWh
+            )
+        );
+        registry.submitReading(over);
+    }
+
+    /// @notice A batch copy that differs from the recorded reading only in its commitment changes nothing: it is
+    /// skipped (idempotence compares what is stored), and the first commitment remains the only one logged.
+    function test_submitReadings_copyWithOtherCommitment_isSkipped() public {
+        vm.warp(_slotEnd(3));
+        IMeterRegistry.SignedReading memory first = _sign(METER_KEY, meter, 3, 100, 5);
+        registry.submitReading(first);
+        IMeterRegistry.SignedReading[] memory batch = new IMeterRegistry.SignedReading[](2);
+        batch[0] = _sign(METER_KEY, meter, 3, 101, 5);
+        batch[1] = _sign(METER_KEY, meter, 2, 7, 6);
+        vm.recordLogs();
+        registry.submitReadings(batch);
+        assertEq(vm.getRecordedLogs().length, 1, "only slot 2 logged");
+        assertEq(registry.readingOf(meter, 2).exportedWh, 6);
+        batch[0] = _sign(METER_KEY, meter, 3, 100, 6);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMeterRegistry.RegistryReadingExists.selector, meter, uint64(3))
+        );
+        registry.submitReadings(batch);
     }
 
     /// @dev Compact indexes are 24 bits wide: the 16,777,215th meter is the last one.
@@ -48,11 +144,15 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     function test_submitReading_recordsAtSlotEnd() public {
         vm.warp(_slotEnd(3));
         vm.expectEmit(address(registry));
-        emit IMeterRegistry.ReadingRecorded(meter, 3, 10, 990);
+        emit IMeterRegistry.ReadingRecorded(
+            meter,
+            3,
+            990,
+            _commitment(meter, 3, 10, _saltOf(METER_KEY, meter, 3))
+        );
         registry.submitReading(_sign(METER_KEY, meter, 3, 10, 990));
         IMeterRegistry.Reading memory reading = registry.readingOf(meter, 3);
         assertTrue(reading.recorded);
-        assertEq(reading.importedWh, 10);
         assertEq(reading.exportedWh, 990);
     }
 
@@ -89,14 +189,14 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     /// bit collides with the parity bit, and the registry must refuse it either way.
     function test_submitReading_highSTwin_reverts() public {
         vm.warp(_slotEnd(3));
-        bytes32 digest = _digest(block.chainid, address(registry), meter, 3, 0, 500);
+        IMeterRegistry.SignedReading memory twin = _sign(METER_KEY, meter, 3, 0, 500);
+        bytes32 digest = _digest(block.chainid, address(registry), meter, 3, 500, twin.importedCommitment);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(METER_KEY, digest);
         assertLe(uint256(s), HALF_ORDER, "vm.sign returns low-s");
         uint256 highS = SECP256K1_ORDER - uint256(s);
         uint8 twinV = v == 27 ? 28 : 27;
         assertEq(ecrecover(digest, twinV, r, bytes32(highS)), meter, "plain ecrecover accepts the twin");
 
-        IMeterRegistry.SignedReading memory twin = _sign(METER_KEY, meter, 3, 0, 500);
         twin.vs = bytes32(highS | (uint256(twinV - 27) << 255));
         // The registry decodes s as the low 255 bits and the parity from the top bit.
         uint256 decodedS = uint256(twin.vs) & ((1 << 255) - 1);
@@ -125,7 +225,7 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         IMeterRegistry.SignedReading memory reading = _sign(METER_KEY, meter, 3, 0, 1);
         vm.chainId(originalChain + 1);
         address recovered = ecrecover(
-            _digest(originalChain + 1, address(registry), meter, 3, 0, 1),
+            _digest(originalChain + 1, address(registry), meter, 3, 1, reading.importedCommitment),
             uint8(uint256(reading.vs) >> 255) + 27,
             reading.r,
             bytes32(uint256(reading.vs) & ((1 << 255) - 1))
@@ -221,8 +321,9 @@ contract MeterRegistryTest is MeterRegistryTestBase {
             _slotStart(c.slot) -
             SLOT_LENGTH +
             bound(timeOffset, 0, 3 * SLOT_LENGTH + READING_WINDOW);
-        // Up to two Wh over the limit so that both sides of the capacity rule are hit.
-        c.importedWh = uint32(bound(importedWh, 0, c.maxWh + 2));
+        // Import is any value (it is hidden, not bounded); export up to two Wh over the limit so that both
+        // sides of the capacity rule are hit.
+        c.importedWh = importedWh;
         c.exportedWh = uint32(bound(exportedWh, 0, c.maxWh + 2));
         uint256 drawn = bound(scenario, 0, 2 * uint256(type(Scenario).max) - 1);
         c.scenario = drawn > uint256(type(Scenario).max) ? Scenario.Active : Scenario(drawn);
@@ -254,11 +355,15 @@ contract MeterRegistryTest is MeterRegistryTestBase {
         vm.warp(c.timestamp);
         if (expected.length == 0) {
             vm.expectEmit(address(registry));
-            emit IMeterRegistry.ReadingRecorded(identity, c.slot, c.importedWh, c.exportedWh);
+            emit IMeterRegistry.ReadingRecorded(
+                identity,
+                c.slot,
+                c.exportedWh,
+                _commitment(identity, c.slot, c.importedWh, _saltOf(c.signingKey, identity, c.slot))
+            );
             registry.submitReading(reading);
             IMeterRegistry.Reading memory stored = registry.readingOf(identity, c.slot);
             assertTrue(stored.recorded);
-            assertEq(stored.importedWh, c.importedWh);
             assertEq(stored.exportedWh, c.exportedWh);
             // A replay of the accepted reading is refused.
             vm.expectRevert(
@@ -270,7 +375,6 @@ contract MeterRegistryTest is MeterRegistryTestBase {
             registry.submitReading(reading);
             IMeterRegistry.Reading memory stored = registry.readingOf(identity, c.slot);
             assertEq(stored.recorded, before.recorded);
-            assertEq(stored.importedWh, before.importedWh);
             assertEq(stored.exportedWh, before.exportedWh);
         }
     }
@@ -340,14 +444,13 @@ contract MeterRegistryTest is MeterRegistryTestBase {
     }
 
     function _valueOrSignatureError(address identity, FuzzCase memory c) private pure returns (bytes memory) {
-        uint256 largest = c.importedWh > c.exportedWh ? c.importedWh : c.exportedWh;
-        if (largest > c.maxWh) {
+        if (c.exportedWh > c.maxWh) {
             return
                 abi.encodeWithSelector(
                     IMeterRegistry.RegistryReadingExceedsCapacity.selector,
                     identity,
                     c.slot,
-                    largest,
+                    uint256(c.exportedWh),
                     c.maxWh
                 );
         }

@@ -7,14 +7,15 @@ import {Test} from "forge-std/Test.sol";
 import {MeterRegistry} from "../contracts/MeterRegistry.sol";
 import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
 
-/// @notice Signs readings the way a meter does: EIP-712 digest computed here, independently of the registry's
-/// `readingDigest`, then `vm.sign` and EIP-2098 compaction. Shared by the unit, fuzz and invariant tests.
+/// @notice Signs readings the way a meter does: commitment to the imported Wh and EIP-712 digest computed here,
+/// independently of the registry's `importedCommitment` and `readingDigest`, then `vm.sign` and EIP-2098
+/// compaction. Shared by the unit, fuzz and invariant tests.
 abstract contract MeterRegistrySigning is CommonBase {
     bytes32 internal constant EIP712_DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     );
     bytes32 internal constant READING_TYPEHASH = keccak256(
-        "Reading(address meter,uint64 slot,uint32 importedWh,uint32 exportedWh)"
+        "Reading(address meter,uint64 slot,uint32 exportedWh,bytes32 importedCommitment)"
     );
     /// @dev Half the secp256k1 order: OpenZeppelin's ECDSA refuses any s above it.
     uint256 internal constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -32,15 +33,32 @@ abstract contract MeterRegistrySigning is CommonBase {
             );
     }
 
+    /// @dev A per-reading salt only the key holder can compute (tests only; meters use scripts/lib/readings.ts).
+    function _saltOf(uint256 privateKey, address meter, uint64 slot) internal pure returns (bytes32) {
+        return keccak256(abi.encode("test reading salt", privateKey, meter, slot));
+    }
+
+    /// @dev `keccak256(abi.encode(meter, slot, importedWh, salt))`, as docs/integration.md specifies it.
+    function _commitment(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        bytes32 salt
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(meter, slot, importedWh, salt));
+    }
+
     function _digest(
         uint256 chainId,
         address verifyingContract,
         address meter,
         uint64 slot,
-        uint32 importedWh,
-        uint32 exportedWh
+        uint32 exportedWh,
+        bytes32 importedCommitment
     ) internal pure returns (bytes32) {
-        bytes32 structHash = keccak256(abi.encode(READING_TYPEHASH, meter, slot, importedWh, exportedWh));
+        bytes32 structHash = keccak256(
+            abi.encode(READING_TYPEHASH, meter, slot, exportedWh, importedCommitment)
+        );
         return
             keccak256(abi.encodePacked("\x19\x01", _domainSeparator(chainId, verifyingContract), structHash));
     }
@@ -50,7 +68,8 @@ abstract contract MeterRegistrySigning is CommonBase {
         return (r, bytes32(uint256(s) | (uint256(v - 27) << 255)));
     }
 
-    /// @dev A reading of `meter` signed with `privateKey` for `registry` on chain `chainId`.
+    /// @dev A reading of `meter` signed with `privateKey` for `registry` on chain `chainId`, committing to
+    /// `importedWh` with the key's salt for (meter, slot).
     function _signFor(
         uint256 privateKey,
         uint256 chainId,
@@ -60,15 +79,16 @@ abstract contract MeterRegistrySigning is CommonBase {
         uint32 importedWh,
         uint32 exportedWh
     ) internal pure returns (IMeterRegistry.SignedReading memory reading) {
+        bytes32 commitment = _commitment(meter, slot, importedWh, _saltOf(privateKey, meter, slot));
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(
             privateKey,
-            _digest(chainId, registry, meter, slot, importedWh, exportedWh)
+            _digest(chainId, registry, meter, slot, exportedWh, commitment)
         );
         (reading.r, reading.vs) = _compact(v, r, s);
         reading.meter = meter;
         reading.slot = slot;
-        reading.importedWh = importedWh;
         reading.exportedWh = exportedWh;
+        reading.importedCommitment = commitment;
     }
 }
 

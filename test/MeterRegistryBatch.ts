@@ -65,14 +65,13 @@ async function expectBatchRecorded(
     expect([...events[i]!.args]).to.deep.equal([
       reading.meter,
       reading.slot,
-      reading.importedWh,
       reading.exportedWh,
+      reading.importedCommitment,
     ]);
   });
   for (const reading of readings) {
     expect(await ctx.registry.readingOf(reading.meter, reading.slot)).to.deep.equal([
       true,
-      reading.importedWh,
       reading.exportedWh,
     ]);
   }
@@ -106,14 +105,10 @@ describe("MeterRegistry batches", function () {
       for (const r of readings) {
         await expect(tx)
           .to.emit(ctx.registry, "ReadingRecorded")
-          .withArgs(r.meter, r.slot, r.importedWh, r.exportedWh);
+          .withArgs(r.meter, r.slot, r.exportedWh, r.importedCommitment);
       }
       for (const r of readings) {
-        expect(await ctx.registry.readingOf(r.meter, r.slot)).to.deep.equal([
-          true,
-          r.importedWh,
-          r.exportedWh,
-        ]);
+        expect(await ctx.registry.readingOf(r.meter, r.slot)).to.deep.equal([true, r.exportedWh]);
       }
     });
 
@@ -137,7 +132,7 @@ describe("MeterRegistry batches", function () {
     it("reports the first bad reading when several are bad, and a duplicate inside the batch", async function () {
       const ctx = await networkHelpers.loadFixture(registryWithMeters);
       const good = await signedReading(ctx, ctx.solar, 3n, 0n, 400n);
-      const tooMuch = await signedReading(ctx, ctx.home, 3n, 2_751n, 0n);
+      const tooMuch = await signedReading(ctx, ctx.home, 3n, 0n, 2_751n);
       const early = await signedReading(ctx, ctx.battery, 4n, 1n, 1n);
       await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(3n));
       await expect(ctx.registry.submitReadings([good, tooMuch, early]))
@@ -164,8 +159,8 @@ describe("MeterRegistry batches", function () {
         (l) => ctx.registry.interface.parseLog(l)?.name === "ReadingRecorded",
       );
       expect(recorded).to.have.length(1);
-      expect(await ctx.registry.readingOf(ctx.solar.address, 3n)).to.deep.equal([true, 0n, 400n]);
-      expect(await ctx.registry.readingOf(ctx.home.address, 3n)).to.deep.equal([true, 900n, 0n]);
+      expect(await ctx.registry.readingOf(ctx.solar.address, 3n)).to.deep.equal([true, 400n]);
+      expect(await ctx.registry.readingOf(ctx.home.address, 3n)).to.deep.equal([true, 0n]);
     });
   });
 
@@ -190,7 +185,7 @@ describe("MeterRegistry batches", function () {
         [good[0]!, "RegistryReadingExists"],
         [await signedReading(ctx, ctx.battery, 3n, 1n, 1n, nobody), "RegistryInvalidSignature"],
         [await signedReading(ctx, ctx.battery, 4n, 1n, 1n), "RegistrySlotNotEnded"],
-        [await signedReading(ctx, ctx.battery, 2n, 1_251n, 0n), "RegistryReadingExceedsCapacity"],
+        [await signedReading(ctx, ctx.battery, 2n, 0n, 1_251n), "RegistryReadingExceedsCapacity"],
         [
           await signReading(nobody, ctx.domain, {
             meter: nobody.address,
@@ -214,11 +209,7 @@ describe("MeterRegistry batches", function () {
       const receipt = await (await tx).wait();
       expect(recordedEvents(ctx, receipt!)).to.have.length(good.length);
       for (const r of good) {
-        expect(await registry.readingOf(r.meter, r.slot)).to.deep.equal([
-          true,
-          r.importedWh,
-          r.exportedWh,
-        ]);
+        expect(await registry.readingOf(r.meter, r.slot)).to.deep.equal([true, r.exportedWh]);
       }
       for (const slot of [2n, 3n, 4n]) {
         expect((await registry.readingOf(ctx.battery.address, slot)).recorded).to.equal(false);
@@ -236,7 +227,7 @@ describe("MeterRegistry batches", function () {
   });
 
   describe("batch of 100 readings (gas)", function () {
-    /** Slots 4..7 share one storage word per meter (ReadingPacking: four lanes per word). */
+    /** Slots 4..7 share one storage word per meter (ReadingPacking: eight lanes per word, slots 0..7). */
     async function fourSlotsPerMeter(ctx: BatchContext): Promise<SignedReading[]> {
       const readings: SignedReading[] = [];
       for (const [i, meter] of ctx.meters.slice(0, 25).entries()) {

@@ -11,8 +11,9 @@ import {MeterRegistrySigning, MeterRegistryTestBase} from "./MeterRegistryBase.t
 /// @notice Drives the registry like a messy data hub and grid: fresh readings, exact and modified replays,
 /// wrong keys, strict and tolerant batches, scheduled key rotations and revocations, capacity and owner
 /// changes, suspensions, time passing. Ghost state: how many `ReadingRecorded` events each (meter, slot)
-/// produced and the values of the first; the key schedule of each meter. Every scheduled change is checked
-/// not to alter the record (key, capacity, retirement, owner) of any slot open for trading or in its window.
+/// produced and the values of the first (exported Wh and the commitment to the imported Wh); the key
+/// schedule of each meter. Every scheduled change is checked not to alter the record (key, capacity,
+/// retirement, owner) of any slot open for trading or in its window.
 contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
     struct NextKey {
         uint256 key;
@@ -20,8 +21,8 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
     }
 
     struct GhostReading {
-        uint32 importedWh;
         uint32 exportedWh;
+        bytes32 importedCommitment;
     }
 
     uint256 internal constant METERS = 3;
@@ -209,9 +210,9 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
     function ghostOf(
         address meter,
         uint64 slot
-    ) external view returns (uint32 importedWh, uint32 exportedWh) {
+    ) external view returns (uint32 exportedWh, bytes32 importedCommitment) {
         GhostReading memory g = _ghost[meter][slot];
-        return (g.importedWh, g.exportedWh);
+        return (g.exportedWh, g.importedCommitment);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -338,9 +339,9 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
             ++seen;
             address meter = address(uint160(uint256(logs[i].topics[1])));
             uint64 slot = uint64(uint256(logs[i].topics[2]));
-            (uint32 importedWh, uint32 exportedWh) = abi.decode(logs[i].data, (uint32, uint32));
+            (uint32 exportedWh, bytes32 commitment) = abi.decode(logs[i].data, (uint32, bytes32));
             if (++recordedEvents[meter][slot] == 1) {
-                _ghost[meter][slot] = GhostReading(importedWh, exportedWh);
+                _ghost[meter][slot] = GhostReading(exportedWh, commitment);
             }
             ++recordedCount;
             // A batch may hold several readings of one (meter, slot), refused ones included: the recorded
@@ -351,8 +352,8 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
                 submittedThem =
                     r.meter == meter &&
                     r.slot == slot &&
-                    r.importedWh == importedWh &&
-                    r.exportedWh == exportedWh;
+                    r.exportedWh == exportedWh &&
+                    r.importedCommitment == commitment;
                 if (submittedThem) _accepted.push(r);
             }
             _check(submittedThem, "recorded values nobody submitted");
@@ -383,14 +384,15 @@ contract MeterRegistryHandler is MeterRegistrySigning, StdUtils {
         uint64 back = uint64(bound(slotsBack, 0, MAX_SLOTS_BACK));
         uint64 slot = current > back ? current - back : 0;
         uint256 key = wrongKey ? 0xBAD : _keyOrStranger(meter, slot);
-        // Up to one Wh over the 1,000 Wh limit, so that capacity refusals happen too.
+        // Export up to one Wh over the 1,000 Wh limit, so that capacity refusals happen too; import is not
+        // bounded on chain (it is hidden behind its commitment).
         return
             _signed(
                 key,
                 meter,
                 slot,
-                uint32(bound(importedWh, 0, MAX_WH + 1)),
-                uint32(bound(exportedWh, 0, MAX_WH))
+                uint32(bound(importedWh, 0, 4 * MAX_WH)),
+                uint32(bound(exportedWh, 0, MAX_WH + 1))
             );
     }
 
@@ -462,15 +464,15 @@ contract MeterRegistryInvariantTest is MeterRegistryTestBase {
         }
     }
 
-    /// @notice Every recorded reading still holds the values of its ReadingRecorded event.
+    /// @notice Every recorded reading still holds the exported Wh of its ReadingRecorded event, and that event
+    /// carried the commitment of a reading the meter's key signed (checked in the handler).
     function invariant_recordedReadingNeverChanges() public view {
         uint256 count = handler.touchedCount();
         for (uint256 i; i < count; ++i) {
             (address meter, uint64 slot) = handler.touchedAt(i);
             if (handler.recordedEvents(meter, slot) == 0) continue;
-            (uint32 importedWh, uint32 exportedWh) = handler.ghostOf(meter, slot);
+            (uint32 exportedWh, ) = handler.ghostOf(meter, slot);
             IMeterRegistry.Reading memory stored = registry.readingOf(meter, slot);
-            assertEq(stored.importedWh, importedWh, "importedWh changed");
             assertEq(stored.exportedWh, exportedWh, "exportedWh changed");
             uint32 index = registry.meterOf(meter).index;
             IMeterRegistry.Reading memory byIndex = registry.readingOfIndex(index, slot);

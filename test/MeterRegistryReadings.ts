@@ -63,17 +63,9 @@ describe("MeterRegistry readings", function () {
       const reading = await signedReading(ctx, ctx.solar, SLOT, 12n, 843n);
       await expect(submitAt(slotEnd, reading))
         .to.emit(ctx.registry, "ReadingRecorded")
-        .withArgs(ctx.solar.address, SLOT, 12n, 843n);
-      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT)).to.deep.equal([
-        true,
-        12n,
-        843n,
-      ]);
-      expect(await ctx.registry.readingOfIndex(ctx.solar.index, SLOT)).to.deep.equal([
-        true,
-        12n,
-        843n,
-      ]);
+        .withArgs(ctx.solar.address, SLOT, 843n, reading.importedCommitment);
+      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT)).to.deep.equal([true, 843n]);
+      expect(await ctx.registry.readingOfIndex(ctx.solar.index, SLOT)).to.deep.equal([true, 843n]);
     });
 
     it("may be submitted by anyone, the meter's owner and a stranger included", async function () {
@@ -91,23 +83,18 @@ describe("MeterRegistry readings", function () {
 
     it("readingOf tells no reading (recorded = false) from a zero reading (recorded = true)", async function () {
       const empty = await ctx.registry.readingOf(ctx.solar.address, SLOT);
-      expect(empty).to.deep.equal([false, 0n, 0n]);
+      expect(empty).to.deep.equal([false, 0n]);
       await submitAt(slotEnd, await signedReading(ctx, ctx.solar, SLOT, 0n, 0n));
-      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT)).to.deep.equal([true, 0n, 0n]);
-      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT + 1n)).to.deep.equal([
-        false,
-        0n,
-        0n,
-      ]);
+      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT)).to.deep.equal([true, 0n]);
+      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT + 1n)).to.deep.equal([false, 0n]);
       expect(await ctx.registry.readingOf(meterWallet("nobody").address, SLOT)).to.deep.equal([
         false,
         0n,
-        0n,
       ]);
-      expect(await ctx.registry.readingOfIndex(0, SLOT)).to.deep.equal([false, 0n, 0n]);
+      expect(await ctx.registry.readingOfIndex(0, SLOT)).to.deep.equal([false, 0n]);
     });
 
-    it("keeps the four slots that share a storage word and their neighbours apart, at full scale", async function () {
+    it("keeps the slots that share a storage word and their neighbours apart, at full scale", async function () {
       // A uint32-max-W meter: its per-slot limit is the largest a lane is ever asked to hold on this clock.
       const big = await registerMeter(ctx, {
         wallet: meterWallet("substation"),
@@ -133,11 +120,11 @@ describe("MeterRegistry readings", function () {
         );
       }
       for (const [slot, importedWh, exportedWh] of values) {
-        expect(await ctx.registry.readingOf(big.address, slot), `slot ${slot}`).to.deep.equal([
-          true,
-          importedWh,
-          exportedWh,
-        ]);
+        // The import is not stored (only committed to in the log); the export is.
+        expect(
+          await ctx.registry.readingOf(big.address, slot),
+          `slot ${slot} (${importedWh} Wh in)`,
+        ).to.deep.equal([true, exportedWh]);
       }
       for (const slot of [2n, 9n]) {
         expect((await ctx.registry.readingOf(big.address, slot)).recorded).to.equal(false);
@@ -208,22 +195,26 @@ describe("MeterRegistry readings", function () {
   });
 
   describe("capacity", function () {
-    for (const field of ["importedWh", "exportedWh"] as const) {
-      it(`accepts ${field} exactly at maxWhPerSlot and refuses one Wh more (RegistryReadingExceedsCapacity)`, async function () {
-        const max = await ctx.registry.maxWhPerSlot(ctx.battery.address);
-        expect(max).to.equal(maxWhPerSlot(ctx.battery.ratedCapacityW));
-        const reading = (slot: bigint, wh: bigint) =>
-          field === "importedWh"
-            ? signedReading(ctx, ctx.battery, slot, wh, 0n)
-            : signedReading(ctx, ctx.battery, slot, 0n, wh);
-        await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(SLOT + 1n));
-        await expect(ctx.registry.submitReading(await reading(SLOT, max + 1n)))
-          .to.be.revertedWithCustomError(ctx.registry, "RegistryReadingExceedsCapacity")
-          .withArgs(ctx.battery.address, SLOT, max + 1n, max);
-        await ctx.registry.submitReading(await reading(SLOT, max));
-        expect((await ctx.registry.readingOf(ctx.battery.address, SLOT))[field]).to.equal(max);
-      });
-    }
+    it("accepts exportedWh exactly at maxWhPerSlot and refuses one Wh more (RegistryReadingExceedsCapacity)", async function () {
+      const max = await ctx.registry.maxWhPerSlot(ctx.battery.address);
+      expect(max).to.equal(maxWhPerSlot(ctx.battery.ratedCapacityW));
+      await networkHelpers.time.increaseTo(await ctx.registry.slotEnd(SLOT + 1n));
+      await expect(
+        ctx.registry.submitReading(await signedReading(ctx, ctx.battery, SLOT, 0n, max + 1n)),
+      )
+        .to.be.revertedWithCustomError(ctx.registry, "RegistryReadingExceedsCapacity")
+        .withArgs(ctx.battery.address, SLOT, max + 1n, max);
+      await ctx.registry.submitReading(await signedReading(ctx, ctx.battery, SLOT, 0n, max));
+      expect((await ctx.registry.readingOf(ctx.battery.address, SLOT)).exportedWh).to.equal(max);
+    });
+
+    it("does not bound importedWh on chain: it is hidden behind its commitment", async function () {
+      const max = await ctx.registry.maxWhPerSlot(ctx.battery.address);
+      await networkHelpers.time.increaseTo(slotEnd);
+      await expect(
+        ctx.registry.submitReading(await signedReading(ctx, ctx.battery, SLOT, max + 1n, 0n)),
+      ).to.emit(ctx.registry, "ReadingRecorded");
+    });
 
     it("rounds the limit down and applies a capacity update to later readings", async function () {
       const { registry, accounts, solar } = ctx;
@@ -250,7 +241,7 @@ describe("MeterRegistry readings", function () {
       await expect(ctx.registry.submitReading(corrected))
         .to.be.revertedWithCustomError(ctx.registry, "RegistryReadingExists")
         .withArgs(ctx.solar.address, SLOT);
-      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT)).to.deep.equal([true, 5n, 600n]);
+      expect(await ctx.registry.readingOf(ctx.solar.address, SLOT)).to.deep.equal([true, 600n]);
     });
   });
 
@@ -361,7 +352,6 @@ describe("MeterRegistry readings", function () {
 
       expect(await ctx.registry.readingOf(ctx.solar.address, SLOT - 1n)).to.deep.equal([
         true,
-        0n,
         321n,
       ]);
       // The slot in its reading window keeps the key it was traded under.
@@ -378,11 +368,10 @@ describe("MeterRegistry readings", function () {
       await expect(ctx.registry.submitReading(await signedReading(ctx, ctx.solar, from, 0n, 1n)))
         .to.be.revertedWithCustomError(ctx.registry, "RegistryInvalidSignature")
         .withArgs(ctx.solar.address, from, ctx.solar.address);
-      await expect(
-        ctx.registry.submitReading(await signedReading(ctx, ctx.solar, from, 0n, 2n, next)),
-      )
+      const byNewKey = await signedReading(ctx, ctx.solar, from, 0n, 2n, next);
+      await expect(ctx.registry.submitReading(byNewKey))
         .to.emit(ctx.registry, "ReadingRecorded")
-        .withArgs(ctx.solar.address, from, 0n, 2n);
+        .withArgs(ctx.solar.address, from, 2n, byNewKey.importedCommitment);
     });
 
     it("after a revocation every key is refused (RegistryKeyRevoked) from its slot until a rotation", async function () {
@@ -444,7 +433,7 @@ describe("MeterRegistry readings", function () {
       await expect(registry.submitReading(await signedReading(ctx, home, from, 1n, 0n)))
         .to.be.revertedWithCustomError(registry, "RegistryMeterNotActive")
         .withArgs(home.address, MeterStatus.Retired);
-      expect(await registry.readingOf(home.address, SLOT)).to.deep.equal([true, 2_000n, 0n]);
+      expect(await registry.readingOf(home.address, SLOT)).to.deep.equal([true, 0n]);
     });
   });
 });

@@ -65,18 +65,22 @@ interface IMeterRegistry {
         uint32 index;
     }
 
-    /// @notice A reading as a meter signs it (EIP-712 type `Reading`), with its compact EIP-2098 signature.
+    /// @notice A reading as a meter signs it (EIP-712 type
+    /// `Reading(address meter,uint64 slot,uint32 exportedWh,bytes32 importedCommitment)`), with its compact
+    /// EIP-2098 signature. The imported Wh (the household's consumption, personal data) is not in it, only a
+    /// hiding and binding commitment to it, see `importedCommitment`.
     /// @param meter the meter's identity
     /// @param slot the slot the energy was measured in
-    /// @param importedWh energy drawn from the grid in the slot, Wh
     /// @param exportedWh energy fed into the grid in the slot, Wh
+    /// @param importedCommitment `importedCommitment(meter, slot, importedWh, salt)` with the energy drawn
+    /// from the grid in the slot (Wh) and a secret per-reading salt the meter derives from its key
     /// @param r signature r
     /// @param vs signature s with the parity bit of v in its top bit (EIP-2098)
     struct SignedReading {
         address meter;
         uint64 slot;
-        uint32 importedWh;
         uint32 exportedWh;
+        bytes32 importedCommitment;
         bytes32 r;
         bytes32 vs;
     }
@@ -95,10 +99,10 @@ interface IMeterRegistry {
         bool retiring;
     }
 
-    /// @notice A recorded reading. `recorded` tells "no reading" apart from a reading of zero.
+    /// @notice A recorded reading. `recorded` tells "no reading" apart from a reading of zero. The commitment
+    /// to the imported Wh is not stored: it is in the reading's `ReadingRecorded` event.
     struct Reading {
         bool recorded;
-        uint32 importedWh;
         uint32 exportedWh;
     }
 
@@ -152,8 +156,14 @@ interface IMeterRegistry {
     /// of those slots is accepted until a rotation.
     event MeterKeyRevoked(address indexed meter, address indexed oldSigner, uint64 fromSlot);
 
-    /// @notice Emitted after a reading was recorded, once per (meter, slot).
-    event ReadingRecorded(address indexed meter, uint64 indexed slot, uint32 importedWh, uint32 exportedWh);
+    /// @notice Emitted after a reading was recorded, once per (meter, slot): the authentic, permanent record of
+    /// the meter's commitment to its imported Wh, which a household opens with `verifyImportedWh`.
+    event ReadingRecorded(
+        address indexed meter,
+        uint64 indexed slot,
+        uint32 exportedWh,
+        bytes32 importedCommitment
+    );
 
     /// @notice Emitted by `trySubmitReadings` for each reading it refused; `reason` is the custom error's selector.
     event ReadingRejected(address indexed meter, uint64 indexed slot, bytes4 reason);
@@ -189,7 +199,7 @@ interface IMeterRegistry {
     error RegistryReadingWindowClosed(uint64 slot, uint256 windowEnd, uint256 timestamp);
     /// @notice Thrown when a reading's slot starts before the meter's commissioning date.
     error RegistryReadingBeforeCommissioning(address meter, uint64 slot, uint32 commissionedAt);
-    /// @notice Thrown when a reading claims more Wh than the rated capacity allows in one slot.
+    /// @notice Thrown when a reading claims to have exported more Wh than the rated capacity allows in one slot.
     error RegistryReadingExceedsCapacity(address meter, uint64 slot, uint256 wh, uint256 maxWh);
     /// @notice Thrown when registering more meters than a compact index can number.
     error RegistryTooManyMeters(uint256 limit);
@@ -308,16 +318,45 @@ interface IMeterRegistry {
     /// @notice Number of meters ever registered.
     function meterCount() external view returns (uint32);
 
-    /// @notice Most Wh a reading of `meter` may claim per slot under the capacity in force now.
+    /// @notice Most Wh a reading of `meter` may claim to have exported per slot under the capacity in force
+    /// now (rated capacity x slot length).
     function maxWhPerSlot(address meter) external view returns (uint256);
 
     /// @notice EIP-712 digest a meter signs for a reading.
+    /// @param exportedWh energy fed into the grid in the slot, Wh
+    /// @param importedCommitment the reading's commitment to its imported Wh (see `importedCommitment`)
     function readingDigest(
         address meter,
         uint64 slot,
-        uint32 importedWh,
-        uint32 exportedWh
+        uint32 exportedWh,
+        bytes32 importedCommitment
     ) external view returns (bytes32);
+
+    /// @notice The commitment a reading carries to its imported Wh: `keccak256(abi.encode(meter, slot,
+    /// importedWh, salt))`. Binding (keccak256 is collision resistant) and hiding as long as the 32-byte salt
+    /// is secret and unpredictable; the meter derives it from its key per (meter, slot), see
+    /// docs/integration.md. Computing it on chain publishes `importedWh`: call it off chain (eth_call).
+    /// @param importedWh energy drawn from the grid in the slot, Wh
+    /// @param salt the reading's secret salt
+    function importedCommitment(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        bytes32 salt
+    ) external pure returns (bytes32);
+
+    /// @notice Whether (`importedWh`, `salt`) opens `commitment` for (meter, slot); the commitment to check
+    /// is the one in the reading's `ReadingRecorded` event. Call it off chain (eth_call).
+    /// @param importedWh the revealed energy drawn from the grid in the slot, Wh
+    /// @param salt the revealed salt of that reading
+    /// @param commitment the commitment recorded for (meter, slot)
+    function verifyImportedWh(
+        address meter,
+        uint64 slot,
+        uint32 importedWh,
+        bytes32 salt,
+        bytes32 commitment
+    ) external pure returns (bool);
 
     /// @notice The slot clock: genesis (unix s), slot length (s) and reading window after a slot's end (s).
     function slotClock() external view returns (uint256 genesis, uint256 slotLength, uint256 readingWindow);

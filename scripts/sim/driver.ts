@@ -33,7 +33,7 @@ import { simulateCommunity } from "../twin/community.js";
 import type { SimulationReport } from "../report/model.js";
 import { buildReport } from "./accounting.js";
 import { accountKey, forgerKey, meterKey } from "./keys.js";
-import { registryDomain, signReading, type SignedReading } from "./readings.js";
+import { registryDomain, signReading, type SignedReading } from "../lib/readings.js";
 import type { HouseholdRuntime, OrderRecord, RunTotals, SlotRuntime } from "./state.js";
 import { parseLogs, TxRunner, type MinedTx } from "./transactions.js";
 
@@ -397,7 +397,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (f.type === "lateReadings")
         lastTick = Math.max(lastTick, Math.min(f.toSlot, N - 1) + 1 + f.delaySlots);
     }
-    const domain = registryDomain(chain.chainId, suite.addresses.registry);
+    const domain = registryDomain(suite.addresses.registry, chain.chainId);
     const registryError = (selector: string) => {
       try {
         return registry.interface.getError(selector)?.name ?? selector;
@@ -476,8 +476,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           case "ReadingRecorded": {
             const slot = slotByChain.get(BigInt(a.slot));
             slot?.recorded.set(String(a.meter).toLowerCase(), {
-              importedWh: Number(a.importedWh),
               exportedWh: Number(a.exportedWh),
+              importedCommitment: String(a.importedCommitment),
             });
             break;
           }
@@ -644,13 +644,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             const forged = faultFor(scenario.faults, "forgedSignatures", h.index, s);
             const late = faultFor(scenario.faults, "lateReadings", h.index, s);
             const r = h.series.readings[s]!;
+            // The household's own model keeps its imported Wh; the chain gets only a commitment to it.
             const signed = await signReading(
-              domain,
               forged ? forgerKey(scenario.seed, h.index) : h.meter,
-              h.meter.address,
-              slot.chainSlot,
-              r.importedWh,
-              r.exportedWh,
+              domain,
+              {
+                meter: h.meter.address,
+                slot: slot.chainSlot,
+                importedWh: BigInt(r.importedWh),
+                exportedWh: BigInt(r.exportedWh),
+              },
             );
             const key = h.meter.address.toLowerCase();
             if (late) {

@@ -34,8 +34,8 @@ export interface SlotRuntime {
   orders: OrderRecord[];
   cleared?: { price: bigint; quantityWh: bigint };
   settled?: { deliveredWh: bigint; shortfallWh: bigint; penalties: bigint };
-  /** Recorded readings by meter address (lower case). */
-  recorded: Map<string, { importedWh: number; exportedWh: number }>;
+  /** Recorded readings by meter address (lower case): the chain keeps only a commitment to the import. */
+  recorded: Map<string, { exportedWh: number; importedCommitment: string }>;
   /** Refused readings: meter address (lower case) -> error name. */
   rejected: Map<string, string>;
   /** Certificates issued by meter (lower case): amount, to buyers, to owner. */

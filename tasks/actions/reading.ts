@@ -2,8 +2,8 @@ import { Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
+import { registryDomain, signReading } from "../../scripts/lib/readings.js";
 import { kWhToWh, whToKWh } from "../../scripts/lib/units.js";
-import { registryDomain, signReading } from "../../scripts/sim/readings.js";
 
 interface ReadingArguments {
   slot: string;
@@ -13,6 +13,20 @@ interface ReadingArguments {
   account: string;
   deploymentId: string;
   ephemeral: boolean;
+}
+
+/** The meter key in environment variable `keyEnv` (never on the command line, where `ps` shows it). */
+export function meterKeyFrom(keyEnv: string): Wallet {
+  const key = process.env[keyEnv];
+  if (!key) throw new UsageError("--key-env", `environment variable ${keyEnv} holds no meter key`);
+  try {
+    return new Wallet(key);
+  } catch {
+    throw new UsageError(
+      "--key-env",
+      `${keyEnv} is not a private key (0x followed by 64 hex digits)`,
+    );
+  }
 }
 
 export default async function reading(args: ReadingArguments, hre: HardhatRuntimeEnvironment) {
@@ -29,32 +43,19 @@ export default async function reading(args: ReadingArguments, hre: HardhatRuntim
         );
     const imported = kWhToWh(args.importedKwh, "--imported-kwh");
     const exported = kWhToWh(args.exportedKwh, "--exported-kwh");
-    const key = process.env[args.keyEnv];
-    if (!key)
-      throw new UsageError("--key-env", `environment variable ${args.keyEnv} holds no meter key`);
-    let meter: Wallet;
-    try {
-      meter = new Wallet(key);
-    } catch {
-      throw new UsageError(
-        "--key-env",
-        `${args.keyEnv} is not a private key (0x followed by 64 hex digits)`,
-      );
-    }
+    const meter = meterKeyFrom(args.keyEnv);
     const { ctx, signer: relayer, slot } = await openSlotCommand(hre, args);
+    // The import never leaves this process in clear: the transaction carries only its commitment.
     const signed = await signReading(
-      registryDomain(ctx.chain.chainId, ctx.suite.addresses.registry),
       meter,
-      meter.address,
-      slot,
-      Number(imported),
-      Number(exported),
+      registryDomain(ctx.suite.addresses.registry, ctx.chain.chainId),
+      { meter: meter.address, slot, importedWh: imported, exportedWh: exported },
     );
     const { hash, gasUsed } = await transact(ctx, "submitReading", () =>
       ctx.suite.registry.connect(relayer).getFunction("submitReading")(signed),
     );
     ctx.print(
-      `recorded reading of meter ${meter.address} for slot ${slot}: imported ${whToKWh(imported)} kWh, exported ${whToKWh(exported)} kWh (tx ${hash}, ${gasUsed} gas)`,
+      `recorded reading of meter ${meter.address} for slot ${slot}: exported ${whToKWh(exported)} kWh, imported ${whToKWh(imported)} kWh committed as ${signed.importedCommitment} (only the commitment is on chain; tx ${hash}, ${gasUsed} gas)`,
     );
   });
 }

@@ -5,7 +5,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import type { MeterRegistry } from "../../typechain-types/index.js";
 import { registryDomain, signReading } from "../../fixtures/readings.js";
-import type { SignedReading, TypedDataSigner } from "../../fixtures/readings.js";
+import type { SignedReading, MeterKey } from "../../fixtures/readings.js";
 
 export const DEFAULT_ADMIN_ROLE = ZeroHash;
 export const GRID_OPERATOR_ROLE = id("GRID_OPERATOR_ROLE");
@@ -147,7 +147,7 @@ export function signedReading(
   slot: bigint,
   importedWh: bigint,
   exportedWh: bigint,
-  key: TypedDataSigner = meter.wallet,
+  key: MeterKey = meter.wallet,
 ): Promise<SignedReading> {
   return signReading(key, ctx.domain, { meter: meter.address, slot, importedWh, exportedWh });
 }

@@ -90,10 +90,11 @@ contract CertificateDeliveryTest is Test {
     }
 
     function _record(uint256 i, uint32 exportedWh) internal {
-        bytes32 digest = registry.readingDigest(meters[i], slot, 0, exportedWh);
+        bytes32 commitment = registry.importedCommitment(meters[i], slot, 0, keccak256(abi.encode(i)));
+        bytes32 digest = registry.readingDigest(meters[i], slot, exportedWh, commitment);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(meterKeys[i], digest);
         bytes32 vs = bytes32(uint256(s) | (uint256(v - 27) << 255));
-        registry.submitReading(IMeterRegistry.SignedReading(meters[i], slot, 0, exportedWh, r, vs));
+        registry.submitReading(IMeterRegistry.SignedReading(meters[i], slot, exportedWh, commitment, r, vs));
     }
 
     /// @dev Books, clears and settles the slot: every meter sells (meter 0 twice), the buyers want more than

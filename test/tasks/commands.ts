@@ -252,13 +252,48 @@ describe("role commands", function () {
       ok(await run(["time", "advance"], { to: "gate", slot }));
       ok(await run(["market", "clear"], { slot }));
       ok(await run(["time", "advance"], { to: "end", slot }));
-      ok(
-        await run(["meter", "reading"], {
+      const read = await run(["meter", "reading"], {
+        slot,
+        importedKwh: "0.317",
+        exportedKwh: "0.9",
+        keyEnv: "GRIDLEDGER_TEST_METER_KEY",
+      });
+      ok(read);
+      expect(read.stdout).to.match(
+        /exported 0\.9 kWh, imported 0\.317 kWh committed as 0x[0-9a-f]{64}/,
+      );
+
+      // The household opens this slot's import for its supplier, who checks it against the chain's log.
+      const revealed = await run(["meter", "reveal-import"], {
+        slot,
+        importedKwh: "0.317",
+        for: "supplier",
+        keyEnv: "GRIDLEDGER_TEST_METER_KEY",
+      });
+      ok(revealed);
+      const opening = JSON.parse(revealed.stdout) as { meter: string; salt: string; for: string };
+      expect(opening.meter).to.equal(meter.address);
+      expect(opening.for).to.equal("supplier");
+      const verify = (importedKwh: string, salt = opening.salt) =>
+        run(["meter", "verify-import"], { meter: meter.address, slot, importedKwh, salt });
+      const verified = await verify("0.317");
+      ok(verified);
+      expect(verified.stdout).to.match(
+        new RegExp(`^verified: meter ${meter.address} imported 0\\.317 kWh in slot ${slot} `),
+      );
+      const wrongValue = await verify("0.318");
+      expect(wrongValue.exitCode).to.equal(1);
+      expect(wrongValue.stdout).to.match(/^NOT verified: 0\.318 kWh/);
+      const wrongSalt = await verify("0.317", `0x${"11".repeat(32)}`);
+      expect(wrongSalt.exitCode).to.equal(1);
+      expectOneLineError(
+        await run(["meter", "reveal-import"], {
           slot,
-          importedKwh: "0",
-          exportedKwh: "0.9",
+          importedKwh: "0.3",
+          for: "supplier",
           keyEnv: "GRIDLEDGER_TEST_METER_KEY",
         }),
+        /^error: --imported-kwh: 0\.3 kWh does not open the logged commitment/,
       );
       ok(await run(["time", "advance"], { to: "window", slot }));
       const settled = await run(["market", "settle"], { slot });

@@ -84,7 +84,10 @@ describe("docs/testbed.md: a slot by hand", function () {
     expect(transcript).to.contain(`advanced to the gate closure of slot ${slot}:`);
     expect(transcript).to.match(new RegExp(`^cleared slot ${slot}: 1 kWh at 0\\.\\d+/kWh`, "m"));
     expect(transcript).to.contain(
-      `recorded reading of meter 0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199 for slot ${slot}: imported 0 kWh, exported 0.9 kWh`,
+      `recorded reading of meter 0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199 for slot ${slot}: exported 0.9 kWh, imported 0.3 kWh committed as 0x`,
+    );
+    expect(transcript).to.match(
+      /"for": "supplier",[\s\S]*"importedKwh": "0\.3",[\s\S]*"salt": "0x[0-9a-f]{64}"/,
     );
     expect(transcript).to.match(
       new RegExp(`^settled slot ${slot}: delivered 0\\.9 kWh, shortfall 0\\.1 kWh`, "m"),

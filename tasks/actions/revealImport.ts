@@ -1,0 +1,1 @@
+export { revealImport as default } from "./importOpening.js";

@@ -1,0 +1,1 @@
+export { verifyImport as default } from "./importOpening.js";
