@@ -3,6 +3,7 @@
  * it opens from disk with no network.
  */
 import { baseToCurrency, baseToCurrencyNumber, basePerWhToPricePerKWh } from "../lib/units.js";
+import { DEFINITIONS, householdSelfSufficiency } from "./figures.js";
 import type { SimulationReport } from "./model.js";
 import { escapeXml, renderChart } from "./svg.js";
 import { formatSummary } from "./summary.js";
@@ -251,6 +252,11 @@ export function renderHtml(report: SimulationReport): string {
     "phases",
   );
   const ledgerOk = report.ledger.every((c) => c.ok);
+  const definitions = table(
+    ["figure", "definition"],
+    DEFINITIONS.map((d) => [d.figure, d.definition]),
+    "definitions",
+  );
 
   return `<!doctype html>
 <html lang="en">
@@ -295,7 +301,9 @@ ${actions}
 ${phases}
 <h2>Contracts</h2>
 ${contracts}
-<p>Community savings ${escapeXml(baseToCurrency(report.totals.savings))} ${escapeXml(run.currency)}; self-sufficiency ${(report.totals.selfSufficiency * 100).toFixed(1)} %.</p>
+<p>Community savings ${escapeXml(baseToCurrency(report.totals.savings))} ${escapeXml(run.currency)}; self-sufficiency ${(report.totals.selfSufficiency * 100).toFixed(1)} % as a community, ${(householdSelfSufficiency(report) * 100).toFixed(1)} % each household alone.</p>
+<h2 id="definitions">Definitions</h2>
+${definitions}
 </body>
 </html>
 `;
