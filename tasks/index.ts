@@ -66,7 +66,12 @@ export const gridLedgerTasks = [
     })
     .addOption({
       name: "out",
-      description: "report folder (default reports/<scenario>-<time>)",
+      description: "report folder (default reports/<run name>)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "name",
+      description: "the run's name in the report (default <scenario>-<strategies>-<UTC time>)",
       defaultValue: "",
     })
     .addOption(deploymentId)

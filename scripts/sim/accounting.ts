@@ -19,6 +19,7 @@ import type {
 } from "../report/model.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { TwinResult } from "../twin/community.js";
+import { householdSlotSeries } from "./series.js";
 import type { HouseholdRuntime, RunTotals, SlotRuntime } from "./state.js";
 import type { Role, RoleTally } from "./transactions.js";
 
@@ -474,6 +475,11 @@ export function buildReport(input: AccountingInput): SimulationReport {
     },
     faults,
     ledger,
+    series: householdSlotSeries(
+      input,
+      flows,
+      slotReports.map((s) => s.localTime),
+    ),
     totals: {
       tradedWh: sum(slotReports, (s) => s.tradedWh),
       settledWh: sum(slotReports, (s) => s.settledWh),
