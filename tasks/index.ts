@@ -340,6 +340,16 @@ export const gridLedgerTasks = [
     .setAction(() => import("./actions/audit.js"))
     .build(),
 
+  task("compare", "Put several simulation report folders side by side in one HTML page and a CSV")
+    .addVariadicArgument({ name: "dirs", description: "report folders (each with a report.json)" })
+    .addOption({
+      name: "out",
+      description: "folder for compare.html and compare.csv (default reports/compare-<time>)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/compare.js"))
+    .build(),
+
   task(
     "suite",
     "Show the deployed GridLedger contracts, slot clock and market parameters of this network",

@@ -3,13 +3,16 @@
  * definition printed beside it (HTML report, `compare`, docs/report.md). Energy in Wh, prices in token
  * base units per Wh, money in base units.
  */
-import type { SimulationReport, SlotReport } from "./model.js";
+import type { SlotReport } from "./model.js";
+
+type PricedSlot = Pick<SlotReport, "clearingPricePerWh" | "tradedWh">;
+type MeteredSlot = Pick<SlotReport, "consumptionWh" | "gridImportWh" | "gridExportWh">;
 
 /**
  * Volume-weighted mean clearing price: sum over cleared slots of price x traded Wh, divided by the
  * traded Wh; null when nothing traded. Rounded down to a whole base unit per Wh.
  */
-export function volumeWeightedPrice(slots: readonly SlotReport[]): bigint | null {
+export function volumeWeightedPrice(slots: readonly PricedSlot[]): bigint | null {
   let value = 0n;
   let volume = 0n;
   for (const s of slots) {
@@ -21,15 +24,18 @@ export function volumeWeightedPrice(slots: readonly SlotReport[]): bigint | null
 }
 
 /** Community self-sufficiency: 1 - sum over slots of max(0, import - export) / consumption. */
-export function communitySelfSufficiency(slots: readonly SlotReport[]): number {
+export function communitySelfSufficiency(slots: readonly MeteredSlot[]): number {
   const consumption = slots.reduce((a, s) => a + s.consumptionWh, 0);
   const netImport = slots.reduce((a, s) => a + Math.max(0, s.gridImportWh - s.gridExportWh), 0);
   return consumption > 0 ? 1 - netImport / consumption : 0;
 }
 
 /** Household self-sufficiency: 1 - metered grid import / consumption, all households together. */
-export function householdSelfSufficiency(report: Pick<SimulationReport, "totals">): number {
-  const { consumptionWh, gridImportWh } = report.totals;
+export function householdSelfSufficiency(totals: {
+  consumptionWh: number;
+  gridImportWh: number;
+}): number {
+  const { consumptionWh, gridImportWh } = totals;
   return consumptionWh > 0 ? 1 - gridImportWh / consumptionWh : 0;
 }
 

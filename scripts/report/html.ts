@@ -333,7 +333,7 @@ ${actions}
 ${phases}
 <h2>Contracts</h2>
 ${contracts}
-<p>Community savings ${escapeXml(baseToCurrency(report.totals.savings))} ${escapeXml(run.currency)}; self-sufficiency ${(report.totals.selfSufficiency * 100).toFixed(1)} % as a community, ${(householdSelfSufficiency(report) * 100).toFixed(1)} % each household alone.</p>
+<p>Community savings ${escapeXml(baseToCurrency(report.totals.savings))} ${escapeXml(run.currency)}; self-sufficiency ${(report.totals.selfSufficiency * 100).toFixed(1)} % as a community, ${(householdSelfSufficiency(report.totals) * 100).toFixed(1)} % each household alone.</p>
 <h2 id="definitions">Definitions</h2>
 ${definitions}
 </body>

@@ -32,7 +32,7 @@ export function formatSummary(report: SimulationReport): string {
     `Scenario ${run.scenario}: ${run.households} households, ${run.slots} slots of ${run.slotLengthSeconds / 60} min on ${run.network} (chain ${run.chainId})`,
     `Traded ${kWh(totals.tradedWh)} (settled ${kWh(totals.settledWh)}, shortfall ${kWh(totals.shortfallWh)}); volume-weighted mean clearing price ${meanPrice} ${cur}/kWh (${cleared} slots cleared)`,
     `Generation ${kWh(totals.generationWh)}, consumption ${kWh(totals.consumptionWh)}, grid import ${kWh(totals.gridImportWh)}, export ${kWh(totals.gridExportWh)}`,
-    `Self-sufficiency ${percent(totals.selfSufficiency)} as a community (${percent(householdSelfSufficiency(report))} each household alone); community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
+    `Self-sufficiency ${percent(totals.selfSufficiency)} as a community (${percent(householdSelfSufficiency(report.totals))} each household alone); community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
     `Certificates: issued ${kWh(report.certificates.issuedWh)}, bundled to buyers ${kWh(report.certificates.bundledWh)} (claimed ${kWh(report.certificates.claimedWh)}, rounding returned ${report.certificates.returnedWh} Wh), retired ${kWh(report.certificates.retiredWh)}`,
     ...(run.ordersRefusedAtCap > 0
       ? [
