@@ -107,7 +107,7 @@ export const DEFINITIONS: readonly Definition[] = [
   {
     figure: "imbalance",
     definition:
-      "sum over households of |metered net - forecast net| per slot, net = export - import, kWh",
+      "sum over households of abs(metered net - forecast net) per slot, net = export - import, kWh",
   },
   {
     figure: "gas",
