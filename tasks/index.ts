@@ -70,6 +70,12 @@ export const gridLedgerTasks = [
       defaultValue: "",
     })
     .addOption({
+      name: "strategy",
+      description:
+        "the community's bidding strategy: linear, reservation, idle (overrides the scenario)",
+      defaultValue: "",
+    })
+    .addOption({
       name: "name",
       description: "the run's name in the report (default <scenario>-<strategies>-<UTC time>)",
       defaultValue: "",

@@ -89,12 +89,14 @@ export interface Scenario {
   faults: Fault[];
 }
 
-/** Command-line overrides (`--households`, `--days`, `--slots`, `--seed`). */
+/** Command-line overrides (`--households`, `--days`, `--slots`, `--seed`, `--strategy`). */
 export interface ScenarioOverrides {
   households?: number;
   days?: number;
   slots?: number;
   seed?: string;
+  /** The community's strategy by name; its options are the scenario's only for the same name. */
+  strategy?: string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -324,7 +326,13 @@ export function parseScenario(
   );
   fundF.done();
 
-  const strategy = parseStrategy(s.object("strategy"), "linear");
+  const fromFile = parseStrategy(s.object("strategy"), "linear");
+  if (overrides.strategy !== undefined && !/^[A-Za-z0-9_-]+$/.test(overrides.strategy))
+    throw new ScenarioError("--strategy", `expected a strategy name, got "${overrides.strategy}"`);
+  const strategy =
+    overrides.strategy === undefined || overrides.strategy === fromFile.name
+      ? fromFile
+      : { name: overrides.strategy, options: {} };
   const householdOverrides = parseHouseholdOverrides(
     s.list("householdOverrides"),
     s.at("householdOverrides"),

@@ -18,6 +18,7 @@ export interface SimulateArguments {
   seed: string;
   out: string;
   name: string;
+  strategy: string;
   deploymentId: string;
   fresh: boolean;
   quiet: boolean;
@@ -38,6 +39,7 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       days: optional(args.days, "--days"),
       slots: optional(args.slots, "--slots"),
       seed: args.seed || undefined,
+      strategy: args.strategy || undefined,
     });
     if (args.name !== "" && !RUN_NAME.test(args.name))
       throw new UsageError("--name", `letters, digits, '.', '_' or '-' only, got "${args.name}"`);

@@ -19,6 +19,22 @@ describe("report provenance", function () {
     expect(runName(linear, now)).to.equal("day-linear-20250621T101112Z");
     expect(runName(mixed, now)).to.equal("day-reservation+idle-20250621T101112Z");
     expect(strategyLabel(mixed)).to.equal("reservation+idle");
+    // --strategy replaces the community's strategy; households with their own keep theirs.
+    const idle = parseScenario(
+      { name: "day", householdOverrides: [{ household: 2, strategy: { name: "reservation" } }] },
+      { strategy: "idle" },
+    );
+    expect(runName(idle, now)).to.equal("day-idle+reservation-20250621T101112Z");
+    expect(
+      parseScenario({ strategy: { options: { ask: 0.2 } } }, { strategy: "idle" }).strategy,
+    ).to.deep.equal({
+      name: "idle",
+      options: {},
+    });
+    expect(
+      parseScenario({ strategy: { options: { ask: 0.2 } } }, { strategy: "linear" }).strategy
+        .options,
+    ).to.deep.equal({ ask: 0.2 });
   });
 
   it("records the resolved scenario, the strategies per household, the commit and the tools", async function () {
