@@ -281,7 +281,7 @@ export function renderHtml(report: SimulationReport): string {
   );
   const ledgerOk = report.ledger.every((c) => c.ok);
   const provenance = run.provenance
-    ? table(["", ""], provenanceRows(run.provenance), "provenance")
+    ? table(["what", "value"], provenanceRows(run.provenance), "provenance")
     : "";
   const definitions = table(
     ["figure", "definition"],
