@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { expectClose } from "../helpers/approx.js";
 import { readFile } from "node:fs/promises";
 import {
   communitySelfSufficiency,
@@ -26,11 +27,8 @@ describe("report figures and their definitions", function () {
       { consumptionWh: 1000, gridImportWh: 300, gridExportWh: 500 },
     ];
     // Community: net import 200 + 0 of 2000 consumed; each household alone: 900 imported of 2000.
-    expect(communitySelfSufficiency(slots)).to.be.closeTo(0.9, 1e-12);
-    expect(householdSelfSufficiency({ consumptionWh: 2000, gridImportWh: 900 })).to.be.closeTo(
-      0.55,
-      1e-12,
-    );
+    expectClose(communitySelfSufficiency(slots), 0.9, 1e-12);
+    expectClose(householdSelfSufficiency({ consumptionWh: 2000, gridImportWh: 900 }), 0.55, 1e-12);
   });
 
   it("prints the volume-weighted price and both self-sufficiencies, consistent with the printed figures", function () {

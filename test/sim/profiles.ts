@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { expectClose } from "../helpers/approx.js";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -56,13 +57,17 @@ describe("scenario: measured profiles (CSV)", function () {
       slots: 3,
     });
     const pv = p.households.get(1)!.pvWh;
-    expect(pv[0]).to.be.closeTo(1000 / 6 + 4000 / 12, 1e-9);
-    expect(pv[1]).to.be.closeTo(4000 / 12 + 2000 / 6, 1e-9);
-    expect(pv[2]).to.be.closeTo(0 + 3000 / 12, 1e-9);
+    expectClose(pv[0]!, 1000 / 6 + 4000 / 12, 1e-9);
+    expectClose(pv[1]!, 4000 / 12 + 2000 / 6, 1e-9);
+    expectClose(pv[2]!, 0 + 3000 / 12, 1e-9);
     // The samples hold 50 minutes of energy (the last lasts as long as the one before); 45 are in the run.
     const samplesWh = powers.reduce((a, kw) => a + (kw * 1000) / 6, 0);
-    expect(pv.reduce((a, b) => a + b, 0)).to.be.closeTo(samplesWh - 3000 / 12, 1e-9);
-    expect(p.households.get(1)!.loadWh[0]).to.be.closeTo(pv[0]! / 2, 1e-9);
+    expectClose(
+      pv.reduce((a, b) => a + b, 0),
+      samplesWh - 3000 / 12,
+      1e-9,
+    );
+    expectClose(p.households.get(1)!.loadWh[0]!, pv[0]! / 2, 1e-9);
   });
 
   it("takes ISO times with an offset and Unix seconds alike", function () {
@@ -138,10 +143,7 @@ describe("scenario: measured profiles (CSV)", function () {
     const lines = (await readFile("scenarios/profiles/sample.csv", "utf8")).split("\n");
     const at = (time: string) =>
       Number(lines.find((l) => l.startsWith(`1,2025-06-21T${time}:00+02:00`))!.split(",")[2]);
-    expect(measured.pvWh[0]).to.be.closeTo(
-      ((at("09:00") + at("09:05") + at("09:10")) * 1000) / 12,
-      1e-9,
-    );
+    expectClose(measured.pvWh[0]!, ((at("09:00") + at("09:05") + at("09:10")) * 1000) / 12, 1e-9);
   });
 
   it("refuses a missing profile file and overrides a measured household cannot use", async function () {
