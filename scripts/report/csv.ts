@@ -82,6 +82,8 @@ export function householdsCsv(report: SimulationReport): string {
       "penalties_paid",
       "certificates_received_wh",
       "readings_rejected",
+      "strategy",
+      "measured",
     ],
     report.households.map((h) => [
       h.index,
@@ -105,6 +107,8 @@ export function householdsCsv(report: SimulationReport): string {
       baseToCurrency(h.penaltiesPaid),
       h.certificatesReceivedWh,
       h.readingsRejected,
+      h.strategy ?? "",
+      h.measured === undefined ? "" : h.measured ? 1 : 0,
     ]),
   );
 }

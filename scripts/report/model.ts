@@ -60,6 +60,10 @@ export interface HouseholdReport {
   penaltiesPaid: bigint;
   certificatesReceivedWh: number;
   readingsRejected: number;
+  /** Its bidding strategy's name (reports before per-household strategies have none). */
+  strategy?: string;
+  /** Whether its PV and load came from measured profiles. */
+  measured?: boolean;
 }
 
 /** One household in one slot (household_slots.csv); Wh, base units, base units per Wh. */

@@ -19,6 +19,7 @@ import type {
 } from "../report/model.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { TwinResult } from "../twin/community.js";
+import { householdStrategies } from "../scenario/households.js";
 import { householdSlotSeries } from "./series.js";
 import type { HouseholdRuntime, RunTotals, SlotRuntime } from "./state.js";
 import type { Role, RoleTally } from "./transactions.js";
@@ -202,6 +203,7 @@ export function buildReport(input: AccountingInput): SimulationReport {
   });
 
   // ----- households -----
+  const strategies = householdStrategies(scenario);
   const householdReports: HouseholdReport[] = households.map((h) => {
     const fs = flows.get(h.index)!;
     let baseline = 0n;
@@ -239,6 +241,8 @@ export function buildReport(input: AccountingInput): SimulationReport {
       penaltiesPaid: sumBig(fs, (f) => f.penalty),
       certificatesReceivedWh: h.certificatesReceivedWh,
       readingsRejected: slots.filter((s) => s.rejected.has(meter)).length,
+      strategy: strategies[h.index - 1]!.name,
+      measured: spec.measured !== undefined,
     };
   });
 

@@ -87,6 +87,19 @@ describe("tasks: simulate from measured profiles, then compare", function () {
     const traded = slots.slice(1).reduce((a, l) => a + Number(l.split(",")[6]), 0);
     expect(sold).to.equal(traded);
     expect(sold).to.be.above(0);
+    // households.csv names each household's strategy and whether it was measured.
+    const households = (await readFile(path.join(dirs.a, "households.csv"), "utf8"))
+      .trim()
+      .split("\n");
+    expect(households[0]).to.match(/,strategy,measured$/);
+    expect(households.slice(1).map((l) => l.split(",").slice(-2).join(" "))).to.deep.equal([
+      "linear 1",
+      "linear 1",
+      "linear 1",
+      "linear 0",
+      "reservation 0",
+      "idle 0",
+    ]);
   });
 
   it("compares the two runs in one HTML page and a CSV", async function () {
