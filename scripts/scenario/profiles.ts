@@ -5,6 +5,8 @@
  *   household,slot,pv_wh,load_wh            energy per twin slot, Wh (slot 0 = the first simulated slot)
  *   household,timestamp,pv_kw,load_kw       mean power in kW from this sample's time until the next one's
  *
+ * Optional forecast columns (`pv_forecast_wh`, `load_forecast_wh`, or `..._kw` with timestamps) give what the
+ * household expected one slot ahead; without them its forecast is persistence (the previous slot's value).
  * Timestamps are ISO 8601 with a zone (`2025-06-21T10:00:00+02:00`, `...Z`) or Unix seconds. Samples
  * are resampled to slots conserving energy: a slot receives power x the time each sample's interval
  * overlaps it (the last sample of a household lasts as long as the one before it). Every slot of the run
@@ -16,6 +18,23 @@ import { ScenarioError } from "./fields.js";
 export interface MeasuredSeries {
   pvWh: number[];
   loadWh: number[];
+  /** The household's own forecasts, when the file has them. */
+  pvForecastWh?: number[];
+  loadForecastWh?: number[];
+}
+
+/** What a file may hold per household and time: PV and load, and optionally their forecasts. */
+const CHANNELS = ["pv", "load", "pv_forecast", "load_forecast"] as const;
+const REQUIRED = 2;
+const SERIES_KEYS = ["pvWh", "loadWh", "pvForecastWh", "loadForecastWh"] as const;
+
+/** The series of a household from its channels (absent forecasts stay absent). */
+function toSeries(channels: (number[] | undefined)[]): MeasuredSeries {
+  const series: Partial<Record<(typeof SERIES_KEYS)[number], number[]>> = {};
+  SERIES_KEYS.forEach((key, c) => {
+    if (channels[c]) series[key] = channels[c];
+  });
+  return series as MeasuredSeries;
 }
 
 export interface MeasuredProfiles {
@@ -111,25 +130,25 @@ function household(table: Table, row: Row, grid: SlotGrid): number {
   return h;
 }
 
-/** `household,slot,pv_wh,load_wh`: one row per household and slot; slots past the run are ignored. */
-function bySlot(table: Table, grid: SlotGrid): Map<number, MeasuredSeries> {
-  const [slotCol, pvCol, loadCol] = ["slot", "pv_wh", "load_wh"].map((c) => table.index(c));
-  const out = new Map<number, MeasuredSeries & { seen: number[] }>();
+/** `household,slot,pv_wh,load_wh[,...]`: one row per household and slot; slots past the run are ignored. */
+function bySlot(table: Table, grid: SlotGrid, columns: number[]): Map<number, MeasuredSeries> {
+  const slotCol = table.index("slot");
+  const present = columns.filter((c) => c >= 0);
+  const out = new Map<number, { channels: number[][]; seen: number[] }>();
   for (const row of table.rows) {
     const h = household(table, row, grid);
-    const slot = table.number(row, slotCol!, true);
-    const series = out.get(h) ?? { pvWh: [], loadWh: [], seen: [] };
+    const slot = table.number(row, slotCol, true);
+    const series = out.get(h) ?? { channels: present.map(() => []), seen: [] };
     out.set(h, series);
     if (slot >= grid.slots) continue;
     if (series.seen[slot] !== undefined)
       table.fail(
         row,
-        slotCol!,
+        slotCol,
         `household ${h} slot ${slot} is already on line ${series.seen[slot]}`,
       );
     series.seen[slot] = row.line;
-    series.pvWh[slot] = table.number(row, pvCol!);
-    series.loadWh[slot] = table.number(row, loadCol!);
+    present.forEach((column, c) => (series.channels[c]![slot] = table.number(row, column)));
   }
   for (const [h, series] of out) {
     const missing = Array.from({ length: grid.slots }, (_, s) => s).find(
@@ -138,51 +157,55 @@ function bySlot(table: Table, grid: SlotGrid): Map<number, MeasuredSeries> {
     if (missing !== undefined)
       throw new ScenarioError(table.file, `household ${h} has no row for slot ${missing}`);
   }
-  return new Map([...out].map(([h, s]) => [h, { pvWh: s.pvWh, loadWh: s.loadWh }]));
+  return new Map([...out].map(([h, s]) => [h, toSeries(withAbsent(s.channels, columns))]));
+}
+
+/** Channels in CHANNELS order, undefined where the file has no such column. */
+function withAbsent<T>(present: T[], columns: number[]): (T | undefined)[] {
+  let next = 0;
+  return CHANNELS.map((_, c) => (columns[c]! >= 0 ? present[next++] : undefined));
 }
 
 interface Sample {
   time: number;
-  pvKw: number;
-  loadKw: number;
+  /** Mean power per channel, kW. */
+  kw: number[];
   row: Row;
 }
 
-/** Energy-conserving resampling of one household's power samples to the slot grid. */
-export function resample(samples: readonly Sample[], grid: SlotGrid): MeasuredSeries {
+/** Energy-conserving resampling of one household's power samples to the slot grid, Wh per channel. */
+export function resample(samples: readonly Sample[], grid: SlotGrid): number[][] {
   const ends = samples.map((s, i) =>
     i + 1 < samples.length ? samples[i + 1]!.time : s.time + (s.time - samples[i - 1]!.time),
   );
-  const pvWh = new Array<number>(grid.slots).fill(0);
-  const loadWh = new Array<number>(grid.slots).fill(0);
+  const wh = samples[0]!.kw.map(() => new Array<number>(grid.slots).fill(0));
   samples.forEach((sample, i) => {
     const from = Math.floor((sample.time - grid.firstSlotStart) / grid.slotSeconds);
     for (let s = Math.max(0, from); s < grid.slots; s++) {
       const start = grid.firstSlotStart + s * grid.slotSeconds;
       if (start >= ends[i]!) break;
       const overlap = Math.min(ends[i]!, start + grid.slotSeconds) - Math.max(sample.time, start);
-      if (overlap <= 0) continue;
       // kW x seconds / 3600 = kWh; x 1000 = Wh.
-      pvWh[s]! += (sample.pvKw * overlap) / 3.6;
-      loadWh[s]! += (sample.loadKw * overlap) / 3.6;
+      if (overlap > 0) sample.kw.forEach((kw, c) => (wh[c]![s]! += (kw * overlap) / 3.6));
     }
   });
-  return { pvWh, loadWh };
+  return wh;
 }
 
-/** `household,timestamp,pv_kw,load_kw`: samples in time order per household, covering the run. */
-function byTimestamp(table: Table, grid: SlotGrid): Map<number, MeasuredSeries> {
-  const [timeCol, pvCol, loadCol] = ["timestamp", "pv_kw", "load_kw"].map((c) => table.index(c));
+/** `household,timestamp,pv_kw,load_kw[,...]`: samples in time order per household, covering the run. */
+function byTimestamp(table: Table, grid: SlotGrid, columns: number[]): Map<number, MeasuredSeries> {
+  const timeCol = table.index("timestamp");
+  const present = columns.filter((c) => c >= 0);
   const samples = new Map<number, Sample[]>();
   for (const row of table.rows) {
     const h = household(table, row, grid);
     const list = samples.get(h) ?? [];
     samples.set(h, list);
-    const time = parseTime(table, row, timeCol!);
+    const time = parseTime(table, row, timeCol);
     const before = list.at(-1);
     if (before && time <= before.time)
-      table.fail(row, timeCol!, `must be after household ${h}'s sample on line ${before.row.line}`);
-    list.push({ time, pvKw: table.number(row, pvCol!), loadKw: table.number(row, loadCol!), row });
+      table.fail(row, timeCol, `must be after household ${h}'s sample on line ${before.row.line}`);
+    list.push({ time, kw: present.map((c) => table.number(row, c)), row });
   }
   const runEnd = grid.firstSlotStart + grid.slots * grid.slotSeconds;
   const out = new Map<number, MeasuredSeries>();
@@ -194,7 +217,7 @@ function byTimestamp(table: Table, grid: SlotGrid): Map<number, MeasuredSeries> 
         table.file,
         `household ${h}'s samples cover ${iso(list[0]!.time)} to ${iso(end)}, the run needs ${iso(grid.firstSlotStart)} to ${iso(runEnd)}`,
       );
-    out.set(h, resample(list, grid));
+    out.set(h, toSeries(withAbsent(resample(list, grid), columns)));
   }
   return out;
 }
@@ -204,22 +227,24 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 /** Parses and validates a profile CSV for the run's slot grid. */
 export function parseProfiles(text: string, file: string, grid: SlotGrid): MeasuredProfiles {
   const table = readTable(text, file);
-  const has = (c: string) => table.index(c) >= 0;
-  const layout = has("slot")
-    ? ["household", "slot", "pv_wh", "load_wh"]
-    : ["household", "timestamp", "pv_kw", "load_kw"];
-  const missing = layout.filter((c) => !has(c));
-  const extra = table.columns.filter((c) => !layout.includes(c));
-  if (
-    !has("household") ||
-    missing.length > 0 ||
-    extra.length > 0 ||
-    has("timestamp") === has("slot")
-  )
+  const bySlots = table.index("slot") >= 0;
+  const unit = bySlots ? "wh" : "kw";
+  const columns = CHANNELS.map((c) => table.index(`${c}_${unit}`));
+  const known = [
+    "household",
+    bySlots ? "slot" : "timestamp",
+    ...CHANNELS.map((c) => `${c}_${unit}`),
+  ];
+  const wrong =
+    table.index("household") < 0 ||
+    table.index("timestamp") >= 0 === bySlots ||
+    columns.slice(0, REQUIRED).some((c) => c < 0) ||
+    table.columns.some((c) => !known.includes(c));
+  if (wrong)
     throw new ScenarioError(
       `${file} line ${table.headerLine}`,
-      `expected the columns household,slot,pv_wh,load_wh or household,timestamp,pv_kw,load_kw, got ${table.columns.join(",")}`,
+      `expected the columns household,slot,pv_wh,load_wh or household,timestamp,pv_kw,load_kw (forecasts optional: pv_forecast_${unit}, load_forecast_${unit}), got ${table.columns.join(",")}`,
     );
-  const households = has("slot") ? bySlot(table, grid) : byTimestamp(table, grid);
+  const households = bySlots ? bySlot(table, grid, columns) : byTimestamp(table, grid, columns);
   return { file, sha256: createHash("sha256").update(text).digest("hex"), households };
 }

@@ -27,7 +27,13 @@ export interface HouseholdSpec {
   load: LoadParameters;
   battery?: BatterySpec;
   /** Measured PV and load per slot, Wh (scenario profiles): used instead of the models. */
-  measured?: { pvWh: readonly number[]; loadWh: readonly number[] };
+  measured?: {
+    pvWh: readonly number[];
+    loadWh: readonly number[];
+    /** The household's own forecasts; persistence of the measured values without them. */
+    pvForecastWh?: readonly number[];
+    loadForecastWh?: readonly number[];
+  };
 }
 
 export interface SlotFlows {
@@ -128,9 +134,14 @@ export function simulateCommunity(input: TwinInput): TwinResult {
   const households = input.households.map((spec) => {
     const rng = root.stream(`household:${spec.index}`);
     const load = spec.measured
-      ? { actualWh: spec.measured.loadWh, forecastWh: persistence(spec.measured.loadWh) }
+      ? {
+          actualWh: spec.measured.loadWh,
+          forecastWh: spec.measured.loadForecastWh ?? persistence(spec.measured.loadWh),
+        }
       : simulateLoad(rng.stream("load"), localHours, input.slotSeconds, spec.load);
-    const measuredPv = spec.measured ? persistence(spec.measured.pvWh) : undefined;
+    const measuredPv = spec.measured
+      ? (spec.measured.pvForecastWh ?? persistence(spec.measured.pvWh))
+      : undefined;
     const skyJitter = rng.stream("sky-jitter");
     const actual: SlotFlows[] = [];
     const forecast: SlotFlows[] = [];

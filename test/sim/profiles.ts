@@ -7,6 +7,7 @@ import { buildTwinInput } from "../../scripts/scenario/community.js";
 import { ScenarioError } from "../../scripts/scenario/fields.js";
 import { loadScenario } from "../../scripts/scenario/load.js";
 import { parseProfiles, type SlotGrid } from "../../scripts/scenario/profiles.js";
+import { parseScenario } from "../../scripts/scenario/schema.js";
 import { simulateCommunity } from "../../scripts/twin/community.js";
 
 // Three 15-minute slots from 2025-06-21T10:00:00Z.
@@ -70,6 +71,42 @@ describe("scenario: measured profiles (CSV)", function () {
     expectClose(p.households.get(1)!.loadWh[0]!, pv[0]! / 2, 1e-9);
   });
 
+  it("takes the household's own forecasts when the file has them, persistence otherwise", function () {
+    const bySlot = parseProfiles(
+      "household,slot,pv_wh,load_wh,pv_forecast_wh\n1,0,10,1,12\n1,1,20,2,18\n1,2,30,3,33",
+      "p.csv",
+      grid,
+    ).households.get(1)!;
+    expect(bySlot.pvForecastWh).to.deep.equal([12, 18, 33]);
+    expect(bySlot.loadForecastWh).to.equal(undefined);
+    const samples = [0, 900, 1800].map((dt, i) => `1,${T0 + dt},${i},1,${i + 1},2`);
+    const byTime = parseProfiles(
+      ["household,timestamp,pv_kw,load_kw,pv_forecast_kw,load_forecast_kw", ...samples].join("\n"),
+      "p.csv",
+      grid,
+    ).households.get(1)!;
+    expect(byTime.pvForecastWh).to.deep.equal([250, 500, 750]);
+    expect(byTime.loadForecastWh).to.deep.equal([500, 500, 500]);
+    const twin = simulateCommunity({
+      ...buildTwinInput(parseScenario({ households: 1, slots: 3 })),
+      households: [
+        {
+          index: 1,
+          name: "h",
+          kind: "prosumer",
+          pvPeakW: 1000,
+          pvFactor: 1,
+          performanceRatio: 1,
+          load: { annualKWh: 1, noise: 0, spikeProbability: 0, spikePowerW: 0 },
+          measured: bySlot,
+        },
+      ],
+    });
+    const h = twin.households[0]!;
+    expect(h.forecast.map((f) => f.pvWh)).to.deep.equal([12, 18, 33]);
+    expect(h.forecast.map((f) => f.loadWh)).to.deep.equal([1, 1, 2]); // persistence
+  });
+
   it("takes ISO times with an offset and Unix seconds alike", function () {
     const rows = [0, 900, 1800].map((dt) => T0 + dt);
     const iso = rows.map(
@@ -110,7 +147,7 @@ describe("scenario: measured profiles (CSV)", function () {
 
   it("refuses unknown columns, duplicates, gaps and samples that do not cover the run", function () {
     expect(refusal("# c\nhousehold,slot,pv,load_wh\n1,0,1,1")).to.match(
-      /^p\.csv line 2: expected the columns household,slot,pv_wh,load_wh or household,timestamp,pv_kw,load_kw/,
+      /^p\.csv line 2: expected the columns household,slot,pv_wh,load_wh or household,timestamp,pv_kw,load_kw \(forecasts optional: pv_forecast_wh, load_forecast_wh\), got household,slot,pv,load_wh$/,
     );
     expect(refusal("household,slot,pv_wh,load_wh\n1,0,1,1\n1,0,2,2")).to.equal(
       "p.csv line 3 column 2 (slot): household 1 slot 0 is already on line 2",
