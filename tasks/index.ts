@@ -73,7 +73,18 @@ export const gridLedgerTasks = [
     })
     .addOption({
       name: "out",
-      description: "report folder (default reports/<scenario>-<time>)",
+      description: "report folder (default reports/<run name>)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "strategy",
+      description:
+        "the community's bidding strategy: linear, reservation, idle (overrides the scenario)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "name",
+      description: "the run's name in the report (default <scenario>-<strategies>-<UTC time>)",
       defaultValue: "",
     })
     .addOption(deploymentId)
@@ -387,6 +398,16 @@ export const gridLedgerTasks = [
     })
     .addOption(deploymentId)
     .setAction(() => import("./actions/audit.js"))
+    .build(),
+
+  task("compare", "Put several simulation report folders side by side in one HTML page and a CSV")
+    .addVariadicArgument({ name: "dirs", description: "report folders (each with a report.json)" })
+    .addOption({
+      name: "out",
+      description: "folder for compare.html and compare.csv (default reports/compare-<time>)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/compare.js"))
     .build(),
 
   task(

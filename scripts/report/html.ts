@@ -3,7 +3,10 @@
  * it opens from disk with no network.
  */
 import { baseToCurrency, baseToCurrencyNumber, basePerWhToPricePerKWh } from "../lib/units.js";
+import { DEFINITIONS, householdSelfSufficiency } from "./figures.js";
 import type { SimulationReport } from "./model.js";
+import type { Provenance } from "./provenance.js";
+import type { StrategyChoice } from "../scenario/households.js";
 import { escapeXml, renderChart } from "./svg.js";
 import { formatSummary } from "./summary.js";
 
@@ -36,6 +39,32 @@ function kwh(wh: number): string {
 
 function money(base: bigint): string {
   return baseToCurrencyNumber(base).toFixed(2);
+}
+
+function strategyText(s: StrategyChoice): string {
+  const options = Object.entries(s.options).map(([k, v]) => `${k} ${v}`);
+  return options.length ? `${s.name} (${options.join(", ")})` : s.name;
+}
+
+/** The run's name, scenario, strategies, commit and tools, one row each. */
+export function provenanceRows(p: Provenance): string[][] {
+  return [
+    ["run", p.name],
+    ["scenario file", p.scenarioFile ?? "-"],
+    ["strategy", strategyText(p.strategy)],
+    ...p.householdStrategies.map((s) => [`household ${s.household}`, strategyText(s)]),
+    ["commit", `${p.commit}${p.dirty ? " (uncommitted changes)" : ""}`],
+    [
+      "profiles",
+      p.profiles ? `${p.profiles.file} (sha256 ${p.profiles.sha256.slice(0, 12)}…)` : "-",
+    ],
+    [
+      "tools",
+      Object.entries(p.tools)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    ],
+  ];
 }
 
 export function renderHtml(report: SimulationReport): string {
@@ -251,6 +280,14 @@ export function renderHtml(report: SimulationReport): string {
     "phases",
   );
   const ledgerOk = report.ledger.every((c) => c.ok);
+  const provenance = run.provenance
+    ? table(["what", "value"], provenanceRows(run.provenance), "provenance")
+    : "";
+  const definitions = table(
+    ["figure", "definition"],
+    DEFINITIONS.map((d) => [d.figure, d.definition]),
+    "definitions",
+  );
 
   return `<!doctype html>
 <html lang="en">
@@ -277,6 +314,7 @@ td:first-child, th:first-child { text-align: left; }
 Tariffs: retail ${escapeXml(basePerWhToPricePerKWh(run.retailPerWh))}, feed-in ${escapeXml(basePerWhToPricePerKWh(run.feedInPerWh))} ${escapeXml(run.currency)}/kWh.
 Ledger <span id="ledger-status" class="badge ${ledgerOk ? "ok" : "bad"}">${ledgerOk ? "adds up" : "DOES NOT ADD UP"}</span></p>
 <pre class="summary">${escapeXml(formatSummary(report))}</pre>
+${provenance ? `<h2>Provenance</h2>\n${provenance}` : ""}
 <h2>Charts</h2>
 <div class="charts">
 ${charts.join("\n")}
@@ -295,7 +333,9 @@ ${actions}
 ${phases}
 <h2>Contracts</h2>
 ${contracts}
-<p>Community savings ${escapeXml(baseToCurrency(report.totals.savings))} ${escapeXml(run.currency)}; self-sufficiency ${(report.totals.selfSufficiency * 100).toFixed(1)} %.</p>
+<p>Community savings ${escapeXml(baseToCurrency(report.totals.savings))} ${escapeXml(run.currency)}; self-sufficiency ${(report.totals.selfSufficiency * 100).toFixed(1)} % as a community, ${(householdSelfSufficiency(report.totals) * 100).toFixed(1)} % each household alone.</p>
+<h2 id="definitions">Definitions</h2>
+${definitions}
 </body>
 </html>
 `;

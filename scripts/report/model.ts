@@ -3,6 +3,8 @@
  * units (bigint, serialised as decimal strings), prices in base units per Wh. Human units are derived
  * only when the report is written.
  */
+import type { Provenance } from "./provenance.js";
+
 export interface SlotReport {
   /** Twin slot index, 0-based. */
   index: number;
@@ -58,6 +60,53 @@ export interface HouseholdReport {
   penaltiesPaid: bigint;
   certificatesReceivedWh: number;
   readingsRejected: number;
+  /** Its bidding strategy's name (reports before per-household strategies have none). */
+  strategy?: string;
+  /** Whether its PV and load came from measured profiles. */
+  measured?: boolean;
+}
+
+/** One household in one slot (household_slots.csv); Wh, base units, base units per Wh. */
+export interface HouseholdSlotReport {
+  household: number;
+  slot: number;
+  localTime: string;
+  kind: string;
+  strategy: string;
+  /** PV and load come from the scenario's measured profiles. */
+  measured: boolean;
+  pvWh: number;
+  loadWh: number;
+  /** Metered at the grid connection, whole Wh. */
+  importWh: number;
+  exportWh: number;
+  chargedWh: number;
+  dischargedWh: number;
+  /** Battery state of charge at the slot's end, 0..1 (null without a battery). */
+  batterySoc: number | null;
+  forecastPvWh: number;
+  forecastLoadWh: number;
+  /** Forecast export - import (what the household bid on). */
+  forecastNetWh: number;
+  /** Metered export - import. */
+  actualNetWh: number;
+  buyOrderWh: bigint;
+  /** Quantity-weighted limit of its buy orders (null: none placed). */
+  buyLimitPerWh: bigint | null;
+  sellOrderWh: bigint;
+  sellLimitPerWh: bigint | null;
+  clearingPricePerWh: bigint | null;
+  boughtWh: bigint;
+  soldWh: bigint;
+  deliveredWh: bigint;
+  shortfallWh: bigint;
+  paid: bigint;
+  proceeds: bigint;
+  penalty: bigint;
+  /** How the reading was sent: "on time", "late", "forged", "" (not sent). */
+  submitted: string;
+  /** "recorded", "rejected <error>", "missing". */
+  reading: string;
 }
 
 export interface RoleStats {
@@ -100,6 +149,10 @@ export interface CertificateSummary {
 }
 
 export interface RunInfo {
+  /** The run's name (`--name`, default <scenario>-<strategies>-<UTC time>); set by `simulate`. */
+  name?: string;
+  /** Scenario, strategies, commit, tools (scripts/report/provenance.ts); set by `simulate`. */
+  provenance?: Provenance;
   scenario: string;
   description: string;
   seed: string;
@@ -133,6 +186,8 @@ export interface SimulationReport {
   certificates: CertificateSummary;
   faults: FaultObservation[];
   ledger: LedgerCheck[];
+  /** Per household and slot (written to household_slots.csv, left out of report.json for its size). */
+  series?: HouseholdSlotReport[];
   totals: {
     tradedWh: number;
     settledWh: number;

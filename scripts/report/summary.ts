@@ -1,5 +1,6 @@
 /** The summary printed on screen at the end of a run. */
 import { baseToCurrency, basePerWhToPricePerKWh, whToKWh } from "../lib/units.js";
+import { householdSelfSufficiency, volumeWeightedPrice } from "./figures.js";
 import type { SimulationReport } from "./model.js";
 
 function kWh(wh: number): string {
@@ -14,13 +15,10 @@ function money(base: bigint, currency: string): string {
 export function formatSummary(report: SimulationReport): string {
   const { run, totals } = report;
   const cur = run.currency;
-  const prices = report.slots.flatMap((s) =>
-    s.clearingPricePerWh === null ? [] : [s.clearingPricePerWh],
-  );
-  const meanPrice =
-    prices.length === 0
-      ? "-"
-      : basePerWhToPricePerKWh(prices.reduce((a, b) => a + b, 0n) / BigInt(prices.length));
+  const cleared = report.slots.filter((s) => s.clearingPricePerWh !== null).length;
+  const weighted = volumeWeightedPrice(report.slots);
+  const meanPrice = weighted === null ? "-" : basePerWhToPricePerKWh(weighted);
+  const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
   const failed = report.ledger.filter((c) => !c.ok);
   const faultLines = report.faults.map(
     (f) =>
@@ -32,9 +30,9 @@ export function formatSummary(report: SimulationReport): string {
   );
   return [
     `Scenario ${run.scenario}: ${run.households} households, ${run.slots} slots of ${run.slotLengthSeconds / 60} min on ${run.network} (chain ${run.chainId})`,
-    `Traded ${kWh(totals.tradedWh)} (settled ${kWh(totals.settledWh)}, shortfall ${kWh(totals.shortfallWh)}); mean clearing price ${meanPrice} ${cur}/kWh (${prices.length} slots cleared)`,
+    `Traded ${kWh(totals.tradedWh)} (settled ${kWh(totals.settledWh)}, shortfall ${kWh(totals.shortfallWh)}); volume-weighted mean clearing price ${meanPrice} ${cur}/kWh (${cleared} slots cleared)`,
     `Generation ${kWh(totals.generationWh)}, consumption ${kWh(totals.consumptionWh)}, grid import ${kWh(totals.gridImportWh)}, export ${kWh(totals.gridExportWh)}`,
-    `Self-sufficiency ${(totals.selfSufficiency * 100).toFixed(1)} %; community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
+    `Self-sufficiency ${percent(totals.selfSufficiency)} as a community (${percent(householdSelfSufficiency(report.totals))} each household alone); community savings ${money(totals.savings, cur)}; penalties ${money(totals.penalties, cur)}`,
     `Certificates: issued ${kWh(report.certificates.issuedWh)}, bundled to buyers ${kWh(report.certificates.bundledWh)} (claimed ${kWh(report.certificates.claimedWh)}, rounding returned ${report.certificates.returnedWh} Wh), retired ${kWh(report.certificates.retiredWh)}`,
     ...(run.ordersRefusedAtCap > 0
       ? [

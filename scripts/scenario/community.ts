@@ -1,6 +1,9 @@
 /** From a scenario to the twin's input: which household is what, with which equipment. */
 import { Rng } from "../lib/prng.js";
+import type { BatterySpec } from "../twin/battery.js";
 import type { HouseholdKind, HouseholdSpec, TwinInput } from "../twin/community.js";
+import { ScenarioError } from "./fields.js";
+import type { MeasuredSeries } from "./profiles.js";
 import type { Scenario } from "./schema.js";
 
 const KINDS: readonly HouseholdKind[] = ["consumer", "prosumer", "battery"];
@@ -23,38 +26,85 @@ export function householdKinds(count: number, mix: Scenario["mix"]): HouseholdKi
   return kinds;
 }
 
+type Override = Scenario["householdOverrides"][number] | undefined;
+
+/** The household's kind: its override's; a measured household with PV sells, one without buys. */
+function kindOf(mixKind: HouseholdKind, o: Override, measured: MeasuredSeries | undefined) {
+  if (o?.kind) return o.kind;
+  if (measured) return measured.pvWh.some((wh) => wh > 0) ? "prosumer" : "consumer";
+  return mixKind;
+}
+
+function batteryOf(scenario: Scenario, o: Override): BatterySpec {
+  const b = { ...scenario.battery, ...o?.battery };
+  return {
+    capacityWh: b.capacityKwh * 1000,
+    maxPowerW: b.powerKw * 1000,
+    roundTripEfficiency: b.roundTripEfficiency,
+    initialSoc: b.initialSoc,
+    minSoc: b.minSoc,
+  };
+}
+
+/** The largest PV power a measured series shows, W (its nameplate for the report). */
+function measuredPeakW(series: MeasuredSeries, slotSeconds: number): number {
+  return Math.round((Math.max(0, ...series.pvWh) * 3600) / slotSeconds);
+}
+
+/** Overrides the household's kind would ignore (its kind came from the mix or its profile). */
+function checkOverride(o: Override, kind: HouseholdKind): void {
+  if (!o) return;
+  const at = `scenario.householdOverrides (household ${o.household})`;
+  if (kind !== "battery" && Object.keys(o.battery).length > 0)
+    throw new ScenarioError(
+      `${at}.battery`,
+      `household ${o.household} is a ${kind}: add "kind": "battery"`,
+    );
+  if (kind === "consumer" && Object.keys(o.pv).length > 0)
+    throw new ScenarioError(
+      `${at}.pv`,
+      `household ${o.household} is a consumer: add "kind": "prosumer"`,
+    );
+}
+
 export function buildHouseholds(scenario: Scenario): HouseholdSpec[] {
+  if (scenario.profiles && !scenario.measured)
+    throw new ScenarioError("scenario.profiles", "not loaded: read the scenario with loadScenario");
   const root = new Rng(scenario.seed).stream("equipment");
-  return householdKinds(scenario.households, scenario.mix).map((kind, i) => {
+  const overrides = new Map(scenario.householdOverrides.map((o) => [o.household, o]));
+  return householdKinds(scenario.households, scenario.mix).map((mixKind, i) => {
     const rng = root.stream(String(i + 1));
-    const pvPeakW =
-      kind === "consumer"
-        ? 0
-        : Math.round(rng.uniform(scenario.pv.peakKwMin, scenario.pv.peakKwMax) * 1000);
-    const b = scenario.battery;
+    const o = overrides.get(i + 1);
+    const measured = scenario.measured?.households.get(i + 1);
+    const kind = kindOf(mixKind, o, measured);
+    checkOverride(o, kind);
+    // Draws in the order they always had, so a household without overrides keeps its numbers.
+    const drawPeakKw = () => rng.uniform(scenario.pv.peakKwMin, scenario.pv.peakKwMax);
+    const drawnPeakKw = mixKind === "consumer" ? undefined : drawPeakKw();
+    const pvFactor = rng.uniform(0.9, 1.05);
+    const annualKWh = rng.uniform(scenario.load.annualKwhMin, scenario.load.annualKwhMax);
+    let pvPeakW = 0;
+    if (kind !== "consumer")
+      pvPeakW =
+        measured && o?.pv.peakKw === undefined
+          ? measuredPeakW(measured, scenario.slotLengthSeconds)
+          : Math.round((o?.pv.peakKw ?? drawnPeakKw ?? drawPeakKw()) * 1000);
+    const load = { ...scenario.load, ...o?.load };
     return {
       index: i + 1,
       name: `household-${String(i + 1).padStart(3, "0")}`,
       kind,
       pvPeakW,
-      pvFactor: rng.uniform(0.9, 1.05),
-      performanceRatio: scenario.pv.performanceRatio,
+      pvFactor: o?.pv.factor ?? pvFactor,
+      performanceRatio: o?.pv.performanceRatio ?? scenario.pv.performanceRatio,
       load: {
-        annualKWh: rng.uniform(scenario.load.annualKwhMin, scenario.load.annualKwhMax),
-        noise: scenario.load.noise,
-        spikeProbability: scenario.load.spikeProbability,
-        spikePowerW: scenario.load.spikePowerKw * 1000,
+        annualKWh: o?.load.annualKwh ?? annualKWh,
+        noise: load.noise,
+        spikeProbability: load.spikeProbability,
+        spikePowerW: load.spikePowerKw * 1000,
       },
-      battery:
-        kind === "battery"
-          ? {
-              capacityWh: b.capacityKwh * 1000,
-              maxPowerW: b.powerKw * 1000,
-              roundTripEfficiency: b.roundTripEfficiency,
-              initialSoc: b.initialSoc,
-              minSoc: b.minSoc,
-            }
-          : undefined,
+      battery: kind === "battery" ? batteryOf(scenario, o) : undefined,
+      ...(measured ? { measured } : {}),
     };
   });
 }

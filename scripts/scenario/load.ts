@@ -1,7 +1,9 @@
 /** Loading scenario files (JSON, or YAML when the `yaml` or `js-yaml` package is installed). */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { localMidnight } from "./community.js";
 import { ScenarioError } from "./fields.js";
+import { parseProfiles } from "./profiles.js";
 import { parseScenario, type Scenario, type ScenarioOverrides } from "./schema.js";
 
 export const DEFAULT_SCENARIO = "scenarios/default.json";
@@ -70,5 +72,40 @@ export async function loadScenario(
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
   }
-  return parseScenarioText(text, file, overrides);
+  const scenario = await parseScenarioText(text, file, overrides);
+  scenario.file = file;
+  if (scenario.profiles)
+    await attachProfiles(scenario, path.join(path.dirname(file), scenario.profiles.file));
+  return scenario;
+}
+
+/** Reads the scenario's measured profiles, and refuses overrides they would make meaningless. */
+async function attachProfiles(scenario: Scenario, file: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ScenarioError(
+      "scenario.profiles",
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  scenario.measured = parseProfiles(text, file, {
+    firstSlotStart: localMidnight(scenario) + scenario.startSlotOfDay * scenario.slotLengthSeconds,
+    slotSeconds: scenario.slotLengthSeconds,
+    slots: scenario.slots,
+    households: scenario.households,
+  });
+  scenario.householdOverrides.forEach((o) => {
+    const series = scenario.measured!.households.get(o.household);
+    if (!series) return;
+    const field = `scenario.householdOverrides (household ${o.household})`;
+    if (Object.keys(o.load).length > 0)
+      throw new ScenarioError(
+        field,
+        `load parameters do not apply: its load is measured in ${file}`,
+      );
+    if (o.kind === "consumer" && series.pvWh.some((wh) => wh > 0))
+      throw new ScenarioError(field, `kind consumer, but ${file} has PV generation for it`);
+  });
 }

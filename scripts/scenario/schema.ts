@@ -5,6 +5,13 @@
  */
 import { pricePerKWhToBasePerWh, currencyToBase, UnitError } from "../lib/units.js";
 import { Fields, ScenarioError } from "./fields.js";
+import {
+  parseHouseholdOverrides,
+  parseStrategy,
+  type HouseholdOverride,
+  type StrategyChoice,
+} from "./households.js";
+import type { MeasuredProfiles } from "./profiles.js";
 
 export const FAULT_TYPES = [
   "meterOffline",
@@ -68,18 +75,28 @@ export interface Scenario {
   };
   /** Market deposit per household (currency) and gas money per household (ETH). */
   funding: { deposit: string; depositBase: bigint; gasEth: string };
-  strategy: { name: string; options: Record<string, number> };
+  strategy: StrategyChoice;
+  /** Per-household kind, strategy and equipment (scripts/scenario/households.ts). */
+  householdOverrides: HouseholdOverride[];
+  /** Measured PV and load: `file` as written in the scenario (relative to it), loaded by loadScenario. */
+  profiles?: { file: string };
+  /** The profiles' data once loaded (scripts/scenario/profiles.ts). */
+  measured?: MeasuredProfiles;
+  /** The scenario file this was read from, when it came from a file. */
+  file?: string;
   /** "auto": fast-forward chain time on a development node, wait in real time elsewhere. */
   timing: "auto" | "fast-forward" | "real-time";
   faults: Fault[];
 }
 
-/** Command-line overrides (`--households`, `--days`, `--slots`, `--seed`). */
+/** Command-line overrides (`--households`, `--days`, `--slots`, `--seed`, `--strategy`). */
 export interface ScenarioOverrides {
   households?: number;
   days?: number;
   slots?: number;
   seed?: string;
+  /** The community's strategy by name; its options are the scenario's only for the same name. */
+  strategy?: string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -309,17 +326,22 @@ export function parseScenario(
   );
   fundF.done();
 
-  const stratF = s.object("strategy");
-  const strategyName = stratF.string("name", "linear", /^[A-Za-z0-9_-]+$/, "a strategy name");
-  const optF = stratF.object("options");
-  const options: Record<string, number> = {};
-  for (const key of Object.keys(
-    (stratF.raw("options") as Record<string, unknown> | undefined) ?? {},
-  )) {
-    options[key] = optF.number(key, undefined);
-  }
-  optF.done();
-  stratF.done();
+  const fromFile = parseStrategy(s.object("strategy"), "linear");
+  if (overrides.strategy !== undefined && !/^[A-Za-z0-9_-]+$/.test(overrides.strategy))
+    throw new ScenarioError("--strategy", `expected a strategy name, got "${overrides.strategy}"`);
+  const strategy =
+    overrides.strategy === undefined || overrides.strategy === fromFile.name
+      ? fromFile
+      : { name: overrides.strategy, options: {} };
+  const householdOverrides = parseHouseholdOverrides(
+    s.list("householdOverrides"),
+    s.at("householdOverrides"),
+    households,
+    strategy,
+  );
+  const profilesFile = s.has("profiles")
+    ? s.string("profiles", undefined, /\.csv$/i, "a CSV file name such as profiles/sample.csv")
+    : (s.raw("profiles"), undefined);
 
   const timing = s.oneOf("timing", "auto", ["auto", "fast-forward", "real-time"] as const);
   const faults = s
@@ -351,7 +373,9 @@ export function parseScenario(
       feedInPerWh: feedIn.perWh,
     },
     funding: { deposit, depositBase, gasEth },
-    strategy: { name: strategyName, options },
+    strategy,
+    householdOverrides,
+    ...(profilesFile === undefined ? {} : { profiles: { file: profilesFile } }),
     timing,
     faults,
   };

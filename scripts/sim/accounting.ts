@@ -4,6 +4,8 @@
  * the market's, every recorded renewable export carries its certificates once, and each injected fault
  * shows where it should.
  */
+import { baseToCurrency } from "../lib/units.js";
+import { communitySelfSufficiency } from "../report/figures.js";
 import { modelCertification, type CertificationModel } from "../lib/certification.js";
 import type { Chain } from "../lib/chain.js";
 import type { Suite } from "../lib/deployment.js";
@@ -17,6 +19,8 @@ import type {
 } from "../report/model.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { TwinResult } from "../twin/community.js";
+import { householdStrategies } from "../scenario/households.js";
+import { householdSlotSeries } from "./series.js";
 import type { HouseholdRuntime, RunTotals, SlotRuntime } from "./state.js";
 import type { Role, RoleTally } from "./transactions.js";
 
@@ -199,6 +203,7 @@ export function buildReport(input: AccountingInput): SimulationReport {
   });
 
   // ----- households -----
+  const strategies = householdStrategies(scenario);
   const householdReports: HouseholdReport[] = households.map((h) => {
     const fs = flows.get(h.index)!;
     let baseline = 0n;
@@ -236,6 +241,8 @@ export function buildReport(input: AccountingInput): SimulationReport {
       penaltiesPaid: sumBig(fs, (f) => f.penalty),
       certificatesReceivedWh: h.certificatesReceivedWh,
       readingsRejected: slots.filter((s) => s.rejected.has(meter)).length,
+      strategy: strategies[h.index - 1]!.name,
+      measured: spec.measured !== undefined,
     };
   });
 
@@ -426,7 +433,6 @@ export function buildReport(input: AccountingInput): SimulationReport {
   const totalImport = sum(slotReports, (s) => s.gridImportWh);
   const totalExport = sum(slotReports, (s) => s.gridExportWh);
   const consumption = sum(slotReports, (s) => s.consumptionWh);
-  const netImport = sum(slotReports, (s) => Math.max(0, s.gridImportWh - s.gridExportWh));
   const roles: RoleStats[] = ROLE_ORDER.flatMap((role) => {
     const t = input.roles.get(role);
     return t ? [{ role, transactions: t.transactions, gasUsed: t.gasUsed }] : [];
@@ -473,6 +479,11 @@ export function buildReport(input: AccountingInput): SimulationReport {
     },
     faults,
     ledger,
+    series: householdSlotSeries(
+      input,
+      flows,
+      slotReports.map((s) => s.localTime),
+    ),
     totals: {
       tradedWh: sum(slotReports, (s) => s.tradedWh),
       settledWh: sum(slotReports, (s) => s.settledWh),
@@ -481,7 +492,7 @@ export function buildReport(input: AccountingInput): SimulationReport {
       consumptionWh: consumption,
       gridImportWh: totalImport,
       gridExportWh: totalExport,
-      selfSufficiency: consumption > 0 ? 1 - netImport / consumption : 0,
+      selfSufficiency: communitySelfSufficiency(slotReports),
       savings: sumBig(householdReports, (h) => h.savings),
       penalties,
       gasUsed,
@@ -715,7 +726,7 @@ function observeFaults(
           household: fault.household,
           slots: slotsText,
           expected: `offers x${fault.factor} the forecast; the undelivered part is shortfall with penalties`,
-          observed: `sold ${sold} Wh (forecast surplus ${Math.round(forecastSurplus)} Wh), shortfall ${shortfall} Wh, penalties ${penalties} base units`,
+          observed: `sold ${sold} Wh (forecast surplus ${Math.round(forecastSurplus)} Wh), shortfall ${shortfall} Wh, penalties ${baseToCurrency(penalties)} ${scenario.tariffs.currency}`,
           ok: sold === 0n ? forecastSurplus < 10 : shortfall > 0n && penalties > 0n,
         };
       }

@@ -28,7 +28,7 @@ import { Progress, type ProgressOptions } from "../lib/progress.js";
 import { basePerWhToPricePerKWh, currencyToBase, whToKWh } from "../lib/units.js";
 import { buildTwinInput } from "../scenario/community.js";
 import type { Fault, Scenario } from "../scenario/schema.js";
-import { createStrategy } from "../strategy/index.js";
+import { strategiesOf } from "../strategy/index.js";
 import { simulateCommunity } from "../twin/community.js";
 import type { SimulationReport } from "../report/model.js";
 import { buildReport } from "./accounting.js";
@@ -130,7 +130,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // The twin: everything physical is known before the first transaction.
   // ---------------------------------------------------------------------------------------------
   const twin = await phase("twin", async () => simulateCommunity(buildTwinInput(scenario)));
-  const strategy = createStrategy(scenario.strategy.name, scenario.strategy.options);
+  const strategies = strategiesOf(scenario);
   const bidRng = new Rng(scenario.seed).stream("bids");
   const N = scenario.slots;
 
@@ -566,7 +566,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           const slot = slots[j]!;
           for (const h of households) {
             const f = h.series.forecast[j]!;
-            const intents = strategy.bid({
+            const intents = strategies[h.index - 1]!.bid({
               household: h.index,
               slot: j,
               forecastNetWh: f.exportWh - f.importWh,

@@ -1,6 +1,7 @@
 /** The strategy registry: names a scenario may use, and the hook to add more. */
 import { linearStrategy } from "./linear.js";
 import { priceInBand } from "./linear.js";
+import { householdStrategies } from "../scenario/households.js";
 import type { BiddingStrategy, StrategyFactory } from "./types.js";
 
 export type { BiddingStrategy, BidContext, OrderIntent, Side, StrategyFactory } from "./types.js";
@@ -49,11 +50,26 @@ export function strategyNames(): string[] {
 export function createStrategy(
   name: string,
   options: Record<string, number> = {},
+  field = "scenario.strategy.name",
 ): BiddingStrategy {
   const factory = registry.get(name);
   if (!factory)
-    throw new Error(
-      `scenario.strategy.name: unknown strategy "${name}" (known: ${strategyNames().join(", ")})`,
-    );
+    throw new Error(`${field}: unknown strategy "${name}" (known: ${strategyNames().join(", ")})`);
   return factory(options);
+}
+
+/** Each household's strategy (1-based), from the community's and the households' overrides. */
+export function strategiesOf(
+  scenario: Parameters<typeof householdStrategies>[0],
+): BiddingStrategy[] {
+  const community = createStrategy(scenario.strategy.name, scenario.strategy.options);
+  return householdStrategies(scenario).map((choice, i) =>
+    choice === scenario.strategy
+      ? community
+      : createStrategy(
+          choice.name,
+          choice.options,
+          `scenario.householdOverrides (household ${i + 1}).strategy.name`,
+        ),
+  );
 }

@@ -26,6 +26,14 @@ export interface HouseholdSpec {
   performanceRatio: number;
   load: LoadParameters;
   battery?: BatterySpec;
+  /** Measured PV and load per slot, Wh (scenario profiles): used instead of the models. */
+  measured?: {
+    pvWh: readonly number[];
+    loadWh: readonly number[];
+    /** The household's own forecasts; persistence of the measured values without them. */
+    pvForecastWh?: readonly number[];
+    loadForecastWh?: readonly number[];
+  };
 }
 
 export interface SlotFlows {
@@ -104,6 +112,11 @@ export function householdSlot(
   };
 }
 
+/** The forecast of a measured series one slot ahead: the last slot's value (the first slot's own). */
+export function persistence(values: readonly number[]): number[] {
+  return values.map((_, s) => values[Math.max(0, s - 1)]!);
+}
+
 export function simulateCommunity(input: TwinInput): TwinResult {
   const root = new Rng(input.seed);
   const slotStarts = Array.from(
@@ -120,7 +133,15 @@ export function simulateCommunity(input: TwinInput): TwinResult {
 
   const households = input.households.map((spec) => {
     const rng = root.stream(`household:${spec.index}`);
-    const load = simulateLoad(rng.stream("load"), localHours, input.slotSeconds, spec.load);
+    const load = spec.measured
+      ? {
+          actualWh: spec.measured.loadWh,
+          forecastWh: spec.measured.loadForecastWh ?? persistence(spec.measured.loadWh),
+        }
+      : simulateLoad(rng.stream("load"), localHours, input.slotSeconds, spec.load);
+    const measuredPv = spec.measured
+      ? (spec.measured.pvForecastWh ?? persistence(spec.measured.pvWh))
+      : undefined;
     const skyJitter = rng.stream("sky-jitter");
     const actual: SlotFlows[] = [];
     const forecast: SlotFlows[] = [];
@@ -137,13 +158,14 @@ export function simulateCommunity(input: TwinInput): TwinResult {
             );
       const localIndex = Math.max(0, sky.actual[s]! * (1 + skyJitter.normal(0, 0.03)));
       // The forecast starts from the battery's actual state at the slot's start (see docs/testbed.md).
+      const pvForecast = measuredPv ? measuredPv[s]! : pvAt(sky.forecast[s]!);
       forecast.push(
-        householdSlot(spec, stored, pvAt(sky.forecast[s]!), load.forecastWh[s]!, input.slotSeconds),
+        householdSlot(spec, stored, pvForecast, load.forecastWh[s]!, input.slotSeconds),
       );
       const flows = householdSlot(
         spec,
         stored,
-        pvAt(localIndex),
+        spec.measured ? spec.measured.pvWh[s]! : pvAt(localIndex),
         load.actualWh[s]!,
         input.slotSeconds,
       );

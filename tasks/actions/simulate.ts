@@ -4,7 +4,9 @@ import { chainFrom } from "../../scripts/lib/chain.js";
 import { ensureBuilt, runCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { formatSummary } from "../../scripts/report/summary.js";
-import { defaultReportDir, writeReport } from "../../scripts/report/write.js";
+import path from "node:path";
+import { collectProvenance, RUN_NAME, runName } from "../../scripts/report/provenance.js";
+import { writeReport } from "../../scripts/report/write.js";
 import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
 import { runSimulation } from "../../scripts/sim/driver.js";
 
@@ -15,6 +17,8 @@ export interface SimulateArguments {
   slots: number;
   seed: string;
   out: string;
+  name: string;
+  strategy: string;
   deploymentId: string;
   fresh: boolean;
   quiet: boolean;
@@ -35,7 +39,11 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       days: optional(args.days, "--days"),
       slots: optional(args.slots, "--slots"),
       seed: args.seed || undefined,
+      strategy: args.strategy || undefined,
     });
+    if (args.name !== "" && !RUN_NAME.test(args.name))
+      throw new UsageError("--name", `letters, digits, '.', '_' or '-' only, got "${args.name}"`);
+    const name = args.name || runName(scenario);
     await ensureBuilt(hre);
     const chain = await chainFrom(await hre.network.create());
     const report = await runSimulation({
@@ -45,9 +53,11 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       freshDeployment: args.fresh,
       progress: { silent: args.quiet },
     });
-    const written = await writeReport(report, args.out || defaultReportDir(scenario.name));
+    report.run.name = name;
+    report.run.provenance = await collectProvenance(scenario, name);
+    const written = await writeReport(report, args.out || path.join("reports", name));
     process.stdout.write(
-      `\n${formatSummary(report)}\n\nReport: ${written.files.html}\n        ${written.dir}/ (report.json, slots.csv, households.csv, roles.csv, actions.csv)\n`,
+      `\n${formatSummary(report)}\n\nReport: ${written.files.html}\n        ${written.dir}/ (report.json, slots.csv, households.csv, household_slots.csv, roles.csv, actions.csv)\n`,
     );
     if (report.ledger.some((c) => !c.ok))
       throw new Error("the ledger does not add up (see the report)");

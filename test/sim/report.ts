@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { householdsCsv, slotsCsv, toCsv } from "../../scripts/report/csv.js";
+import { householdSlotsCsv, householdsCsv, slotsCsv, toCsv } from "../../scripts/report/csv.js";
 import { renderHtml } from "../../scripts/report/html.js";
 import { toJson } from "../../scripts/report/model.js";
 import { formatSummary } from "../../scripts/report/summary.js";
@@ -29,6 +29,52 @@ describe("report", function () {
     expect(slots[2]).to.contain(",0.155,"); // 155 base units per Wh = 0.155 per kWh
     expect(householdsCsv(report).trim().split("\n")).to.have.lengthOf(4);
     expect(toCsv(["a"], [['x,"y"']])).to.equal('a\n"x,""y"""\n');
+  });
+
+  it("writes household_slots.csv in human units: Wh, currency per kWh, currency", function () {
+    const report = sampleReport(2, 1);
+    const row = {
+      household: 1,
+      slot: 0,
+      localTime: "10:00",
+      kind: "battery",
+      strategy: "linear",
+      measured: true,
+      pvWh: 812.34,
+      loadWh: 100,
+      importWh: 0,
+      exportWh: 500,
+      chargedWh: 212.3,
+      dischargedWh: 0,
+      batterySoc: 0.41234,
+      forecastPvWh: 700,
+      forecastLoadWh: 90,
+      forecastNetWh: 420,
+      actualNetWh: 500,
+      buyOrderWh: 0n,
+      buyLimitPerWh: null,
+      sellOrderWh: 378n,
+      sellLimitPerWh: 164n,
+      clearingPricePerWh: 155n,
+      boughtWh: 0n,
+      soldWh: 300n,
+      deliveredWh: 300n,
+      shortfallWh: 0n,
+      paid: 0n,
+      proceeds: 46_500n,
+      penalty: 0n,
+      submitted: "on time",
+      reading: "recorded",
+    };
+    report.series = [row, { ...row, slot: 1, kind: "prosumer", batterySoc: null, measured: false }];
+    const [header, first, second] = householdSlotsCsv(report).trim().split("\n");
+    expect(header).to.match(
+      /^household,slot,local_time,kind,strategy,measured,pv_wh,load_wh,import_wh,export_wh,/,
+    );
+    expect(first).to.equal(
+      "1,0,10:00,battery,linear,1,812.3,100.0,0,500,212.3,0.0,0.4123,700.0,90.0,420.0,500,0,,378,0.164,0.155,0,300,300,0,0,0.0465,0,on time,recorded",
+    );
+    expect(second).to.match(/^1,1,10:00,prosumer,linear,0,.*,0\.0,,700\.0,/);
   });
 
   it("renders self-contained HTML: charts inline, nothing fetched, text escaped", function () {
