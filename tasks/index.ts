@@ -344,6 +344,19 @@ export const gridLedgerTasks = [
     .setAction(() => import("./actions/roles.js"))
     .build(),
 
+  task("abi", "Write the ABIs for standard clients (the market's with the errors it bubbles up)")
+    .addOption({
+      name: "out",
+      description: "folder for <Contract>.json (default abi)",
+      defaultValue: "",
+    })
+    .addFlag({
+      name: "check",
+      description: "write nothing; fail if the files differ from the build",
+    })
+    .setAction(() => import("./actions/abi.js"))
+    .build(),
+
   task(
     "suite",
     "Show the deployed GridLedger contracts, slot clock and market parameters of this network",

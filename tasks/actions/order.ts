@@ -7,6 +7,7 @@ import {
   transact,
   openSlotCommand,
 } from "../../scripts/lib/command.js";
+import { ENUMS, enumChoices } from "../../scripts/lib/enums.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import {
   basePerWhToPricePerKWh,
@@ -29,7 +30,8 @@ interface OrderArguments {
 export default async function order(args: OrderArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
     if (args.side === "") throw new UsageError("--side", "is required (buy or sell)");
-    const side = parseChoice(args.side, "--side", ["buy", "sell"] as const);
+    const sides = enumChoices(ENUMS.side);
+    const side = parseChoice(args.side, "--side", sides);
     if (args.kwh === "") throw new UsageError("--kwh", "is required (quantity in kWh)");
     const quantityWh = kWhToWh(args.kwh, "--kwh");
     if (quantityWh === 0n) throw new UsageError("--kwh", "must be more than 0");
@@ -49,7 +51,7 @@ export default async function order(args: OrderArguments, hre: HardhatRuntimeEnv
     const { hash, gasUsed, logs } = await transact(ctx, "placeOrder", () =>
       market.connect(signer).getFunction("placeOrder")(
         slot,
-        side === "buy" ? 0 : 1,
+        sides.indexOf(side),
         quantityWh,
         limit,
         meter,

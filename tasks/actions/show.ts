@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { openContext, runCommand, signerFor } from "../../scripts/lib/command.js";
-import { SIDES, orderState } from "./orders.js";
+import { orderState, sideName } from "./orders.js";
 import { baseToCurrency, basePerWhToPricePerKWh, whToKWh } from "../../scripts/lib/units.js";
 
 export default async function show(
@@ -47,7 +47,7 @@ export default async function show(
         // A filled sell's limit is in its OrderPlaced event once the slot is cleared (see IEnergyMarket.Order).
         const limit = (e.args.limitPrice as bigint | undefined) ?? o.limitPrice;
         ctx.print(
-          `order ${id}: slot ${e.args.slot} ${SIDES[Number(o.side)]} ${whToKWh(o.quantityWh)} kWh at ${basePerWhToPricePerKWh(limit)}/kWh, ${state}, filled ${whToKWh(o.filledWh)} kWh`,
+          `order ${id}: slot ${e.args.slot} ${sideName(o.side)} ${whToKWh(o.quantityWh)} kWh at ${basePerWhToPricePerKWh(limit)}/kWh, ${state}, filled ${whToKWh(o.filledWh)} kWh`,
         );
       } catch {
         ctx.print(
