@@ -118,7 +118,10 @@ export const gridLedgerTasks = [
     .addOption({ name: "order", description: "order id", defaultValue: "" })
     .setAction(() => import("./actions/cancel.js"))
     .build(),
-  view(["market", "show"], "Show your balances and your orders of recent slots")
+  view(
+    ["market", "show"],
+    "Show the balances and recent orders of an account (yours, or any address)",
+  )
     .addOption({
       name: "slots",
       description: "how many recent slots to search for orders",
@@ -130,7 +133,8 @@ export const gridLedgerTasks = [
   command(["market", "clear"], "Clear a slot after its gate closure (anyone)")
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .setAction(() => import("./actions/clear.js"))
@@ -138,7 +142,8 @@ export const gridLedgerTasks = [
   command(["market", "settle"], "Settle a cleared slot after its reading window (anyone)")
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .addFlag({
@@ -169,7 +174,7 @@ export const gridLedgerTasks = [
   )
     .addOption({
       name: "slot",
-      description: "the vintage's slot: a number or '-N' (with --source)",
+      description: "the vintage's slot: a number, '-N' or 'current-N' (with --source)",
       defaultValue: "",
     })
     .addOption({
@@ -202,7 +207,8 @@ export const gridLedgerTasks = [
     .addOption(meterOption)
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .setAction(() => import("./actions/issue.js"))
@@ -213,7 +219,8 @@ export const gridLedgerTasks = [
   )
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .setAction(() => import("./actions/certify.js"))
@@ -307,7 +314,8 @@ export const gridLedgerTasks = [
     })
     .addOption({
       name: "slot",
-      description: "slot number, 'next' (first still open), '+N' or '-N' (relative to the current)",
+      description:
+        "slot number, 'next' (first still open), '+N', '-N' or 'current-N' (relative to the current)",
       defaultValue: "",
     })
     .addOption({

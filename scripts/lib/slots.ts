@@ -1,4 +1,9 @@
-/** Slot arguments of the commands: a number, "next" (the first slot still open for orders), "+N" or "-N". */
+/**
+ * Slot arguments of the commands: a number, "next" (the first slot still open for orders), "+N" or "-N"
+ * (relative to the current slot), or "current", "current+N", "current-N". The last form exists because
+ * Hardhat's parser takes "-10" or "-25" for grouped short options (HHE509) even as `--slot=-10`;
+ * "-1".."-9" pass.
+ */
 import type { Contract } from "ethers";
 import type { Chain } from "./chain.js";
 import { UsageError } from "./errors.js";
@@ -20,7 +25,8 @@ export async function resolveSlot(
     }
     throw new UsageError(option, "no slot open for orders in the next four");
   }
-  const relative = /^([+-])(\d+)$/.exec(text);
+  if (text === "current") return current;
+  const relative = /^(?:current)?([+-])(\d+)$/.exec(text);
   if (relative) {
     const offset = BigInt(relative[2]!);
     const slot = relative[1] === "+" ? current + offset : current - offset;
@@ -28,5 +34,8 @@ export async function resolveSlot(
     return slot;
   }
   if (/^\d+$/.test(text)) return BigInt(text);
-  throw new UsageError(option, `"${value}" is not a slot (a number, 'next', '+N' or '-N')`);
+  throw new UsageError(
+    option,
+    `"${value}" is not a slot (a number, 'next', '+N', '-N' or 'current-N'; write 'current-10' for -10)`,
+  );
 }

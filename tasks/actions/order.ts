@@ -1,6 +1,7 @@
 import { ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import {
+  checkFits,
   parseAddress,
   parseChoice,
   runCommand,
@@ -48,6 +49,8 @@ export default async function order(args: OrderArguments, hre: HardhatRuntimeEnv
     }
     const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const market = ctx.suite.market;
+    checkFits(market, "placeOrder", "quantityWh", quantityWh, "--kwh", (max) => `${whToKWh(max)}`);
+    checkFits(market, "placeOrder", "limitPrice", limit, "--price", basePerWhToPricePerKWh);
     const { hash, gasUsed, logs } = await transact(ctx, "placeOrder", () =>
       market.connect(signer).getFunction("placeOrder")(
         slot,
