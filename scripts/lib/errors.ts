@@ -32,6 +32,8 @@ export class RevertError extends Error {
     readonly errorName: string,
     readonly args: Record<string, string>,
     readonly data: string,
+    /** The decoded arguments as values (bigint, string, …); `args` holds them as printed. */
+    readonly values: Record<string, unknown> = {},
   ) {
     const list = Object.entries(args)
       .map(([k, v]) => `${k}=${v}`)
@@ -164,7 +166,9 @@ export class ErrorDecoder {
     });
   }
 
-  decode(data: string): { name: string; args: Record<string, string> } | undefined {
+  decode(
+    data: string,
+  ): { name: string; args: Record<string, string>; values: Record<string, unknown> } | undefined {
     for (const iface of this.interfaces) {
       let parsed: ErrorDescription | null = null;
       try {
@@ -175,7 +179,9 @@ export class ErrorDecoder {
       if (parsed) {
         const raw = this.rawInputs.get(parsed.selector);
         const args: Record<string, string> = {};
+        const values: Record<string, unknown> = {};
         parsed.fragment.inputs.forEach((input, i) => {
+          values[input.name || `arg${i}`] = parsed!.args[i];
           const internalType = raw?.[i]?.internalType;
           args[input.name || `arg${i}`] = formatArgument(
             parsed!.name,
@@ -184,7 +190,7 @@ export class ErrorDecoder {
             this.names,
           );
         });
-        return { name: parsed.name, args };
+        return { name: parsed.name, args, values };
       }
     }
     return undefined;
@@ -196,9 +202,19 @@ export class ErrorDecoder {
     const data = findRevertData(error);
     if (data) {
       const decoded = this.decode(data);
-      if (decoded) return new RevertError(action, decoded.name, decoded.args, data);
+      if (decoded) return new RevertError(action, decoded.name, decoded.args, data, decoded.values);
       return new RevertError(action, `unknown error ${data.slice(0, 10)}`, {}, data);
     }
+    const { code, shortMessage, argument } = (error ?? {}) as {
+      code?: string;
+      shortMessage?: string;
+      argument?: string;
+    };
+    // ethers refusing to encode a value (out of range, bad checksum): its short message, one line.
+    if ((code === "INVALID_ARGUMENT" || code === "NUMERIC_FAULT") && shortMessage)
+      return new Error(
+        `${action} not sent: ${shortMessage}${argument ? ` (argument ${argument})` : ""}`,
+      );
     const message = (error as Error)?.message ?? String(error);
     const reverted = /revert|execution reverted/i.test(message);
     return new Error(`${action} ${reverted ? "reverted" : "failed"}: ${message.split("\n")[0]}`);

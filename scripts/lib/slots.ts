@@ -8,6 +8,14 @@ import type { Contract } from "ethers";
 import type { Chain } from "./chain.js";
 import { UsageError } from "./errors.js";
 
+/** `slot` if it fits the market's slot type (uint64 in its ABI), else a one-line error naming `option`. */
+function fitting(market: Contract, slot: bigint, option: string): bigint {
+  const bits = /^uint(\d+)$/.exec(market.interface.getFunction("slotInfo")!.inputs[0]!.type)?.[1];
+  if (bits && slot >= 1n << BigInt(bits))
+    throw new UsageError(option, `slot ${slot} is beyond the largest slot (uint${bits})`);
+  return slot;
+}
+
 export async function resolveSlot(
   chain: Chain,
   market: Contract,
@@ -31,9 +39,9 @@ export async function resolveSlot(
     const offset = BigInt(relative[2]!);
     const slot = relative[1] === "+" ? current + offset : current - offset;
     if (slot < 0n) throw new UsageError(option, `${text} is before slot 0`);
-    return slot;
+    return fitting(market, slot, option);
   }
-  if (/^\d+$/.test(text)) return BigInt(text);
+  if (/^\d+$/.test(text)) return fitting(market, BigInt(text), option);
   throw new UsageError(
     option,
     `"${value}" is not a slot (a number, 'next', '+N', '-N' or 'current-N'; write 'current-10' for -10)`,

@@ -23,10 +23,10 @@ const account = "0x00000000000000000000000000000000000000AA";
 describe("ErrorDecoder", function () {
   it("names enum arguments by member (MarketSlotNotOpen status 3 is Settled)", function () {
     const data = market.encodeErrorResult("MarketSlotNotOpen", [7n, 3n]);
-    expect(decoder.decode(data)).to.deep.equal({
-      name: "MarketSlotNotOpen",
-      args: { slot: "7", status: "3 (Settled)" },
-    });
+    const decoded = decoder.decode(data)!;
+    expect(decoded.name).to.equal("MarketSlotNotOpen");
+    expect(decoded.args).to.deep.equal({ slot: "7", status: "3 (Settled)" });
+    expect(decoded.values).to.deep.equal({ slot: 7n, status: 3n });
   });
 
   it("names a value outside the enum instead of guessing", function () {
@@ -91,6 +91,17 @@ describe("ErrorDecoder", function () {
       (7n << 8n) | 1n,
     ]);
     expect(decoder.decode(certs)?.args.needed).to.equal("900 (0.9 kWh)");
+  });
+
+  it("turns ethers' refusal to encode a value into one line naming the argument", function () {
+    let refusal: unknown;
+    try {
+      market.encodeFunctionData("placeOrder", [1n << 64n, 0, 10n, 1n, account]);
+    } catch (error) {
+      refusal = error;
+    }
+    const explained = decoder.explain("placeOrder", refusal);
+    expect(explained.message).to.equal("placeOrder not sent: value out-of-bounds (argument slot)");
   });
 
   it("leaves counts and ids as they are", function () {

@@ -338,6 +338,10 @@ describe("role commands", function () {
         await run(["market", "withdraw"], { amount: "9".repeat(80) }),
         /^error: --amount: is too large/,
       );
+      expectOneLineError(
+        await run(["market", "clear"], { slot: "99999999999999999999" }),
+        /^error: --slot: slot 99999999999999999999 is beyond the largest slot \(uint64\)\n$/,
+      );
       expect(await chain.ethers.provider.getBlockNumber()).to.equal(block);
     });
 
