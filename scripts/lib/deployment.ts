@@ -40,7 +40,16 @@ async function attach(
   const registry = await at("MeterRegistry", addresses.registry);
   const market = await at("EnergyMarket", addresses.market);
   const certificates = await at("EnergyCertificates", addresses.certificates);
-  const tokenAddress = (await market.getFunction("token")()) as string;
+  let tokenAddress: string;
+  try {
+    tokenAddress = (await market.getFunction("token")()) as string;
+  } catch {
+    // Code at the address, but not a market (another contract took it on a restarted chain).
+    throw new UsageError(
+      "--network",
+      `${source}: ${addresses.market} on ${chain.networkName} is not a GridLedger market (node restarted?); ${resetAdvice(chain)}`,
+    );
+  }
   const token = await at("GridStablecoin", tokenAddress);
   return {
     registry,

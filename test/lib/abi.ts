@@ -3,10 +3,12 @@
  * build artifacts, named in package.json, and enough on their own to decode the market's most common first
  * failure, a deposit without approval (the token's ERC20InsufficientAllowance, bubbled up through SafeERC20).
  */
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { Interface, type JsonFragment } from "ethers";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import {
   EXPORTED_CONTRACTS,
   abiFileText,
@@ -16,6 +18,7 @@ import {
 import { artifactAbi } from "../../scripts/lib/compiled.js";
 import { findRevertData } from "../../scripts/lib/errors.js";
 import { deployMarket } from "../../fixtures/market.js";
+import { expectOneLineError, runTask } from "../tasks/harness.js";
 
 const { networkHelpers } = await network.create();
 
@@ -77,5 +80,26 @@ describe("exported ABIs (abi/*.json)", function () {
     expect(pkg.files).to.include("abi/");
     expect(pkg.exports?.["./abi/*"]).to.equal("./abi/*");
     expect(pkg.scripts?.abi).to.equal("hardhat abi");
+  });
+});
+
+describe("npx hardhat abi", function () {
+  it("writes the files, and with --check fails in one line when one drifted", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "gridledger-abi-"));
+    try {
+      const written = await runTask(hre, "abi", { out: dir });
+      expect(written.exitCode, written.stderr).to.equal(0);
+      expect(await readFile(path.join(dir, "EnergyMarket.json"), "utf8")).to.equal(
+        await readFile("abi/EnergyMarket.json", "utf8"),
+      );
+      expect((await runTask(hre, "abi", { out: dir, check: true })).exitCode).to.equal(0);
+      await writeFile(path.join(dir, "GridStablecoin.json"), "[]\n");
+      expectOneLineError(
+        await runTask(hre, "abi", { out: dir, check: true }),
+        /^error: .*GridStablecoin\.json differ from the build artifacts; run: npx hardhat abi --out /,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
