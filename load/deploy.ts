@@ -5,6 +5,7 @@
  * own nonce sequence.
  */
 import { keccak256, toUtf8Bytes } from "ethers";
+import { ENUMS, enumValue } from "../scripts/lib/enums.js";
 
 import {
   EnergyCertificates__factory,
@@ -48,12 +49,8 @@ export const DEPOSIT = 10_000n * 10n ** 6n;
 /** ETH each transacting account receives. */
 const GAS_MONEY = 10n ** 19n;
 
-enum MeterKind {
-  Bidirectional = 2,
-}
-enum EnergySource {
-  Solar = 1,
-}
+const MeterKind = { Bidirectional: enumValue(ENUMS.meterKind, "Bidirectional") } as const;
+const EnergySource = { Solar: enumValue(ENUMS.energySource, "Solar") } as const;
 const ZONE = "0x5a31000000000000"; // "Z1"
 
 export interface SetupResult {

@@ -11,7 +11,7 @@ import {
   marketInterface,
   registryInterface,
   Side,
-  SlotStatus,
+  slotStatusName,
   tokenInterface,
 } from "./lib/contracts.js";
 import { targetSlots, type Deployment } from "./lib/config.js";
@@ -225,14 +225,14 @@ export async function verifyRun(
     const f = fills.get(slot) ?? { buy: 0n, sell: 0n, orders: 0 };
     slots.push({
       slot,
-      status: SlotStatus[Number(info.status)],
+      status: slotStatusName(info.status),
       price: info.price.toString(),
       clearedWh: info.clearedWh.toString(),
       buyFillsWh: f.buy.toString(),
       sellFillsWh: f.sell.toString(),
       orders: f.orders,
     });
-    if (!final) fail(`slot ${slot} is not final (status ${SlotStatus[Number(info.status)]})`);
+    if (!final) fail(`slot ${slot} is not final (status ${slotStatusName(info.status)})`);
     if (info.clearedWh > 0n) {
       const [certified] = await view<[boolean]>(
         rpc,

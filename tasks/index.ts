@@ -136,7 +136,10 @@ export const gridLedgerTasks = [
     .addOption({ name: "order", description: "order id", defaultValue: "" })
     .setAction(() => import("./actions/cancel.js"))
     .build(),
-  view(["market", "show"], "Show your balances and your orders of recent slots")
+  view(
+    ["market", "show"],
+    "Show the balances and recent orders of an account (yours, or any address)",
+  )
     .addOption({
       name: "slots",
       description: "how many recent slots to search for orders",
@@ -148,7 +151,8 @@ export const gridLedgerTasks = [
   command(["market", "clear"], "Clear a slot after its gate closure (anyone)")
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .setAction(() => import("./actions/clear.js"))
@@ -156,7 +160,8 @@ export const gridLedgerTasks = [
   command(["market", "settle"], "Settle a cleared slot after its reading window (anyone)")
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .addFlag({
@@ -187,7 +192,7 @@ export const gridLedgerTasks = [
   )
     .addOption({
       name: "slot",
-      description: "the vintage's slot: a number or '-N' (with --source)",
+      description: "the vintage's slot: a number, '-N' or 'current-N' (with --source)",
       defaultValue: "",
     })
     .addOption({
@@ -220,7 +225,8 @@ export const gridLedgerTasks = [
     .addOption(meterOption)
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .setAction(() => import("./actions/issue.js"))
@@ -231,7 +237,8 @@ export const gridLedgerTasks = [
   )
     .addOption({
       name: "slot",
-      description: "slot number or '-N' (N slots before the current)",
+      description:
+        "slot number, '-N' or 'current-N' (N slots before the current; from 10 on only current-N: Hardhat reads -10 as options)",
       defaultValue: "",
     })
     .setAction(() => import("./actions/certify.js"))
@@ -372,7 +379,8 @@ export const gridLedgerTasks = [
     })
     .addOption({
       name: "slot",
-      description: "slot number, 'next' (first still open), '+N' or '-N' (relative to the current)",
+      description:
+        "slot number, 'next' (first still open), '+N', '-N' or 'current-N' (relative to the current)",
       defaultValue: "",
     })
     .addOption({
@@ -417,6 +425,19 @@ export const gridLedgerTasks = [
     .addOption({ name: "fromBlock", description: "first block (default 0)", defaultValue: "" })
     .addOption(deploymentId)
     .setAction(() => import("./actions/roles.js"))
+    .build(),
+
+  task("abi", "Write the ABIs for standard clients (the market's with the errors it bubbles up)")
+    .addOption({
+      name: "out",
+      description: "folder for <Contract>.json (default abi)",
+      defaultValue: "",
+    })
+    .addFlag({
+      name: "check",
+      description: "write nothing; fail if the files differ from the build",
+    })
+    .setAction(() => import("./actions/abi.js"))
     .build(),
 
   task(

@@ -2,6 +2,7 @@
  * ABIs and error decoding for the load test, from the typechain factories that `npx hardhat build` writes.
  */
 import { Interface, type LogDescription } from "ethers";
+import { ENUMS, enumName, enumValue } from "../../scripts/lib/enums.js";
 
 import {
   EnergyCertificates__factory,
@@ -51,14 +52,22 @@ export function marketEvents(logs: { topics: string[]; data: string }[]): LogDes
   return events;
 }
 
-export enum Side {
-  Buy = 0,
-  Sell = 1,
-}
+/** The enum members the load test uses, by value, from the compiler output (scripts/lib/enums.ts). */
+export const Side = {
+  Buy: enumValue(ENUMS.side, "Buy"),
+  Sell: enumValue(ENUMS.side, "Sell"),
+} as const;
+export type Side = (typeof Side)[keyof typeof Side];
 
-export enum SlotStatus {
-  None = 0,
-  Open = 1,
-  Cleared = 2,
-  Settled = 3,
+export const SlotStatus = {
+  None: enumValue(ENUMS.slotStatus, "None"),
+  Open: enumValue(ENUMS.slotStatus, "Open"),
+  Cleared: enumValue(ENUMS.slotStatus, "Cleared"),
+  Settled: enumValue(ENUMS.slotStatus, "Settled"),
+} as const;
+export type SlotStatus = (typeof SlotStatus)[keyof typeof SlotStatus];
+
+/** A slot status by member name ("Cleared"). */
+export function slotStatusName(status: bigint | number): string {
+  return enumName(ENUMS.slotStatus, status) ?? `status ${status}`;
 }

@@ -2,13 +2,16 @@
  * What every command shares: one-line failures (a bad argument names itself, a revert shows its decoded
  * custom error, never a stack trace), the network's accounts, and the deployed suite.
  */
-import type { Contract, ContractTransactionResponse } from "ethers";
+import { getAddress, ZeroAddress, type Contract, type ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { EXPORTED_CONTRACTS, exportedAbi } from "./abi.js";
 import { chainFrom, type Chain } from "./chain.js";
+import { BuildOutputError } from "./compiled.js";
 import { loadSuite, type Suite } from "./deployment.js";
 import { refuseEmbedded } from "./devnode.js";
 import { ErrorDecoder, oneLine, UsageError } from "./errors.js";
 import { ScenarioError } from "../scenario/fields.js";
+import { roleNames } from "./roles.js";
 import { resolveSlot } from "./slots.js";
 import { UnitError } from "./units.js";
 
@@ -28,7 +31,10 @@ export async function runCommand(body: () => Promise<unknown>): Promise<CommandR
     return { success: true, value: await body() };
   } catch (error) {
     const message =
-      error instanceof UsageError || error instanceof UnitError || error instanceof ScenarioError
+      error instanceof UsageError ||
+      error instanceof UnitError ||
+      error instanceof ScenarioError ||
+      error instanceof BuildOutputError
         ? `error: ${error.message}`
         : `error: ${oneLine(error)}`;
     process.stderr.write(`${message}\n`);
@@ -38,11 +44,22 @@ export async function runCommand(body: () => Promise<unknown>): Promise<CommandR
   }
 }
 
-export function decoderFor(suite: Suite): ErrorDecoder {
+/**
+ * The decoder of the suite's errors: the exported ABIs (abi.ts: with the errors the market bubbles up,
+ * and the internal types that name enums), the role names of the four contracts and the token's units.
+ */
+export async function decoderFor(suite: Suite, artifactsDir?: string): Promise<ErrorDecoder> {
+  const contracts = [suite.registry, suite.market, suite.certificates, suite.token];
+  const roles = new Map<string, string>();
+  for (const contract of contracts)
+    for (const [hash, name] of await roleNames(contract)) roles.set(hash, name);
+  const [symbol, decimals] = await Promise.all([
+    suite.token.getFunction("symbol")() as Promise<string>,
+    suite.token.getFunction("decimals")() as Promise<bigint>,
+  ]);
   return new ErrorDecoder(
-    [suite.registry, suite.market, suite.certificates, suite.token].map(
-      (c) => c.interface,
-    ) as never,
+    EXPORTED_CONTRACTS.map((name) => exportedAbi(name, artifactsDir)),
+    { roles, token: { symbol, decimals: Number(decimals) } },
   );
 }
 
@@ -69,7 +86,7 @@ export async function openContext(
     hre,
     chain,
     suite,
-    decoder: decoderFor(suite),
+    decoder: await decoderFor(suite, hre.config.paths.artifacts),
     print: (line) => process.stdout.write(`${line}\n`),
   };
 }
@@ -149,10 +166,68 @@ export async function transact(
   }
 }
 
-export function parseAddress(value: string, option: string): string {
+/**
+ * An address as typed: 0x and 40 hex digits, its checksum checked when it has mixed case (all lower or all
+ * upper case carries no checksum), and optionally not the zero address.
+ */
+export function parseAddress(value: string, option: string, { allowZero = true } = {}): string {
   if (!/^0x[0-9a-fA-F]{40}$/.test(value))
     throw new UsageError(option, `"${value}" is not an address (0x followed by 40 hex digits)`);
+  let address: string;
+  try {
+    address = getAddress(value);
+  } catch {
+    throw new UsageError(
+      option,
+      `${value} has a bad checksum (a typo? copy the address again, or write it in lower case)`,
+    );
+  }
+  if (!allowZero && address === ZeroAddress)
+    throw new UsageError(option, "must not be the zero address");
+  return address;
+}
+
+/** `value` fits the uint parameter `param` of `fn` (its width from the ABI), or a one-line error. */
+export function checkFits(
+  contract: Contract,
+  fn: string,
+  param: string,
+  value: bigint,
+  option: string,
+  shown: (base: bigint) => string = String,
+): bigint {
+  const input = contract.interface.getFunction(fn)!.inputs.find((i) => i.name === param);
+  const bits = /^uint(\d+)$/.exec(input?.type ?? "")?.[1];
+  if (!bits) throw new Error(`${fn} has no uint parameter ${param}`);
+  const max = (1n << BigInt(bits)) - 1n;
+  if (value > max) throw new UsageError(option, `is too large (at most ${shown(max)})`);
   return value;
+}
+
+/**
+ * The steps of a command that sends several transactions: when one fails, the error says which were
+ * done, so that nobody repeats a mint or wonders where an approval came from.
+ */
+export class Steps {
+  private readonly done: string[] = [];
+
+  async run<T>(step: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+    let result: T;
+    try {
+      result = await step();
+    } catch (error) {
+      if (this.done.length === 0) throw error;
+      throw new Error(`${oneLine(error)}; done before it: ${this.done.join("; ")}`);
+    }
+    this.done.push(describe(result));
+    return result;
+  }
+}
+
+/** The account a read-only command looks at: an index into the network's accounts, or any address. */
+export async function addressFor(chain: Chain, account: string, option = "--account") {
+  if (/^0x/i.test(account)) return parseAddress(account, option);
+  return (await signerFor(chain, account || "0", option)).address;
 }
 
 export function parseChoice<T extends string>(

@@ -3,7 +3,7 @@
  * deployment record of the chain (ignition/deployments/chain-<id>/deployed_addresses.json), so that no
  * one copies addresses by hand.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import type { Contract } from "ethers";
 import GridLedgerModule from "../../ignition/modules/GridLedger.js";
@@ -40,7 +40,16 @@ async function attach(
   const registry = await at("MeterRegistry", addresses.registry);
   const market = await at("EnergyMarket", addresses.market);
   const certificates = await at("EnergyCertificates", addresses.certificates);
-  const tokenAddress = (await market.getFunction("token")()) as string;
+  let tokenAddress: string;
+  try {
+    tokenAddress = (await market.getFunction("token")()) as string;
+  } catch {
+    // Code at the address, but not a market (another contract took it on a restarted chain).
+    throw new UsageError(
+      "--network",
+      `${source}: ${addresses.market} on ${chain.networkName} is not a GridLedger market (node restarted?); ${resetAdvice(chain)}`,
+    );
+  }
   const token = await at("GridStablecoin", tokenAddress);
   return {
     registry,
@@ -52,12 +61,42 @@ async function attach(
   };
 }
 
-/** Deploys the suite with Ignition (module GridLedger) and returns it. */
+/** How to start again after a node restart: the record of the old chain must go. */
+function resetAdvice(chain: Chain, deploymentId?: string): string {
+  const dir = deploymentDir(chain, deploymentId);
+  return `remove it (rm -rf ${dir}) or deploy with --reset (npx hardhat ignition deploy ignition/modules/GridLedger.ts --network ${chain.networkName} --reset${deploymentId ? ` --deployment-id ${deploymentId}` : ""} --parameters <file>)`;
+}
+
+/** Whether Ignition's record names a market that has no code on this chain (the node was restarted). */
+async function recordIsStale(chain: Chain, deploymentId?: string): Promise<boolean> {
+  const record = await readDeploymentRecord(chain, deploymentId);
+  if (!record) return false;
+  return (await chain.rpc<string>("eth_getCode", [record.market, "latest"])) === "0x";
+}
+
+/**
+ * Deploys the suite with Ignition (module GridLedger) and returns it. A record whose contracts are gone
+ * would make Ignition answer with the old addresses: on a development node (restarted, so its chain is
+ * new) the record is moved aside to <dir>.stale-<time> and the suite deployed afresh; elsewhere refused.
+ */
 export async function deploySuite(
   chain: Chain,
   parameters: DeploymentParameters = {},
   deploymentId?: string,
 ): Promise<Suite> {
+  if (!chain.embedded && (await recordIsStale(chain, deploymentId))) {
+    const dir = deploymentDir(chain, deploymentId);
+    if (!chain.devNode)
+      throw new UsageError(
+        "--network",
+        `the Ignition record ${dir} names contracts that are not on ${chain.networkName}; ${resetAdvice(chain, deploymentId)}`,
+      );
+    const aside = `${dir}.stale-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    await rename(dir, aside);
+    process.stderr.write(
+      `note: ${dir} named contracts that are not on ${chain.networkName} (node restarted?): moved it to ${aside}\n`,
+    );
+  }
   const deployed = await chain.connection.ignition.deploy(GridLedgerModule, {
     parameters: { GridLedger: parameters as never },
     displayUi: false,
@@ -115,11 +154,10 @@ export async function loadSuite(
     ? undefined
     : await readDeploymentRecord(chain, options.deploymentId);
   if (record) {
-    const code = await chain.rpc<string>("eth_getCode", [record.market, "latest"]);
-    if (code === "0x") {
+    if (await recordIsStale(chain, options.deploymentId)) {
       throw new UsageError(
         "--network",
-        `the Ignition record ${deploymentDir(chain, options.deploymentId)} names contracts that are not on ${chain.networkName} (node restarted?); deploy again`,
+        `the Ignition record ${deploymentDir(chain, options.deploymentId)} names contracts that are not on ${chain.networkName} (node restarted?); ${resetAdvice(chain, options.deploymentId)}`,
       );
     }
     return attach(chain, record, `Ignition record ${deploymentDir(chain, options.deploymentId)}`);

@@ -9,7 +9,7 @@ import {
   transact,
 } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
-import { ORDER_STATUS, SLOT_STATUS, orderSlot } from "./orders.js";
+import { orderSlot, orderStatusName, slotStatusName } from "./orders.js";
 import { baseToCurrency } from "../../scripts/lib/units.js";
 
 /**
@@ -31,11 +31,11 @@ async function refuseFinishedOrder(ctx: CommandContext, orderId: bigint): Promis
         : `unknown order ${orderId} (no such order in the market)`,
     );
   }
-  if (Number(order.status) === ORDER_STATUS.indexOf("cancelled"))
+  if (orderStatusName(order.status) === "cancelled")
     throw new UsageError("--order", `order ${orderId} is already cancelled`);
   const slot = orderSlot(orderId);
   const { status } = (await market.getFunction("slotInfo")(slot)) as { status: bigint };
-  const state = SLOT_STATUS[Number(status)];
+  const state = slotStatusName(status);
   if (state === "cleared" || state === "settled")
     throw new UsageError(
       "--order",

@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { basePerWhToPricePerKWh, whToKWh } from "../../scripts/lib/units.js";
+import { slotStatusName } from "./orders.js";
 
 export default async function clear(
   args: { slot: string; account: string; deploymentId: string; ephemeral: boolean },
@@ -12,11 +13,16 @@ export default async function clear(
       ctx.suite.market.connect(signer).getFunction("clear")(slot),
     );
     const info = (await ctx.suite.market.getFunction("slotInfo")(slot)) as {
+      status: bigint;
       price: bigint;
       clearedWh: bigint;
     };
+    const final =
+      slotStatusName(info.status) === "settled"
+        ? "; no trade, so it is final: nothing to settle"
+        : "";
     ctx.print(
-      `cleared slot ${slot}: ${whToKWh(info.clearedWh)} kWh at ${basePerWhToPricePerKWh(info.price)}/kWh (tx ${hash}, ${gasUsed} gas)`,
+      `cleared slot ${slot}: ${whToKWh(info.clearedWh)} kWh at ${basePerWhToPricePerKWh(info.price)}/kWh${final} (tx ${hash}, ${gasUsed} gas)`,
     );
   });
 }

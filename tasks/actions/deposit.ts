@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
+import { Steps, openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
 
@@ -27,13 +27,19 @@ export default async function deposit(
       signer.address,
       ctx.suite.addresses.market,
     )) as bigint;
+    const steps = new Steps();
     if (allowance < amount) {
-      await transact(ctx, "approve", () =>
-        token.connect(signer).getFunction("approve")(ctx.suite.addresses.market, amount),
+      await steps.run(
+        () =>
+          transact(ctx, "approve", () =>
+            token.connect(signer).getFunction("approve")(ctx.suite.addresses.market, amount),
+          ),
+        ({ hash }) => `approved the market for ${baseToCurrency(amount)} (tx ${hash})`,
       );
     }
-    const { hash, gasUsed } = await transact(ctx, "deposit", () =>
-      market.connect(signer).getFunction("deposit")(amount),
+    const { hash, gasUsed } = await steps.run(
+      () => transact(ctx, "deposit", () => market.connect(signer).getFunction("deposit")(amount)),
+      () => "deposited",
     );
     const [free, locked] = (await market.getFunction("balanceOf")(signer.address)) as bigint[];
     ctx.print(

@@ -1,6 +1,12 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import { openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
+import {
+  checkFits,
+  openContext,
+  runCommand,
+  signerFor,
+  transact,
+} from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
 
@@ -15,6 +21,7 @@ export default async function faucet(
     refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const signer = await signerFor(ctx.chain, args.account || "0");
+    checkFits(ctx.suite.token, "faucet", "amount", amount, "--amount", baseToCurrency);
     const { hash } = await transact(ctx, "faucet", () =>
       ctx.suite.token.connect(signer).getFunction("faucet")(amount),
     );

@@ -11,7 +11,7 @@ import { describeVintage, sourceName } from "./vintages.js";
 
 /** What each of `issue`'s custom errors means for the person who asked. */
 function refusal(error: RevertError, meter: string, slot: bigint): string | undefined {
-  const { errorName, args } = error;
+  const { errorName, args, values } = error;
   switch (errorName) {
     case "CertificatesSlotNotFinal":
       return `slot ${slot} is not final yet: the market may still settle it (settle it, or wait for its reading window to end if it had no orders)`;
@@ -24,7 +24,7 @@ function refusal(error: RevertError, meter: string, slot: bigint): string | unde
     case "CertificatesNoReading":
       return `meter ${meter} has no recorded reading for slot ${slot}`;
     case "CertificatesNotRenewable":
-      return `meter ${meter} is not a renewable generator (source ${sourceName(BigInt(args.source ?? 0))}; unknown meters read as none)`;
+      return `meter ${meter} is not a renewable generator (source ${sourceName((values.source as bigint | undefined) ?? 0n)}; unknown meters read as none)`;
     case "CertificatesMeterNotActive":
       return `meter ${meter} is not active (status ${args.status}): its certificates cannot be issued`;
     case "CertificatesMarketNotBound":

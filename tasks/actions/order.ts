@@ -1,12 +1,14 @@
 import { ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import {
+  checkFits,
   parseAddress,
   parseChoice,
   runCommand,
   transact,
   openSlotCommand,
 } from "../../scripts/lib/command.js";
+import { ENUMS, enumChoices } from "../../scripts/lib/enums.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import {
   basePerWhToPricePerKWh,
@@ -29,7 +31,8 @@ interface OrderArguments {
 export default async function order(args: OrderArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
     if (args.side === "") throw new UsageError("--side", "is required (buy or sell)");
-    const side = parseChoice(args.side, "--side", ["buy", "sell"] as const);
+    const sides = enumChoices(ENUMS.side);
+    const side = parseChoice(args.side, "--side", sides);
     if (args.kwh === "") throw new UsageError("--kwh", "is required (quantity in kWh)");
     const quantityWh = kWhToWh(args.kwh, "--kwh");
     if (quantityWh === 0n) throw new UsageError("--kwh", "must be more than 0");
@@ -46,10 +49,12 @@ export default async function order(args: OrderArguments, hre: HardhatRuntimeEnv
     }
     const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const market = ctx.suite.market;
+    checkFits(market, "placeOrder", "quantityWh", quantityWh, "--kwh", (max) => `${whToKWh(max)}`);
+    checkFits(market, "placeOrder", "limitPrice", limit, "--price", basePerWhToPricePerKWh);
     const { hash, gasUsed, logs } = await transact(ctx, "placeOrder", () =>
       market.connect(signer).getFunction("placeOrder")(
         slot,
-        side === "buy" ? 0 : 1,
+        sides.indexOf(side),
         quantityWh,
         limit,
         meter,

@@ -9,11 +9,9 @@ import {
   runCommand,
   transact,
 } from "../../scripts/lib/command.js";
+import { ENUMS, enumChoices } from "../../scripts/lib/enums.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { parseDecimal } from "../../scripts/lib/units.js";
-
-const KINDS = ["consumption", "generation", "bidirectional"] as const;
-const SOURCES = ["none", "solar", "wind", "hydro", "biomass", "storage", "other"] as const;
 
 interface RegisterArguments {
   meter: string;
@@ -34,8 +32,10 @@ export default async function register(args: RegisterArguments, hre: HardhatRunt
     const meter = parseAddress(args.meter, "--meter");
     if (args.owner === "") throw new UsageError("--owner", "is required (the prosumer's account)");
     const owner = parseAddress(args.owner, "--owner");
-    const kind = KINDS.indexOf(parseChoice(args.kind, "--kind", KINDS));
-    const source = SOURCES.indexOf(parseChoice(args.source, "--source", SOURCES));
+    const kinds = enumChoices(ENUMS.meterKind);
+    const kind = kinds.indexOf(parseChoice(args.kind, "--kind", kinds));
+    const sources = enumChoices(ENUMS.energySource);
+    const source = sources.indexOf(parseChoice(args.source, "--source", sources));
     const capacityW = parseDecimal(args.capacityKw, 3, "--capacity-kw");
     if (capacityW === 0n || capacityW > 4_294_967_295n)
       throw new UsageError(
@@ -71,7 +71,7 @@ export default async function register(args: RegisterArguments, hre: HardhatRunt
       })
       .find((x) => x?.name === "MeterRegistered");
     ctx.print(
-      `registered meter ${meter} (index ${e?.args.index ?? "?"}) for ${owner}: ${KINDS[kind]}, ${SOURCES[source]}, ${args.capacityKw} kW, zone ${args.zone} (tx ${hash}, ${gasUsed} gas)`,
+      `registered meter ${meter} (index ${e?.args.index ?? "?"}) for ${owner}: ${kinds[kind]}, ${sources[source]}, ${args.capacityKw} kW, zone ${args.zone} (tx ${hash}, ${gasUsed} gas)`,
     );
   });
 }

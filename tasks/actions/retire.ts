@@ -4,7 +4,7 @@
  * claim data. The contract sets no length limit on the claim data; the calldata's gas is the only cost.
  * Refused before sending: a zero amount, an amount above the balance, a bad address, an unknown source.
  */
-import { ZeroAddress, getAddress, toUtf8Bytes } from "ethers";
+import { ZeroAddress, toUtf8Bytes } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
@@ -17,18 +17,6 @@ import {
 import { UsageError } from "../../scripts/lib/errors.js";
 import { kWhToWh, whToKWh } from "../../scripts/lib/units.js";
 import { describeVintage, parseSource, vintageFromArguments } from "./vintages.js";
-
-/** The address with its checksum; a mixed-case address whose checksum fails is a typo, refused. */
-function checksummed(address: string): string {
-  try {
-    return getAddress(address);
-  } catch {
-    throw new UsageError(
-      "--beneficiary",
-      `${address} has a bad checksum (check it for a typo, or write it in lower case)`,
-    );
-  }
-}
 
 interface RetireArguments {
   id: string;
@@ -52,7 +40,7 @@ export default async function retire(args: RetireArguments, hre: HardhatRuntimeE
     if (amountWh === 0n) throw new UsageError("--kwh", "must be above 0");
     if (args.beneficiary === "")
       throw new UsageError("--beneficiary", "is required (the address the claim is made for)");
-    const beneficiary = checksummed(parseAddress(args.beneficiary, "--beneficiary"));
+    const beneficiary = parseAddress(args.beneficiary, "--beneficiary");
     if (beneficiary.toLowerCase() === ZeroAddress)
       throw new UsageError("--beneficiary", "must not be the zero address");
     if (args.purpose.trim() === "")

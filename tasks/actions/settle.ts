@@ -1,7 +1,9 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runCommand, transact, openSlotCommand } from "../../scripts/lib/command.js";
 import { baseToCurrency, whToKWh } from "../../scripts/lib/units.js";
+import { UsageError } from "../../scripts/lib/errors.js";
 import { certifySlot } from "./certify.js";
+import { slotStatusName } from "./orders.js";
 
 export default async function settle(
   args: {
@@ -16,6 +18,17 @@ export default async function settle(
   return runCommand(async () => {
     const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const market = ctx.suite.market;
+    // A slot that cleared with no trade is final at once (the market settles it in clear): say so
+    // instead of sending a settle that reverts with MarketSlotNotCleared(status=Settled).
+    const info = (await market.getFunction("slotInfo")(slot)) as {
+      status: bigint;
+      clearedWh: bigint;
+    };
+    if (slotStatusName(info.status) === "settled") {
+      if (info.clearedWh !== 0n) throw new UsageError("--slot", `slot ${slot} is already settled`);
+      ctx.print(`slot ${slot} cleared with no trade: it is final already, nothing to settle`);
+      return;
+    }
     const { hash, gasUsed, logs } = await transact(ctx, "settle", () =>
       market.connect(signer).getFunction("settle")(slot),
     );

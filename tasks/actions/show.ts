@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { openContext, runCommand, signerFor } from "../../scripts/lib/command.js";
-import { SIDES, orderState } from "./orders.js";
+import { addressFor, openContext, runCommand } from "../../scripts/lib/command.js";
+import { orderState, sideName } from "./orders.js";
 import { baseToCurrency, basePerWhToPricePerKWh, whToKWh } from "../../scripts/lib/units.js";
 
 export default async function show(
@@ -9,16 +9,17 @@ export default async function show(
 ) {
   return runCommand(async () => {
     const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
+    // Read-only: any address, not only the network's accounts.
+    const address = await addressFor(ctx.chain, args.account);
     const { market, token } = ctx.suite;
-    const [free, locked] = (await market.getFunction("balanceOf")(signer.address)) as bigint[];
-    const wallet = (await token.getFunction("balanceOf")(signer.address)) as bigint;
+    const [free, locked] = (await market.getFunction("balanceOf")(address)) as bigint[];
+    const wallet = (await token.getFunction("balanceOf")(address)) as bigint;
     const current = (await market.getFunction("currentSlot")()) as bigint;
     ctx.print(
-      `account ${signer.address}: wallet ${baseToCurrency(wallet)}, market free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}; current slot ${current}`,
+      `account ${address}: wallet ${baseToCurrency(wallet)}, market free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}; current slot ${current}`,
     );
     const from = current > BigInt(args.slots) ? current - BigInt(args.slots) : 0n;
-    const events = await market.queryFilter(market.filters.OrderPlaced!(null, signer.address), 0);
+    const events = await market.queryFilter(market.filters.OrderPlaced!(null, address), 0);
     const mine = events.filter((e) => "args" in e && (e.args.slot as bigint) >= from);
     if (mine.length === 0) ctx.print(`no orders in slots ${from}..${current + 96n}`);
     const slotStatus = new Map<bigint, Promise<bigint>>();
@@ -47,7 +48,7 @@ export default async function show(
         // A filled sell's limit is in its OrderPlaced event once the slot is cleared (see IEnergyMarket.Order).
         const limit = (e.args.limitPrice as bigint | undefined) ?? o.limitPrice;
         ctx.print(
-          `order ${id}: slot ${e.args.slot} ${SIDES[Number(o.side)]} ${whToKWh(o.quantityWh)} kWh at ${basePerWhToPricePerKWh(limit)}/kWh, ${state}, filled ${whToKWh(o.filledWh)} kWh`,
+          `order ${id}: slot ${e.args.slot} ${sideName(o.side)} ${whToKWh(o.quantityWh)} kWh at ${basePerWhToPricePerKWh(limit)}/kWh, ${state}, filled ${whToKWh(o.filledWh)} kWh`,
         );
       } catch {
         ctx.print(

@@ -2,42 +2,37 @@
  * What the certificate commands share: a vintage named in human terms (slot, its start time, source), the
  * `--source` choice, the account `--account` names for a read, and a certificate id from `--id` or
  * `--slot` + `--source`. The id encoding and the source's renewability are the contract's (`idOf`,
- * `decodeId`); the source names are the audit's copy of IMeterRegistry.EnergySource.
+ * `decodeId`); the source names are IMeterRegistry.EnergySource's, from the compiler output.
  */
 import type { Contract } from "ethers";
-import { RENEWABLE_SOURCES, SOURCE_NAMES } from "../../scripts/audit/abi.js";
-import { parseAddress, signerFor, type CommandContext } from "../../scripts/lib/command.js";
+import { RENEWABLE_SOURCES } from "../../scripts/audit/abi.js";
+import { addressFor, type CommandContext } from "../../scripts/lib/command.js";
 import { describeTime } from "../../scripts/lib/devnode.js";
+import { ENUMS, enumChoices } from "../../scripts/lib/enums.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { resolveSlot } from "../../scripts/lib/slots.js";
 
 /** The renewable sources, as `--source` takes them: solar, wind, hydro, biomass. */
-export const RENEWABLE_NAMES = SOURCE_NAMES.map((name) => name.toLowerCase()).filter((_, value) =>
-  RENEWABLE_SOURCES.has(value),
-);
+export const renewableNames = () =>
+  enumChoices(ENUMS.energySource).filter((_, value) => RENEWABLE_SOURCES.has(value));
 
 /** The EnergySource value of `--source`; refuses a name that is unknown or not renewable. */
 export function parseSource(value: string, option = "--source"): number {
-  const source = SOURCE_NAMES.findIndex(
-    (name) => name.toLowerCase() === value.trim().toLowerCase(),
-  );
+  const source = enumChoices(ENUMS.energySource).indexOf(value.trim().toLowerCase());
   if (!RENEWABLE_SOURCES.has(source))
     throw new UsageError(
       option,
-      `"${value}" is not a renewable source (one of ${RENEWABLE_NAMES.join(", ")})`,
+      `"${value}" is not a renewable source (one of ${renewableNames().join(", ")})`,
     );
   return source;
 }
 
 export const sourceName = (source: number | bigint) =>
-  (SOURCE_NAMES[Number(source)] ?? String(source)).toLowerCase();
+  enumChoices(ENUMS.energySource)[Number(source)] ?? String(source);
 
 /** The address `--account` names for a read: an index among the network's accounts, or any address. */
-export async function accountAddress(ctx: CommandContext, account: string): Promise<string> {
-  if (account === "" || /^\d+$/.test(account))
-    return (await signerFor(ctx.chain, account || "0")).address;
-  return parseAddress(account, "--account");
-}
+export const accountAddress = (ctx: CommandContext, account: string) =>
+  addressFor(ctx.chain, account);
 
 export interface Vintage {
   id: bigint;
@@ -69,7 +64,7 @@ export async function vintageFromArguments(
     return vintageOf(certificates, BigInt(args.id.trim()));
   }
   if (args.source === "")
-    throw new UsageError("--source", `is required with --slot (${RENEWABLE_NAMES.join(", ")})`);
+    throw new UsageError("--source", `is required with --slot (${renewableNames().join(", ")})`);
   const source = parseSource(args.source);
   const slot = await resolveSlot(ctx.chain, market, args.slot);
   const id = (await certificates.getFunction("idOf")(slot, source)) as bigint;

@@ -4,14 +4,16 @@
  * one line naming it, a revert shows its decoded custom error, and the happy path of a prosumer works in
  * human units. On the embedded network the state-changing commands refuse, the read-only ones work.
  */
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import path from "node:path";
 import { expect } from "chai";
-import { Wallet } from "ethers";
+import { Wallet, ZeroAddress } from "ethers";
 import hre from "hardhat";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import userConfig from "../../hardhat.config.js";
 import type { Chain } from "../../scripts/lib/chain.js";
-import type { Suite } from "../../scripts/lib/deployment.js";
+import { deploySuite, deploymentDir, type Suite } from "../../scripts/lib/deployment.js";
 import type { RunningNode } from "../e2e/nodes.js";
 import {
   expectOneLineError,
@@ -28,6 +30,7 @@ describe("role commands", function () {
   let chain: Chain;
   let suite: Suite;
   let me: string;
+  let embeddedParameters: Record<string, number>;
   /** A command on the node, `--network localhost --deployment-id <the test's deployment>`. */
   const run = (id: string | string[], args: Record<string, unknown> = {}) =>
     id === "simulate" ? runTask(bed.hre, id, args) : bed.run(id, args);
@@ -36,6 +39,11 @@ describe("role commands", function () {
     bed = await startCommandNode(deploymentId);
     ({ node, chain, suite } = bed);
     me = (await chain.ethers.getSigners())[0]!.address;
+    embeddedParameters = (
+      JSON.parse(await readFile("ignition/parameters/embedded.json", "utf8")) as {
+        GridLedger: Record<string, number>;
+      }
+    ).GridLedger;
   });
 
   after(async function () {
@@ -126,7 +134,7 @@ describe("role commands", function () {
     it("shows MarketInsufficientBalance when withdrawing more than the free balance", async function () {
       expectOneLineError(
         await run(["market", "withdraw"], { amount: "5" }),
-        /^error: withdraw reverted: MarketInsufficientBalance\(account=0x[0-9a-fA-F]{40}, free=0, needed=5000000\)\n$/,
+        /^error: withdraw reverted: MarketInsufficientBalance\(account=0x[0-9a-fA-F]{40}, free=0 \(0 gUSD\), needed=5000000 \(5 gUSD\)\)\n$/,
       );
     });
 
@@ -144,7 +152,7 @@ describe("role commands", function () {
           owner: me,
           account: "7",
         }),
-        /^error: registerMeter reverted: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)\n$/,
+        /^error: registerMeter reverted: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=GRID_OPERATOR_ROLE \(0x[0-9a-f]{64}\)\)\n$/,
       );
     });
   });
@@ -183,9 +191,16 @@ describe("role commands", function () {
     });
 
     it("refuses to clear a slot whose gate is still open, with the times", async function () {
+      const placed = await run(["market", "order"], {
+        side: "buy",
+        kwh: "0.1",
+        price: "0.01",
+        slot: "+3",
+      });
+      expect(placed.exitCode, placed.stderr).to.equal(0);
       expectOneLineError(
         await run(["market", "clear"], { slot: "+3" }),
-        /^error: clear reverted: Market\w+\(slot=\d+/,
+        /^error: clear reverted: MarketGateNotClosed\(slot=\d+, gateClosure=\d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\), timestamp=\d+ \(\d{4}-\d\d-\d\dT[\d:]+Z\)\)\n$/,
       );
     });
 
@@ -197,7 +212,7 @@ describe("role commands", function () {
       expect(suspended.stdout, suspended.stderr).to.match(/^suspended meter 0x0{38}bb \(tx 0x/i);
       expectOneLineError(
         await run(["meter", "suspend"], { meter }),
-        /^error: suspendMeter reverted: RegistryInvalidStatusTransition\(meter=0x0{38}bb, from=2, to=2\)\n$/i,
+        /^error: suspendMeter reverted: RegistryInvalidStatusTransition\(meter=0x0{38}bb, from=2 \(Suspended\), to=2 \(Suspended\)\)\n$/i,
       );
       const reinstated = await run(["meter", "reinstate"], { meter });
       expect(reinstated.stdout, reinstated.stderr).to.match(/^reinstated meter 0x0{38}bb /i);
@@ -208,10 +223,10 @@ describe("role commands", function () {
       const audited = await run("audit");
       expect(audited.exitCode, audited.stderr).to.equal(0);
       expect(audited.stdout).to.match(/^GridLedger certificate audit — chain 31337/);
-      expectOneLineError(
-        await run("audit", { fromBlock: "yesterday" }),
-        /^error: --from-block: "yesterday" is not a whole number\n$/,
-      );
+      const bad = await run("audit", { fromBlock: "yesterday" });
+      // Exit code 2 as npm run audit's: the audit could not run (1 means violations found).
+      expect(bad.exitCode, bad.stderr).to.equal(2);
+      expect(bad.stderr).to.equal('error: --from-block: "yesterday" is not a whole number\n');
     });
 
     it("trades a slot, settles it and delivers its certificates in pages", async function () {
@@ -332,6 +347,133 @@ describe("role commands", function () {
       const shown = await run("suite");
       expect(shown.stdout).to.match(/registry\s+0x[0-9a-fA-F]{40}/);
       expect(shown.stdout).to.contain("900 s slots");
+    });
+  });
+
+  describe("without surprises", function () {
+    it("names the option of a bad checksum and of a number too large for the contract", async function () {
+      const block = await chain.ethers.provider.getBlockNumber();
+      const typo = me.slice(0, -1) + (me.endsWith("a") ? "A" : me.endsWith("A") ? "a" : "X");
+      const badChecksum = /[a-f]/.test(me.slice(2))
+        ? me.replace(/[a-f]/, (c) => c.toUpperCase())
+        : typo;
+      expectOneLineError(
+        await run(["token", "mint"], { to: badChecksum, amount: "1" }),
+        /^error: --to: 0x[0-9a-fA-F]{40} has a bad checksum/,
+      );
+      expectOneLineError(
+        await run(["market", "order"], { side: "buy", kwh: "1000000000000", price: "0.2" }),
+        /^error: --kwh: is too large \(at most [\d.]+\)\n$/,
+      );
+      expectOneLineError(
+        await run(["market", "order"], { side: "buy", kwh: "1", price: "99999999999999999999" }),
+        /^error: --price: is too large/,
+      );
+      expectOneLineError(
+        await run(["market", "withdraw"], { amount: "9".repeat(80) }),
+        /^error: --amount: is too large/,
+      );
+      expectOneLineError(
+        await run(["market", "clear"], { slot: "99999999999999999999" }),
+        /^error: --slot: slot 99999999999999999999 is beyond the largest slot \(uint64\)\n$/,
+      );
+      expect(await chain.ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
+    it("refuses token mint --to the zero address --deposit before minting anything", async function () {
+      const block = await chain.ethers.provider.getBlockNumber();
+      expectOneLineError(
+        await run(["token", "mint"], { to: ZeroAddress, amount: "5", deposit: true }),
+        /^error: --to: must not be the zero address\n$/,
+      );
+      expect(await chain.ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
+    it("says which steps were done when a later step fails", async function () {
+      // 10^33 gUSD: the token mints it and the approval passes, the market refuses a balance above 128 bits.
+      const amount = `1${"0".repeat(33)}`;
+      const outcome = await run(["token", "mint"], { to: me, amount, deposit: true });
+      expectOneLineError(
+        outcome,
+        /^error: depositFor reverted: MarketBalanceOverflow\(account=0x[0-9a-fA-F]{40}\); done before it: minted 1000000000000000000000000000000000 to 0x[0-9a-fA-F]{40} \(tx 0x[0-9a-f]{64}\); approved the market for 1000000000000000000000000000000000 \(tx 0x[0-9a-f]{64}\)\n$/,
+      );
+    });
+
+    it("shows the market balances of any address, not only the network's accounts", async function () {
+      const anyone = Wallet.createRandom().address;
+      const shown = await run(["market", "show"], { account: anyone });
+      expect(shown.stdout, shown.stderr).to.match(
+        new RegExp(`^account ${anyone}: wallet 0, market free 0, locked 0; current slot \\d+\n`),
+      );
+      expectOneLineError(
+        await run(["market", "show"], { account: "0x1234" }),
+        /^error: --account: "0x1234" is not an address/,
+      );
+    });
+
+    it("takes current-N for slots Hardhat's parser would read as options (-10)", async function () {
+      const current = (await suite.market.getFunction("currentSlot")()) as bigint;
+      expectOneLineError(
+        await run(["market", "settle"], { slot: "current-12" }),
+        new RegExp(
+          `^error: settle reverted: MarketSlotNotCleared\\(slot=${current - 12n}, status=0 \\(None\\)\\)\n$`,
+        ),
+      );
+    });
+
+    it("settles a slot that cleared with no trade", async function () {
+      const placed = await run(["market", "order"], { side: "buy", kwh: "0.1", price: "0.01" });
+      expect(placed.exitCode, placed.stderr).to.equal(0);
+      const slot = /for slot (\d+)/.exec(placed.stdout)![1]!;
+      await run(["time", "advance"], { to: "gate", slot });
+      const cleared = await run(["market", "clear"], { slot });
+      expect(cleared.stdout, cleared.stderr).to.match(
+        new RegExp(
+          `^cleared slot ${slot}: 0 kWh at 0/kWh; no trade, so it is final: nothing to settle`,
+        ),
+      );
+      await run(["time", "advance"], { to: "window", slot });
+      // The market settles a slot without trade when clearing it: settle says so, and does not revert.
+      const settled = await run(["market", "settle"], { slot, certify: true });
+      expect(settled.exitCode, settled.stderr).to.equal(0);
+      expect(settled.stdout).to.equal(
+        `slot ${slot} cleared with no trade: it is final already, nothing to settle\n`,
+      );
+    });
+
+    it("tells how to reset an Ignition record whose contracts are gone, and deploys afresh past it", async function () {
+      const stale = `${deploymentId}-stale`;
+      const dir = deploymentDir(chain, stale);
+      await mkdir(dir, { recursive: true });
+      const nowhere = Wallet.createRandom().address;
+      await writeFile(
+        path.join(dir, "deployed_addresses.json"),
+        JSON.stringify({
+          "GridLedger#MeterRegistry": nowhere,
+          "GridLedger#EnergyMarket": nowhere,
+          "GridLedger#EnergyCertificates": nowhere,
+        }),
+      );
+      try {
+        expectOneLineError(
+          await run(["market", "show"], { deploymentId: stale }),
+          new RegExp(
+            `^error: --network: the Ignition record ${dir} names contracts that are not on localhost \\(node restarted\\?\\); remove it \\(rm -rf ${dir}\\) or deploy with --reset`,
+          ),
+        );
+        // What simulate --fresh does: deploySuite on a development node moves the stale record aside.
+        const fresh = await deploySuite(chain, embeddedParameters, stale);
+        expect(
+          await chain.rpc<string>("eth_getCode", [fresh.addresses.market, "latest"]),
+        ).to.not.equal("0x");
+        expect(await fresh.token.getFunction("symbol")()).to.equal("gUSD");
+        const shown = await run(["market", "show"], { deploymentId: stale });
+        expect(shown.exitCode, shown.stderr).to.equal(0);
+      } finally {
+        for (const entry of await readdir(path.dirname(dir)))
+          if (entry.startsWith(stale))
+            await rm(path.join(path.dirname(dir), entry), { recursive: true, force: true });
+      }
     });
   });
 
