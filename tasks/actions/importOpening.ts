@@ -4,7 +4,7 @@
  */
 import type { Provider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { getLogsPaged } from "../../scripts/audit/logs.js";
+import { getLogsPaged } from "../../scripts/lib/logs.js";
 import { MeterRegistry__factory } from "../../typechain-types/index.js";
 import { openContext, parseAddress, parseWhole, runCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";

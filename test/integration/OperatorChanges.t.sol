@@ -95,10 +95,11 @@ contract OperatorChangesTest is MarketSetup {
         uint64 slot,
         uint32 exportedWh
     ) internal view returns (IMeterRegistry.SignedReading memory) {
-        bytes32 digest = registry.readingDigest(meter, slot, 0, exportedWh);
+        bytes32 commitment = registry.importedCommitment(meter, slot, 0, keccak256(abi.encode(key)));
+        bytes32 digest = registry.readingDigest(meter, slot, exportedWh, commitment);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
         bytes32 vs = bytes32(uint256(s) | (uint256(v - 27) << 255));
-        return IMeterRegistry.SignedReading(meter, slot, 0, exportedWh, r, vs);
+        return IMeterRegistry.SignedReading(meter, slot, exportedWh, commitment, r, vs);
     }
 
     function test_settle_operatorKeySwapInReadingWindow_paysTheSeller() public {
