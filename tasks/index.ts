@@ -336,6 +336,15 @@ export const gridLedgerTasks = [
     .build(),
 
   task(
+    "roles",
+    "List who holds each role on each contract, and warn when one account holds several kinds",
+  )
+    .addOption({ name: "fromBlock", description: "first block (default 0)", defaultValue: "" })
+    .addOption(deploymentId)
+    .setAction(() => import("./actions/roles.js"))
+    .build(),
+
+  task(
     "suite",
     "Show the deployed GridLedger contracts, slot clock and market parameters of this network",
   )

@@ -9,8 +9,15 @@
  *
  * Parameters (ignition/parameters/*.json, module "GridLedger"): genesis, slotLength, readingWindow,
  * horizonSlots, gateClosureSeconds, maxOrdersPerSlot, minOrderWh, sellerCollateralPerWh, penaltyPerWh, minBuyPricePerWh,
- * certificatesUri, gridOperator, gridOperatorAccount, regulator (addresses; the deployer by default, so a
- * network with a single key works as it is).
+ * certificatesUri, and one account per role (least privilege, docs/threat-model.md):
+ *   admin                DEFAULT_ADMIN_ROLE on every contract (grants roles, binds the hook once)
+ *   gridOperator         GRID_OPERATOR_ROLE on registry and market, MINTER_ROLE on the testbed token
+ *   gridOperatorAccount  receives shortfall payments and penalties (holds no role)
+ *   regulator            REGULATOR_ROLE on the registry
+ * Each defaults to the deployer, so a network with a single key works as it is; `npx hardhat roles`
+ * then warns that one account holds several roles. The data hub needs no account here: submitting
+ * readings is permissionless (the meter's signature is the authority). The deployer wires the suite
+ * and keeps DEFAULT_ADMIN_ROLE; GridLedgerTestnet.ts also makes it renounce every role it holds.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { ContractFuture, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
@@ -70,7 +77,23 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
     id: "grantRegistryRegulator",
   });
 
-  return { registry, market, certificates, grants: [grantOperator, grantRegulator] };
+  // The admin of record (the deployer by default, when the grant changes nothing).
+  const admin = m.getParameter("admin", deployer);
+  const adminRole = m.staticCall(registry, "DEFAULT_ADMIN_ROLE", [], 0, { id: "adminRole" });
+  const adminGrants = [
+    m.call(registry, "grantRole", [adminRole, admin], { id: "grantRegistryAdmin" }),
+    m.call(market, "grantRole", [adminRole, admin], { id: "grantMarketAdmin" }),
+    m.call(certificates, "grantRole", [adminRole, admin], { id: "grantCertificatesAdmin" }),
+  ];
+
+  return {
+    registry,
+    market,
+    certificates,
+    admin,
+    adminRole,
+    grants: [grantOperator, grantRegulator, ...adminGrants],
+  };
 }
 
 export default buildModule("GridLedger", (m) => {
@@ -79,6 +102,7 @@ export default buildModule("GridLedger", (m) => {
   const suite = buildSuite(m, stablecoin);
   const minterRole = m.staticCall(stablecoin, "MINTER_ROLE", [], 0, { id: "stablecoinMinterRole" });
   m.call(stablecoin, "grantRole", [minterRole, gridOperator], { id: "grantStablecoinMinter" });
+  m.call(stablecoin, "grantRole", [suite.adminRole, suite.admin], { id: "grantStablecoinAdmin" });
   return {
     stablecoin,
     registry: suite.registry,

@@ -11,7 +11,7 @@ import {
 } from "./abi.js";
 import { shortMessage } from "./chain.js";
 import { AuditInputError } from "./errors.js";
-import { getLogsPaged, type PageOptions } from "./logs.js";
+import { getLogsPaged, type PageOptions } from "../lib/logs.js";
 import { MONEY_EVENTS } from "./money.js";
 import {
   key,

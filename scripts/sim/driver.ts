@@ -171,6 +171,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         ...fileParams,
         slotLength: scenario.slotLengthSeconds,
         readingWindow: scenario.readingWindowSeconds,
+        admin: pick(0),
         gridOperator: pick(1),
         gridOperatorAccount: pick(1),
         regulator: pick(2),

@@ -5,7 +5,7 @@
  */
 import { toUtf8String, zeroPadValue, type Log } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { getLogsPaged } from "../../scripts/audit/logs.js";
+import { getLogsPaged } from "../../scripts/lib/logs.js";
 import { DEFAULT_PAGE_SIZE } from "../../scripts/audit/audit.js";
 import { openContext, parseWhole, runCommand } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
