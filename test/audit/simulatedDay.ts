@@ -47,6 +47,13 @@ describe("auditor after an ordinary simulated day", function () {
     expect(audit.checks.map((c) => c.status)).to.not.include("fail");
   });
 
+  it("replays every account's market balance and the escrow from the market's events", function () {
+    const money = audit.checks.find((c) => c.name.includes("follow from the market's events"));
+    expect(money?.status, money?.detail).to.equal("pass");
+    expect(audit.orders.length).to.be.above(100);
+    expect(audit.orders.filter((o) => o.status === "settled").length).to.be.above(0);
+  });
+
   it("does not flag sell orders that filled nothing", function () {
     const unfilled = audit.certification.reduce(
       (n, r) => n + Number(r.sellOrders) - Number(r.filledSellOrders),
