@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ErrorFragment, type JsonFragment } from "ethers";
-import { ARTIFACTS_DIR, artifactAbi, dependencyAbi } from "./compiled.js";
+import { ARTIFACTS_DIR, artifactAbi, dependencyErrors } from "./compiled.js";
 
 export const EXPORTED_CONTRACTS = [
   "MeterRegistry",
@@ -50,7 +50,7 @@ export function exportedAbi(
   const extra = [
     ...BUBBLED[contract].ours.map((name) => artifactAbi(name, artifactsDir)),
     ...BUBBLED[contract].openZeppelin.map(([source, name]) =>
-      dependencyAbi(OPENZEPPELIN, source!, name!, artifactsDir),
+      dependencyErrors(OPENZEPPELIN, source!, name!, artifactsDir),
     ),
   ];
   for (const fragment of extra.flat()) {

@@ -5,7 +5,7 @@
  * and the AST our enums' member names come from. Synchronous and cached per process: the error decoder
  * formats values without awaiting, and the build output does not change while a command runs.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { JsonFragment } from "ethers";
 
@@ -35,13 +35,55 @@ export class BuildOutputError extends Error {
   }
 }
 
-const outputs = new Map<string, CompilerOutput[]>();
+/**
+ * What the scripts need of one solc output: the enums of every source, and the errors of the contracts of
+ * dependencies (npm/ sources). The output is tens of MB of JSON (a second to parse), so the digest is kept
+ * in cache/gridledger/<build-info id>.digest.json, written once per build.
+ */
+interface Digest {
+  enums: Record<string, string[]>;
+  dependencyErrors: Record<string, Record<string, JsonFragment[]>>;
+}
 
-/** The solc outputs of `artifactsDir`, newest first (a stale one can only lose to a fresh one). */
-function compilerOutputs(artifactsDir: string): CompilerOutput[] {
-  let cached = outputs.get(artifactsDir);
+function collectEnums(node: AstNode | undefined, into: Record<string, string[]>): void {
+  if (!node) return;
+  if (node.nodeType === "EnumDefinition" && node.canonicalName)
+    into[node.canonicalName] = node.members!.map((m) => m.name);
+  for (const child of node.nodes ?? []) collectEnums(child, into);
+}
+
+function digestOf(file: string, cacheDir: string): Digest {
+  const cacheFile = path.join(cacheDir, `${path.basename(file, ".output.json")}.digest.json`);
+  if (existsSync(cacheFile) && statSync(cacheFile).mtimeMs >= statSync(file).mtimeMs)
+    return JSON.parse(readFileSync(cacheFile, "utf8")) as Digest;
+  const { output } = JSON.parse(readFileSync(file, "utf8")) as CompilerOutput;
+  const digest: Digest = { enums: {}, dependencyErrors: {} };
+  for (const { ast } of Object.values(output.sources)) collectEnums(ast, digest.enums);
+  for (const [source, contracts] of Object.entries(output.contracts)) {
+    if (!source.startsWith("npm/")) continue;
+    for (const [name, { abi }] of Object.entries(contracts)) {
+      const errors = abi.filter((f) => f.type === "error");
+      if (errors.length > 0) (digest.dependencyErrors[source] ??= {})[name] = errors;
+    }
+  }
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(digest));
+  } catch {
+    // a read-only checkout: parse again next time
+  }
+  return digest;
+}
+
+const digests = new Map<string, Digest[]>();
+
+/** The digests of the solc outputs of `artifactsDir`, newest first (a stale one loses to a fresh one). */
+function compilerDigests(artifactsDir: string): Digest[] {
+  let cached = digests.get(artifactsDir);
   if (cached) return cached;
   const dir = path.join(artifactsDir, "build-info");
+  // Hardhat's cache folder, beside the artifacts.
+  const cacheDir = path.join(path.dirname(path.resolve(artifactsDir)), "cache", "gridledger");
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith(".output.json"));
@@ -51,8 +93,8 @@ function compilerOutputs(artifactsDir: string): CompilerOutput[] {
   cached = files
     .map((f) => path.join(dir, f))
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-    .map((file) => JSON.parse(readFileSync(file, "utf8")) as CompilerOutput);
-  outputs.set(artifactsDir, cached);
+    .map((file) => digestOf(file, cacheDir));
+  digests.set(artifactsDir, cached);
   return cached;
 }
 
@@ -67,35 +109,24 @@ export function artifactAbi(contractName: string, artifactsDir = ARTIFACTS_DIR):
 }
 
 /**
- * The ABI of a contract compiled as a dependency, by the end of its source path and its name, e.g.
+ * The errors of a contract compiled as a dependency, by its package, source path and name, e.g.
  * ("@openzeppelin/contracts", "interfaces/draft-IERC6093.sol", "IERC20Errors").
  */
-export function dependencyAbi(
+export function dependencyErrors(
   packageName: string,
   sourcePath: string,
   contractName: string,
   artifactsDir = ARTIFACTS_DIR,
 ): JsonFragment[] {
-  for (const { output } of compilerOutputs(artifactsDir)) {
-    for (const [source, contracts] of Object.entries(output.contracts)) {
+  for (const { dependencyErrors: sources } of compilerDigests(artifactsDir)) {
+    for (const [source, contracts] of Object.entries(sources)) {
       // Hardhat names npm sources npm/<package>@<version>/<path>.
       if (!source.startsWith(`npm/${packageName}@`) || !source.endsWith(`/${sourcePath}`)) continue;
-      const contract = contracts[contractName];
-      if (contract) return contract.abi;
+      const errors = contracts[contractName];
+      if (errors) return errors;
     }
   }
   throw new BuildOutputError(`no ${contractName} of ${packageName}/${sourcePath} in the build`);
-}
-
-function findEnum(node: AstNode | undefined, canonicalName: string): string[] | undefined {
-  if (!node) return undefined;
-  if (node.nodeType === "EnumDefinition" && node.canonicalName === canonicalName)
-    return node.members!.map((m) => m.name);
-  for (const child of node.nodes ?? []) {
-    const found = findEnum(child, canonicalName);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** The member names of an enum by its canonical name ("IEnergyMarket.SlotStatus"), in order. */
@@ -103,11 +134,9 @@ export function enumDefinition(
   canonicalName: string,
   artifactsDir = ARTIFACTS_DIR,
 ): string[] | undefined {
-  for (const { output } of compilerOutputs(artifactsDir)) {
-    for (const { ast } of Object.values(output.sources)) {
-      const found = findEnum(ast, canonicalName);
-      if (found) return found;
-    }
+  for (const { enums } of compilerDigests(artifactsDir)) {
+    const found = enums[canonicalName];
+    if (found) return found;
   }
   return undefined;
 }

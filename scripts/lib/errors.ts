@@ -114,8 +114,13 @@ export function formatArgument(
   const raw = formatValue(value);
   const enumName = enumOfInternalType(input.internalType);
   if (enumName && typeof value === "bigint") {
-    const member = enumMembers(enumName)[Number(value)];
-    return `${raw} (${member ?? `not a member of ${enumName}`})`;
+    let members: readonly string[];
+    try {
+      members = enumMembers(enumName);
+    } catch {
+      return raw; // no build output to name it from: the number alone rather than a lost error
+    }
+    return `${raw} (${members[Number(value)] ?? `not a member of ${enumName}`})`;
   }
   if (input.type === "bytes32" && typeof value === "string") {
     const role = names.roles?.get(value.toLowerCase());
