@@ -9,14 +9,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
-import {
-  DEPOSIT,
-  Side,
-  advanceTo,
-  openSlot,
-  place,
-  signReading,
-} from "../../fixtures/market.js";
+import { DEPOSIT, Side, advanceTo, openSlot, place, signReading } from "../../fixtures/market.js";
 import { EnergySource, MeterStatus } from "../helpers/registry.js";
 import { expectMarketBalanced, gridSystem, relayReadings } from "./system.js";
 
