@@ -245,7 +245,10 @@ export const gridLedgerTasks = [
     .build(),
 
   emptyTask("meter", "Grid operator and meter commands").build(),
-  command(["meter", "suspend"], "Suspend a meter: no readings, orders or certificates (regulator)")
+  command(
+    ["meter", "suspend"],
+    "Suspend a meter at once: no sell orders, its slots' certificates withheld (regulator)",
+  )
     .addOption(meterOption)
     .setAction(() => import("./actions/suspend.js"))
     .build(),

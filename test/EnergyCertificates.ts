@@ -209,14 +209,39 @@ describe("EnergyCertificates", function () {
       }
     });
 
-    it("reverts while the meter is suspended", async function () {
+    it("reverts for a slot a suspension spans (CertificatesWithheld), even after reinstatement", async function () {
       const { certificates, registry, market, solar, slot, record } = await fixture();
-      await record(solar, slot, 100n);
-      await market.setSlotFinal(slot, true);
       await registry.suspendMeter(solar.address);
+      await record(solar, slot, 100n);
+      await registry.reinstateMeter(solar.address);
+      await market.setSlotFinal(slot, true);
+      expect(await certificates.isWithheld(solar.address, slot)).to.equal(true);
       await expect(certificates.issue(solar.address, slot))
-        .to.be.revertedWithCustomError(certificates, "CertificatesMeterNotActive")
-        .withArgs(solar.address, Status.Suspended);
+        .to.be.revertedWithCustomError(certificates, "CertificatesWithheld")
+        .withArgs(solar.address, slot);
+    });
+
+    it("issues a slot before a suspension (a suspension does not reach back)", async function () {
+      const { certificates, registry, market, solar, alice, slot, record } = await fixture();
+      await record(solar, slot, 100n);
+      await registry.suspendMeter(solar.address);
+      await market.setSlotFinal(slot, true);
+      await certificates.issue(solar.address, slot);
+      expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(100n);
+    });
+
+    it("credits the owner of record of the slot, not an owner the operator set later", async function () {
+      const { certificates, registry, market, solar, alice, outsider, slot, record } =
+        await fixture();
+      await record(solar, slot, 100n);
+      await registry.updateMeter(solar.address, outsider.address, 100_000n, ZONE);
+      const { fromSlot } = await registry.pendingChangeOf(solar.address);
+      await networkHelpers.time.increaseTo(await registry.slotStart(fromSlot));
+      expect((await registry.meterOf(solar.address)).owner).to.equal(outsider.address);
+      await market.setSlotFinal(slot, true);
+      await certificates.issue(solar.address, slot);
+      expect(await certificates.balanceOf(alice.address, idOf(slot, Source.Solar))).to.equal(100n);
+      expect(await certificates.balanceOf(outsider.address, idOf(slot, Source.Solar))).to.equal(0n);
     });
 
     it("reverts while the market may still settle the slot", async function () {
@@ -276,14 +301,15 @@ describe("EnergyCertificates", function () {
   });
 
   describe("withhold", function () {
-    it("withholds a suspended meter's unissued slots for good, even after reinstatement", async function () {
+    it("withholds the unissued slots a suspension spans for good, even after reinstatement", async function () {
       const { certificates, registry, market, solar, outsider, slot, record } = await fixture();
       await record(solar, slot, 100n);
+      // Suspended during slot + 1.
+      await registry.suspendMeter(solar.address);
       await record(solar, slot + 1n, 200n);
       await market.setSlotFinal(slot, true);
       await market.setSlotFinal(slot + 1n, true);
       await certificates.issue(solar.address, slot);
-      await registry.suspendMeter(solar.address);
       // slot: issued, left alone; slot + 1: withheld; slot + 5: no reading, left alone.
       const tx = certificates
         .connect(outsider)
@@ -294,18 +320,22 @@ describe("EnergyCertificates", function () {
       expect(await certificates.isWithheld(solar.address, slot + 1n)).to.equal(true);
       expect(await certificates.isIssued(solar.address, slot + 1n)).to.equal(false);
       expect(await certificates.isWithheld(solar.address, slot)).to.equal(false);
-      expect(await certificates.isWithheld(solar.address, slot + 5n)).to.equal(false);
       await registry.reinstateMeter(solar.address);
+      expect(await certificates.isWithheld(solar.address, slot + 5n)).to.equal(false);
       await expect(certificates.issue(solar.address, slot + 1n))
         .to.be.revertedWithCustomError(certificates, "CertificatesWithheld")
         .withArgs(solar.address, slot + 1n);
     });
 
-    it("reverts for an active meter and for a non-renewable one", async function () {
-      const { certificates, registry, solar, gas, slot } = await fixture();
-      await expect(certificates.withhold(solar.address, [slot]))
-        .to.be.revertedWithCustomError(certificates, "CertificatesMeterActive")
-        .withArgs(solar.address);
+    it("leaves slots no suspension spans alone and reverts for a non-renewable meter", async function () {
+      const { certificates, registry, solar, gas, slot, record } = await fixture();
+      await record(solar, slot, 100n);
+      await registry.suspendMeter(solar.address);
+      expect(await certificates.withhold.staticCall(solar.address, [slot])).to.equal(0n);
+      await expect(certificates.withhold(solar.address, [slot])).not.to.emit(
+        certificates,
+        "IssuanceWithheld",
+      );
       await registry.suspendMeter(gas.address);
       await expect(certificates.withhold(gas.address, [slot]))
         .to.be.revertedWithCustomError(certificates, "CertificatesNotRenewable")
@@ -544,9 +574,10 @@ describe("EnergyCertificates", function () {
     it("withholds a suspended meter for good instead of reverting", async function () {
       const f = await fixture();
       const { certificates, registry, solar, carol, alice, outsider, slot, record } = f;
+      // Suspended before the slot: the suspension spans it and the next.
+      await registry.suspendMeter(solar.address);
       await record(solar, slot, 1_000n);
       await record(solar, slot + 1n, 1_000n);
-      await registry.suspendMeter(solar.address);
       await f.settleTrade(slot, 1_000n, [buyFill(carol.address, 1_000n)], [[solar, 1_000n]]);
       const { sellers, buyers } = await certifySlot(certificates, slot);
       expect(eventsOf(certificates, sellers, "IssuanceWithheld").map((e) => e.args)).to.deep.equal([

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import {
+  CHANGE_DELAY_SLOTS,
   COLLATERAL_PER_WH,
   DEFAULT_PARAMS,
   DEPOSIT,
@@ -9,6 +10,8 @@ import {
   HORIZON_SLOTS,
   MAX_ORDERS_PER_SLOT,
   MIN_ORDER_WH,
+  READING_WINDOW,
+  SLOT_LENGTH,
   Side,
   deployMarket,
   freeOf,
@@ -76,7 +79,39 @@ describe("EnergyMarket: deployment, money, orders", function () {
       await expect(deploy())
         .to.be.revertedWithCustomError(factory, "MarketInvalidConfig")
         .withArgs(251n, 5n, MAX_ORDERS_PER_SLOT);
+      // Horizon 250 fits the ring; it needs a registry whose changes wait longer than that.
       const ok = await deployWith({ horizonSlots: 250n });
+      const [genesis] = await ok.f.registry.slotClock();
+      const slowRegistry = await ethers.deployContract("MeterRegistry", [
+        ok.f.admin.address,
+        genesis,
+        SLOT_LENGTH,
+        READING_WINDOW,
+        251n,
+      ]);
+      const config = {
+        token: await ok.f.token.getAddress(),
+        registry: await slowRegistry.getAddress(),
+        admin: ok.f.admin.address,
+        gridOperator: ok.f.operator.address,
+        gridOperatorAccount: ok.f.gridAccount.address,
+        horizonSlots: 250n,
+        gateClosureSeconds: GATE_CLOSURE_SECONDS,
+        maxOrdersPerSlot: MAX_ORDERS_PER_SLOT,
+        params: DEFAULT_PARAMS,
+      };
+      await expect(ok.factory.deploy(config)).to.not.be.revert(ethers);
+      await expect(ok.deploy())
+        .to.be.revertedWithCustomError(factory, "MarketChangeDelayTooShort")
+        .withArgs(CHANGE_DELAY_SLOTS, 250n);
+    });
+
+    it("refuses a registry whose changes could reach an open slot (changeDelaySlots <= horizon)", async function () {
+      const { factory, deploy } = await deployWith({ horizonSlots: CHANGE_DELAY_SLOTS });
+      await expect(deploy())
+        .to.be.revertedWithCustomError(factory, "MarketChangeDelayTooShort")
+        .withArgs(CHANGE_DELAY_SLOTS, CHANGE_DELAY_SLOTS);
+      const ok = await deployWith({ horizonSlots: CHANGE_DELAY_SLOTS - 1n });
       await expect(ok.deploy()).to.not.be.revert(ethers);
     });
 
@@ -372,10 +407,42 @@ describe("EnergyMarket: deployment, money, orders", function () {
       await expect(sell(f.alice, f.meterAlice.address))
         .to.be.revertedWithCustomError(f.market, "MarketInvalidMeter")
         .withArgs(f.meterAlice.address, 1n, 2n);
+      // A retirement applies from a slot beyond the horizon: open slots still take the meter's sells.
       await (await f.registry.retireMeter(f.meterBob.address)).wait();
-      await expect(sell(f.bob, f.meterBob.address))
+      await (await sell(f.bob, f.meterBob.address)).wait();
+      const { fromSlot } = await f.registry.pendingChangeOf(f.meterBob.address);
+      expect(fromSlot).to.be.greaterThan(await f.market.lastOpenSlot());
+      await networkHelpers.time.increaseTo(await f.registry.slotStart(fromSlot - HORIZON_SLOTS));
+      await expect(
+        f.market.connect(f.bob).placeOrder(fromSlot, Side.Sell, 10n, 1n, f.meterBob.address),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketInvalidMeter")
         .withArgs(f.meterBob.address, 2n, 3n);
+    });
+
+    it("refuses a sell for a slot whose owner of record is another account", async function () {
+      const f = await networkHelpers.loadFixture(marketFixture);
+      const { ratedCapacityW, zone } = await f.registry.meterOf(f.meterAlice.address);
+      await (
+        await f.registry.updateMeter(f.meterAlice.address, f.dave.address, ratedCapacityW, zone)
+      ).wait();
+      const { fromSlot } = await f.registry.pendingChangeOf(f.meterAlice.address);
+      await networkHelpers.time.increaseTo(await f.registry.slotStart(fromSlot - HORIZON_SLOTS));
+      await expect(
+        f.market.connect(f.alice).placeOrder(fromSlot, Side.Sell, 10n, 1n, f.meterAlice.address),
+      )
+        .to.be.revertedWithCustomError(f.market, "MarketNotMeterOwner")
+        .withArgs(f.meterAlice.address, f.dave.address, f.alice.address);
+      await (
+        await f.market
+          .connect(f.alice)
+          .placeOrder(fromSlot - 1n, Side.Sell, 10n, 1n, f.meterAlice.address)
+      ).wait();
+      await (
+        await f.market
+          .connect(f.dave)
+          .placeOrder(fromSlot, Side.Sell, 10n, 1n, f.meterAlice.address)
+      ).wait();
     });
 
     describe("order cap", function () {

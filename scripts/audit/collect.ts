@@ -123,7 +123,12 @@ export async function collect(
       // The topics include the certificates' AccessControl events, which the registry emits too.
       const status = STATUS_EVENTS[parsed.name];
       if (status !== undefined)
-        data.statusChanges.push({ ...ref(log), meter: lower(parsed.args.meter), status });
+        data.statusChanges.push({
+          ...ref(log),
+          meter: lower(parsed.args.meter),
+          status,
+          slot: BigInt(parsed.args.slot ?? parsed.args.fromSlot),
+        });
     } else {
       if (parsed.name === "SlotSettled")
         settlements.set(parsed.args.slot, { ...ref(log), deliveredWh: parsed.args.deliveredWh });
@@ -382,7 +387,8 @@ async function readViews(
   for (const pair of pairs) {
     const [meter, slot] = pair.split(":");
     const r = await registry.readingOf(meter, BigInt(slot), at);
-    data.readings.set(pair, { recorded: r.recorded, exportedWh: BigInt(r.exportedWh) });
+    const suspended: boolean = await registry.isSuspendedIn(meter, BigInt(slot), at);
+    data.readings.set(pair, { recorded: r.recorded, exportedWh: BigInt(r.exportedWh), suspended });
   }
 
   const holdings = new Set<string>();

@@ -5,7 +5,7 @@ import { checkMoney } from "./money.js";
 import { key, type AuditData, type Check, type EventRef, type Violation } from "./types.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
-const ACTIVE = 1;
+const RETIRED = STATUS_NAMES.indexOf("Retired");
 
 /** Runs every rule; returns one check per rule and every violation found. */
 export function reconcile(data: AuditData): { checks: Check[]; violations: Violation[] } {
@@ -25,7 +25,7 @@ export function reconcile(data: AuditData): { checks: Check[]; violations: Viola
     "certificates, market and registry agree",
   );
   rule(
-    "issued <= exported of the recorded reading, renewable and active meter",
+    "issued <= exported of the recorded reading, renewable meter, slot neither suspended nor retired",
     checkIssuance(data),
     `${data.issuances.length} issuance(s)`,
   );
@@ -121,16 +121,10 @@ function checkBinding(d: AuditData): Violation[] {
   return found;
 }
 
-/** Status of `meter` just before the event `at`, from the status before the range and the changes in it. */
-function statusAt(d: AuditData, meter: string, at: EventRef): number {
-  let status = d.initialStatus.get(meter) ?? ACTIVE;
-  for (const change of d.statusChanges) {
-    if (change.meter !== meter) continue;
-    if (change.block > at.block || (change.block === at.block && change.logIndex > at.logIndex))
-      break;
-    status = change.status;
-  }
-  return status;
+/** The first slot `meter` is retired for, from the retirements in the range (null when none). */
+function retiredFrom(d: AuditData, meter: string): bigint | null {
+  const retired = d.statusChanges.filter((c) => c.meter === meter && c.status === RETIRED);
+  return retired.length ? retired[0].slot : null;
 }
 
 function checkIssuance(d: AuditData): Violation[] {
@@ -184,10 +178,18 @@ function checkIssuance(d: AuditData): Violation[] {
           where,
         ),
       );
-    const status = statusAt(d, i.meter, i);
-    if (status !== ACTIVE)
+    // Changes never reach back: what counts is the meter's record for the slot, not at issuance.
+    if (reading?.suspended)
+      found.push(violation("suspended", `issued for a slot a suspension spans`, i, where));
+    const retired = retiredFrom(d, i.meter);
+    if (retired !== null && i.slot >= retired)
       found.push(
-        violation("active", `issued while the meter was ${STATUS_NAMES[status]}`, i, where),
+        violation(
+          "retired",
+          `issued for a slot the meter is retired for (from ${retired})`,
+          i,
+          where,
+        ),
       );
   }
   return found;

@@ -5,9 +5,11 @@ import { toUtf8String } from "ethers";
 import { SOURCE_NAMES, STATUS_NAMES, decodeId } from "./abi.js";
 import { certificatesOf } from "./certification.js";
 import { moneyRows } from "./money.js";
-import type { AuditData, AuditReport, Check, Violation } from "./types.js";
+import type { AuditData, AuditReport, Check, SuspensionSpan, Violation } from "./types.js";
 
 type Row = Record<string, string | number>;
+const ACTIVE = STATUS_NAMES.indexOf("Active");
+const SUSPENDED = STATUS_NAMES.indexOf("Suspended");
 const ZERO = "0x0000000000000000000000000000000000000000";
 const sourceName = (s: number) => SOURCE_NAMES[s] ?? String(s);
 
@@ -72,6 +74,11 @@ export function buildReport(
     slot: w.slot.toString(),
     status: STATUS_NAMES[w.status] ?? w.status,
   }));
+  const suspensions = suspensionSpans(data).map((span) => ({
+    meter: span.meter,
+    firstSlot: span.firstSlot.toString(),
+    lastSlot: span.lastSlot === null ? "ongoing" : span.lastSlot.toString(),
+  }));
   const skipped = data.skips.map((s) => ({
     block: s.block,
     tx: s.tx,
@@ -133,6 +140,7 @@ export function buildReport(
     transfers,
     retirements,
     withheld,
+    suspensions,
     skipped,
     perMeter: [...perMeter].map(([meter, r]) => ({
       meter,
@@ -240,6 +248,7 @@ export async function writeReport(report: AuditReport, dir: string): Promise<str
       ]),
     ],
     ["withheld.csv", csv(report.withheld, ["block", "tx", "meter", "slot", "status"])],
+    ["suspensions.csv", csv(report.suspensions, ["meter", "firstSlot", "lastSlot"])],
     ["certification.csv", csv(report.certification, CERTIFICATION_COLUMNS)],
     ["orders.csv", csv(report.orders, ORDER_COLUMNS)],
     ["accounts.csv", csv(report.accounts, ["account", "free", "locked", "viewFree", "viewLocked"])],
@@ -359,7 +368,17 @@ export function formatReport(report: AuditReport): string {
       "amountWh",
       "claimText",
     ]),
-    table("Withheld (meter not active)", report.withheld, ["block", "meter", "slot", "status"]),
+    table("Withheld (a suspension spans the slot)", report.withheld, [
+      "block",
+      "meter",
+      "slot",
+      "status",
+    ]),
+    table("Suspension spans (certificates of these slots are withheld)", report.suspensions, [
+      "meter",
+      "firstSlot",
+      "lastSlot",
+    ]),
     table("Checks", report.checks as unknown as Row[], ["status", "name", "detail"]),
     table("VIOLATIONS", report.violations as unknown as Row[], ["rule", "tx", "message"]),
   ].join("\n");
@@ -373,4 +392,23 @@ function certificationSummary(report: AuditReport): string {
   const wh = (rs: Row[], column: string) => rs.reduce((a, r) => a + BigInt(r[column]!), 0n);
   const head = `Certification of traded slots: ${claimed.length} claimed (${wh(claimed, "claimedWh")} Wh claimed, ${wh(claimed, "returnedWh")} Wh returned), ${open.length} not yet claimed (${wh(open, "notYetClaimedWh")} Wh in their pools)\n`;
   return open.length ? head + table("Not yet claimed", open, CERTIFICATION_COLUMNS) : head;
+}
+
+/** The slots each suspension in the range spans, from the slot of the suspension through the slot of the
+ * reinstatement (IMeterRegistry: MeterSuspended and MeterReinstated carry those slots). */
+export function suspensionSpans(data: AuditData): SuspensionSpan[] {
+  const spans: SuspensionSpan[] = [];
+  const open = new Map<string, SuspensionSpan>();
+  for (const change of data.statusChanges) {
+    if (change.status === SUSPENDED) {
+      const span = { meter: change.meter, firstSlot: change.slot, lastSlot: null };
+      spans.push(span);
+      open.set(change.meter, span);
+    } else if (change.status === ACTIVE) {
+      const span = open.get(change.meter);
+      if (span) span.lastSlot = change.slot;
+      open.delete(change.meter);
+    }
+  }
+  return spans;
 }

@@ -49,6 +49,15 @@ export interface Skip extends EventRef {
 export interface StatusChange extends EventRef {
   meter: string;
   status: number;
+  /** Suspension: the first slot spanned; reinstatement: the last; retirement: the first slot retired. */
+  slot: bigint;
+}
+
+/** The slots a suspension spans (`lastSlot` null while it lasts): their certificates are withheld. */
+export interface SuspensionSpan {
+  meter: string;
+  firstSlot: bigint;
+  lastSlot: bigint | null;
 }
 
 /** A buy order's share of a vintage, credited by a claimBuyers page. */
@@ -125,6 +134,8 @@ export interface MeterInfo {
 export interface Reading {
   recorded: boolean;
   exportedWh: bigint;
+  /** A suspension spans the slot (IMeterRegistry.isSuspendedIn): nothing of it may be issued. */
+  suspended: boolean;
 }
 
 /** Everything read from the chain for one audit. */
@@ -187,6 +198,7 @@ export interface AuditReport {
   transfers: Record<string, string | number>[];
   retirements: Record<string, string | number>[];
   withheld: Record<string, string | number>[];
+  suspensions: Record<string, string | number>[];
   skipped: Record<string, string | number>[];
   perMeter: Record<string, string | number>[];
   perBeneficiary: Record<string, string | number>[];

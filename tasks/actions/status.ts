@@ -30,11 +30,20 @@ async function changeStatus(
     const ctx = await openContext(hre, args.deploymentId);
     const registry = ctx.suite.registry;
     const signer = await roleSigner(ctx.chain, registry, "REGULATOR_ROLE", args.account);
-    const { hash, gasUsed } = await transact(ctx, action, () =>
+    const { hash, gasUsed, logs } = await transact(ctx, action, () =>
       registry.connect(signer).getFunction(action)(meter),
     );
+    // The event names the slot: the first the suspension spans, or the last one (reinstatement).
+    const event = action === "suspendMeter" ? "MeterSuspended" : "MeterReinstated";
+    const slot = logs
+      .map((log) => registry.interface.parseLog(log))
+      .find((parsed) => parsed?.name === event)?.args.slot;
     const verb = action === "suspendMeter" ? "suspended" : "reinstated";
-    ctx.print(`${verb} meter ${meter} (tx ${hash}, ${gasUsed} gas)`);
+    const span =
+      action === "suspendMeter"
+        ? `from slot ${slot}: no sell orders, certificates of every slot it spans withheld (readings still accepted)`
+        : `slot ${slot} is the last the suspension spans (its certificates stay withheld)`;
+    ctx.print(`${verb} meter ${meter} (tx ${hash}, ${gasUsed} gas), ${span}`);
   });
 }
 

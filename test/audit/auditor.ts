@@ -163,6 +163,10 @@ describe("auditor (scripts/audit) against a local node", function () {
         status: "Suspended",
       },
     ]);
+    // The auditor shows the slots the suspension spans (it lasts: no last slot yet).
+    expect(report.suspensions).to.deep.equal([
+      { meter: solar, firstSlot: String(run.slot + 1n), lastSlot: "ongoing" },
+    ]);
     const solarId = report.perId.find((r) => r.source === "Solar")!;
     expect([
       solarId.issuedWh,
@@ -394,7 +398,7 @@ describe("auditor (scripts/audit) against a local node", function () {
     );
   });
 
-  it("finds certificates issued while the meter was suspended", async function () {
+  it("finds certificates issued for a slot a suspension spans", async function () {
     // Plant: the same meters in a registry, deployed before a second trading run, where solar is suspended.
     const admin = await node.provider.getSigner(0);
     const meters = {
@@ -436,8 +440,8 @@ describe("auditor (scripts/audit) against a local node", function () {
     // Only solar is in the planted registry (wind counts there as Unregistered): solar's findings.
     const solar = report.violations.filter((v) => v.meter === meters.solar.address.toLowerCase());
     const solarTx = issuanceTx(report, meters.solar.address, second.slot);
-    const [active] = expectRuleAt(solar, "active", [solarTx]);
-    expect(active.message).to.equal("issued while the meter was Suspended");
+    const [suspended] = expectRuleAt(solar, "suspended", [solarTx]);
+    expect(suspended.message).to.equal("issued for a slot a suspension spans");
   });
 
   it("finds pools and claims that do not match the market's record of the trade", async function () {

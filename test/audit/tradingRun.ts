@@ -108,6 +108,9 @@ export async function tradingRun(
 
   // Two slots of readings: in `slot` solar and gas sell to carol and dave, wind sells nothing.
   const slot = (await registry.currentSlot()) + 1n;
+  // The solar meter is suspended during slot + 1 (its reading is still accepted): that slot is withheld.
+  await mine(provider, await registry.slotEnd(slot));
+  await (await registry.suspendMeter(meters.solar.address)).wait();
   await mine(provider, await registry.slotEnd(slot + 1n));
   const readings = [
     await signReading(registry, meters.solar, slot, 0n, 9_000n),
@@ -179,8 +182,7 @@ export async function tradingRun(
     await certificates.connect(dave).retire(solarId, 2_000n, carol.address, "0x" + "ab".repeat(32))
   ).wait();
 
-  // The solar meter is suspended before its slot + 1 is issued: withheld.
-  await (await registry.suspendMeter(meters.solar.address)).wait();
+  // Anyone closes the solar meter's slot + 1, which the suspension spans: withheld.
   await (await certificates.withhold(meters.solar.address, [slot + 1n])).wait();
 
   return {

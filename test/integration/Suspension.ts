@@ -1,23 +1,15 @@
 /**
  * Integration: a regulator suspends a selling meter in the middle of a slot's life cycle, with the real
- * registry, market and certificates. Money always settles (on the readings that exist), the meter's
- * certificates are withheld for good (never issued, not even after reinstatement), and the market's
- * books stay balanced to the unit.
+ * registry, market and certificates. The suspension spans the slots from the one containing it through
+ * the one containing the reinstatement: their readings are still accepted, so money settles on the real
+ * delivery (a suspension never turns it into a shortfall), their certificates are withheld for good (never
+ * issued, not even after reinstatement), earlier slots are not reached, and the books stay balanced.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 
-import {
-  COLLATERAL_PER_WH,
-  DEPOSIT,
-  PENALTY_PER_WH,
-  Side,
-  advanceTo,
-  openSlot,
-  place,
-  signReading,
-} from "../../fixtures/market.js";
+import { DEPOSIT, Side, advanceTo, openSlot, place, signReading } from "../../fixtures/market.js";
 import { EnergySource, MeterStatus } from "../helpers/registry.js";
 import { expectMarketBalanced, gridSystem, relayReadings } from "./system.js";
 
@@ -25,7 +17,7 @@ const { networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
 describe("Integration: suspension mid-way through a slot", function () {
-  it("after the reading: the sale settles on the reading and the certificates are withheld for good", async function () {
+  it("suspended during the slot, reinstated in its window: paid on the reading, certificates withheld for good", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
     const { market, certificates, registry } = s;
     const slot = await openSlot(market);
@@ -37,16 +29,18 @@ describe("Integration: suspension mid-way through a slot", function () {
     const { price, clearedWh } = await market.slotInfo(slot);
     expect(clearedWh).to.equal(1_500n);
 
+    // Suspended during the slot.
+    await advanceTo(s, time, await registry.slotStart(slot));
+    await expect(registry.connect(s.regulator).suspendMeter(s.meterAlice.address))
+      .to.emit(registry, "MeterSuspended")
+      .withArgs(s.meterAlice.address, s.regulator.address, slot);
+    await (await registry.connect(s.regulator).suspendMeter(s.meterDaveIdle.address)).wait();
     await advanceTo(s, time, await registry.slotEnd(slot));
     await relayReadings(s, s.hub, slot, [
       { meter: s.meterAlice, exportedWh: 1_000n },
       { meter: s.meterBob, exportedWh: 500n },
       { meter: s.meterDaveIdle, exportedWh: 300n },
     ]);
-    await expect(registry.connect(s.regulator).suspendMeter(s.meterAlice.address))
-      .to.emit(registry, "MeterSuspended")
-      .withArgs(s.meterAlice.address, s.regulator.address);
-    await (await registry.connect(s.regulator).suspendMeter(s.meterDaveIdle.address)).wait();
 
     // A suspended meter cannot sell any more.
     await expect(
@@ -55,6 +49,9 @@ describe("Integration: suspension mid-way through a slot", function () {
       .to.be.revertedWithCustomError(market, "MarketInvalidMeter")
       .withArgs(s.meterAlice.address, 1n, MeterStatus.Suspended);
 
+    // Reinstated before the slot's window closes: the slot stays spanned.
+    await (await registry.connect(s.regulator).reinstateMeter(s.meterAlice.address)).wait();
+    expect(await registry.isSuspendedIn(s.meterAlice.address, slot)).to.equal(true);
     await advanceTo(s, time, await market.readingWindowEnd(slot));
     const solarId = await certificates.idOf(slot, EnergySource.Solar);
     await expect(market.settle(slot)).to.emit(market, "SlotSettled").withArgs(slot, 1_500n, 0n, 0n);
@@ -78,14 +75,14 @@ describe("Integration: suspension mid-way through a slot", function () {
     expect(await certificates.isWithheld(s.meterAlice.address, slot)).to.equal(true);
     expect(await certificates.isIssued(s.meterAlice.address, slot)).to.equal(false);
 
-    // The idle meter is withheld by anyone while it is suspended.
+    // The idle meter's spanned slot is withheld by anyone.
     await expect(certificates.connect(s.stranger).withhold(s.meterDaveIdle.address, [slot]))
       .to.emit(certificates, "IssuanceWithheld")
       .withArgs(s.meterDaveIdle.address, slot, MeterStatus.Suspended);
 
     // Reinstatement does not revive withheld certificates.
+    await (await registry.connect(s.regulator).reinstateMeter(s.meterDaveIdle.address)).wait();
     for (const meter of [s.meterAlice, s.meterDaveIdle]) {
-      await (await registry.connect(s.regulator).reinstateMeter(meter.address)).wait();
       await expect(certificates.issue(meter.address, slot))
         .to.be.revertedWithCustomError(certificates, "CertificatesWithheld")
         .withArgs(meter.address, slot);
@@ -93,7 +90,7 @@ describe("Integration: suspension mid-way through a slot", function () {
     await expectMarketBalanced(s);
   });
 
-  it("before the reading: the reading is refused, the sale settles as a shortfall and nothing is issued", async function () {
+  it("suspended before the slot: the reading is still accepted, the sale settles on it, nothing is issued", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
     const { market, certificates, registry } = s;
     const slot = await openSlot(market);
@@ -108,41 +105,37 @@ describe("Integration: suspension mid-way through a slot", function () {
 
     await advanceTo(s, time, await registry.slotEnd(slot));
     const reading = await signReading(registry, s.meterAlice, slot, 0n, 1_000n);
-    await expect(registry.submitReading(reading))
-      .to.be.revertedWithCustomError(registry, "RegistryMeterNotActive")
-      .withArgs(s.meterAlice.address, MeterStatus.Suspended);
+    await expect(registry.submitReading(reading)).to.emit(registry, "ReadingRecorded");
 
     await advanceTo(s, time, await market.readingWindowEnd(slot));
-    const penalty = 1_000n * PENALTY_PER_WH;
-    const collateral = 1_000n * COLLATERAL_PER_WH;
-    const charged = penalty < collateral ? penalty : collateral;
-    await expect(market.settle(slot))
-      .to.emit(market, "SlotSettled")
-      .withArgs(slot, 0n, 1_000n, charged);
+    await expect(market.settle(slot)).to.emit(market, "SlotSettled").withArgs(slot, 1_000n, 0n, 0n);
     await expect(certificates.certifySellers(slot, 10n))
-      .to.emit(certificates, "IssuanceSkipped")
-      .withArgs(
-        s.meterAlice.address,
-        slot,
-        certificates.interface.getError("CertificatesNoReading")!.selector,
-      );
+      .to.emit(certificates, "IssuanceWithheld")
+      .withArgs(s.meterAlice.address, slot, MeterStatus.Suspended);
     await expect(certificates.claimBuyers(slot, 10n)).not.to.emit(certificates, "TransferSingle");
     expect(await certificates.isSlotCertified(slot)).to.equal(true);
-    expect(await market.balanceOf(s.alice.address)).to.deep.equal([DEPOSIT - charged, 0n]);
-    expect(await market.balanceOf(s.gridAccount.address)).to.deep.equal([
-      price * 1_000n + charged,
-      0n,
-    ]);
+    expect(await market.balanceOf(s.alice.address)).to.deep.equal([DEPOSIT + price * 1_000n, 0n]);
+    expect(await market.balanceOf(s.gridAccount.address)).to.deep.equal([0n, 0n]);
 
-    // After reinstatement the window has closed: the reading, and so the certificates, never come.
     await (await registry.connect(s.regulator).reinstateMeter(s.meterAlice.address)).wait();
-    await expect(registry.submitReading(reading)).to.be.revertedWithCustomError(
-      registry,
-      "RegistryReadingWindowClosed",
-    );
     await expect(certificates.issue(s.meterAlice.address, slot))
-      .to.be.revertedWithCustomError(certificates, "CertificatesNoReading")
+      .to.be.revertedWithCustomError(certificates, "CertificatesWithheld")
       .withArgs(s.meterAlice.address, slot);
     await expectMarketBalanced(s);
+  });
+
+  it("suspended after the slot: the slot's certificates are issued (a suspension does not reach back)", async function () {
+    const s = await networkHelpers.loadFixture(gridSystem);
+    const { market, certificates, registry } = s;
+    const slot = await openSlot(market);
+    await advanceTo(s, time, await registry.slotEnd(slot));
+    await relayReadings(s, s.hub, slot, [{ meter: s.meterDaveIdle, exportedWh: 300n }]);
+    await (await registry.connect(s.regulator).suspendMeter(s.meterDaveIdle.address)).wait();
+    await advanceTo(s, time, await market.readingWindowEnd(slot));
+    expect(await certificates.isWithheld(s.meterDaveIdle.address, slot)).to.equal(false);
+    await expect(certificates.issue(s.meterDaveIdle.address, slot)).to.emit(
+      certificates,
+      "CertificatesIssued",
+    );
   });
 });

@@ -210,12 +210,14 @@ describe("role commands", function () {
       expect(registered.exitCode, registered.stderr).to.equal(0);
       const suspended = await run(["meter", "suspend"], { meter });
       expect(suspended.stdout, suspended.stderr).to.match(/^suspended meter 0x0{38}bb \(tx 0x/i);
+      expect(suspended.stdout).to.match(/, from slot \d+: no sell orders/);
       expectOneLineError(
         await run(["meter", "suspend"], { meter }),
         /^error: suspendMeter reverted: RegistryInvalidStatusTransition\(meter=0x0{38}bb, from=2 \(Suspended\), to=2 \(Suspended\)\)\n$/i,
       );
       const reinstated = await run(["meter", "reinstate"], { meter });
       expect(reinstated.stdout, reinstated.stderr).to.match(/^reinstated meter 0x0{38}bb /i);
+      expect(reinstated.stdout).to.match(/slot \d+ is the last the suspension spans/);
       expectOneLineError(await run(["meter", "suspend"], {}), /^error: --meter: is required/);
     });
 
