@@ -484,16 +484,24 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
                 );
         }
 
-        // Only the export is bounded on chain: the import is hidden behind its commitment (a zero-knowledge
-        // range proof would be needed to bound it, see docs/threat-model.md).
+        return _checkExport(reading, record);
+    }
+
+    /// @dev The export is physically possible for the meter's rated capacity for the slot. Only the export is
+    /// bounded on chain: the import is hidden behind its commitment (a zero-knowledge range proof would be
+    /// needed to bound it, see docs/threat-model.md).
+    function _checkExport(
+        SignedReading calldata reading,
+        DeviceWord record
+    ) private view returns (bytes memory error) {
         uint256 maxWh = _maxWhPerSlot(record.ratedCapacityW());
         uint256 exportedWh = reading.exportedWh;
         if (exportedWh > maxWh) {
             return
                 abi.encodeWithSelector(
                     RegistryReadingExceedsCapacity.selector,
-                    meter,
-                    slot,
+                    reading.meter,
+                    reading.slot,
                     exportedWh,
                     maxWh
                 );
