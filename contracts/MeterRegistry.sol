@@ -603,12 +603,13 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         if (device.hasPending()) device = _deviceFor(meter, device, slot);
         Profile memory profile = _profiles[meter];
         MeterStatus status = device.status();
-        if (status == MeterStatus.Active || status == MeterStatus.Suspended) {
+        // Without a suspension ever, an Active or Suspended word is Active for every slot: no history read.
+        if (profile.everSuspended && status != MeterStatus.Retired) {
             status = _isSuspendedIn(meter, profile, slot) ? MeterStatus.Suspended : MeterStatus.Active;
         }
         return
             Meter({
-                owner: _ownerFor(meter, profile, slot),
+                owner: profile.ownerHistory ? _ownerFor(meter, profile, slot) : profile.owner,
                 ratedCapacityW: device.ratedCapacityW(),
                 commissionedAt: device.commissionedAt(),
                 kind: profile.kind,

@@ -105,6 +105,8 @@ contract GridLedgerHandler is Test {
     uint256 public certificateViolations;
     /// @dev A recorded reading was replaced.
     uint256 public readingViolations;
+    /// @dev Operator changes that altered the record of a slot open for trading or in its reading window.
+    uint256 public scheduleViolations;
     /// @dev A buy order's claim was not floor(pool x fill / Q) of its vintage, or a claim page credited
     /// something no order was entitled to.
     uint256 public claimViolations;
@@ -302,6 +304,30 @@ contract GridLedgerHandler is Test {
             readSlot.push(slot);
             exportedOf[meters[a]][slot] = reading.exportedWh;
         } catch {} // suspended meter
+    }
+
+    /// @dev The grid operator changes a meter's capacity (down to 1 W: nothing fits a slot) and, as the
+    /// attack of issue 10, may make itself the owner and give the meter back in the same slot. No slot open
+    /// for trading or in its reading window may see its key, capacity, retirement or owner change.
+    function operatorChange(uint256 actorSeed, uint256 capacitySeed, bool ownerSwap) external {
+        address meter = meters[actorSeed % ACTORS];
+        uint64 first = market.currentSlot();
+        while (first > 0 && block.timestamp < registry.readingWindowEnd(first - 1)) --first;
+        uint64 last = market.lastOpenSlot();
+        bytes32 before = _recordsOf(meter, first, last);
+        IMeterRegistry.Meter memory m = registry.meterOf(meter);
+        uint32 capacity = uint32(bound(capacitySeed, 1, 1_000_000));
+        try registry.updateMeter(meter, ownerSwap ? address(this) : m.owner, capacity, m.zone) {
+            if (ownerSwap) registry.updateMeter(meter, m.owner, capacity, m.zone);
+        } catch {} // a change is still pending
+        if (_recordsOf(meter, first, last) != before) ++scheduleViolations;
+    }
+
+    function _recordsOf(address meter, uint64 first, uint64 last) private view returns (bytes32 digest) {
+        for (uint64 slot = first; slot <= last; ++slot) {
+            IMeterRegistry.Meter memory m = registry.meterOfSlot(meter, slot);
+            digest = keccak256(abi.encode(digest, m.signer, m.ratedCapacityW, m.owner, m.status));
+        }
     }
 
     function suspendOrReinstate(uint256 actorSeed) external {
@@ -641,7 +667,7 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         token.grantRole(token.MINTER_ROLE(), address(handler));
         registry.grantRole(registry.REGULATOR_ROLE(), address(handler));
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](20);
+        bytes4[] memory selectors = new bytes4[](21);
         selectors[0] = GridLedgerHandler.deposit.selector;
         selectors[1] = GridLedgerHandler.withdraw.selector;
         selectors[2] = GridLedgerHandler.forceSend.selector;
@@ -662,6 +688,7 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
         selectors[17] = GridLedgerHandler.certifySellers.selector;
         selectors[18] = GridLedgerHandler.claimBuyers.selector;
         selectors[19] = GridLedgerHandler.claimBuyers.selector;
+        selectors[20] = GridLedgerHandler.operatorChange.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -736,6 +763,12 @@ contract GridLedgerInvariantTest is GridLedgerSetup {
     }
 
     /// @dev A recorded reading never changes, and a second submission for its (meter, slot) is refused.
+    /// @notice No handler sequence lets a change made after slot s alter what slot s accepts or pays: every
+    /// operator change left the record of each slot open for trading or in its window as it was.
+    function invariant_changesNeverReachAnOpenSlot() public view {
+        assertEq(handler.scheduleViolations(), 0, "an operator change reached an open slot");
+    }
+
     function invariant_readingsImmutable() public view {
         assertEq(handler.readingViolations(), 0, "a second reading was accepted");
         for (uint256 k; k < handler.readingCount(); ++k) {
