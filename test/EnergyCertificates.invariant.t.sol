@@ -392,7 +392,8 @@ contract CertificatesHandler is Test {
                 pooledPerId[id] += toBuyersWh;
                 mintedPerId[id] += toOwnerWh;
                 if (toBuyersWh + toOwnerWh != amountWh) ++claimViolations;
-                if (registry.meterOf(meter).status != IMeterRegistry.MeterStatus.Active)
+                // Judged by the meter's record for the slot: a suspension spanning it, or a retirement from it on.
+                if (registry.meterOfSlot(meter, slot).status != IMeterRegistry.MeterStatus.Active)
                     ++issuedWhileNotActive;
                 if (certificates.isWithheld(meter, slot)) ++issuedAfterWithheld;
                 _learnId(id);
