@@ -43,7 +43,7 @@ contract CertificatesHandler is Test {
     mapping(uint256 id => uint256) public returnedPerId;
     mapping(uint256 id => uint256) public retiredPerId;
     uint256 public retiredTotal;
-    uint256 public issuedWhileNotActive;
+    uint256 public issuedForInactiveSlot;
     uint256 public issuedAfterWithheld;
     /// @dev A claim of an honest slot's buy order that was not floor(pool x fill / Q) of its vintage.
     uint256 public claimViolations;
@@ -392,9 +392,9 @@ contract CertificatesHandler is Test {
                 pooledPerId[id] += toBuyersWh;
                 mintedPerId[id] += toOwnerWh;
                 if (toBuyersWh + toOwnerWh != amountWh) ++claimViolations;
-                // Judged by the meter's record for the slot: a suspension spanning it, or a retirement from it on.
+                // The meter's record for the slot counts (a later suspension does not reach back).
                 if (registry.meterOfSlot(meter, slot).status != IMeterRegistry.MeterStatus.Active)
-                    ++issuedWhileNotActive;
+                    ++issuedForInactiveSlot;
                 if (certificates.isWithheld(meter, slot)) ++issuedAfterWithheld;
                 _learnId(id);
             } else if (topic == IEnergyCertificates.CertificatesClaimed.selector) {
@@ -479,7 +479,11 @@ contract EnergyCertificatesInvariantTest is CertificatesBase {
             assertLe(handler.issuanceCount(meter, slot), 1, "issued twice");
             assertLe(handler.issuedOf(meter, slot), handler.exportedOf(meter, slot), "issued above export");
         }
-        assertEq(handler.issuedWhileNotActive(), 0, "issued for a meter that is not active");
+        assertEq(
+            handler.issuedForInactiveSlot(),
+            0,
+            "issued for a slot a suspension spans or the meter is retired for"
+        );
         assertEq(handler.issuedAfterWithheld(), 0, "issued a withheld slot");
     }
 
