@@ -40,10 +40,13 @@ export function comparison(snapshot: GasSnapshot, rows: SlotRow[]): string[] {
     "",
     "## What changed",
     "",
-    "Before: `main` before the per-order events. Now: the market emits each order's record (OrderPlaced",
-    "carries the lock; OrderFilled for every live order at clearing; SellOrderSettled for every filled",
-    "sell order at settlement), and EnergyMarket.sol alone is compiled with 2,000 optimizer runs (10,000",
-    "left it 139 bytes over the 24,576-byte limit with the events; see hardhat.config.ts).",
+    "Before: `main` before this round. Now, three changes: (1) the market emits each order's record",
+    "(OrderPlaced carries the lock; OrderFilled for every live order at clearing; SellOrderSettled for",
+    "every filled sell order at settlement), and EnergyMarket.sol alone is compiled with 2,000 optimizer",
+    "runs (10,000 left it 139 bytes over the 24,576-byte limit with the events; see hardhat.config.ts);",
+    "(2) the registry judges a reading by the meter's record for its slot and keeps the owner of record",
+    "and suspension spans per slot (a sell order and each certified meter read it); (3) a reading stores",
+    "only its exported Wh, eight slots per word, and logs a commitment to the imported Wh.",
     "",
     ...eventsParagraph(before, now, rows),
     "",
@@ -115,6 +118,9 @@ function eventsParagraph(
     `${signedGas(delta("market.settle.perSellOrder"))} per sell order at settlement (the 100-order slot, ` +
     "this code and compiler setting against `main`); a placement pays for one more data word " +
     `(${signedGas(delta("market.place.later.warm"))} on a later buy in the steady state, runs included). ` +
+    `The per-slot record adds ${signedGas(delta("market.place.sell.warm") - delta("market.place.later.warm"))} ` +
+    "to a later sell beyond that; a reading in a batch of 100 averaged over a word's slots changes by " +
+    `${signedGas(delta("registry.submitReadings.batch100.steady"))}. ` +
     `Worst case at 1,000 orders: clear ${number(clear.clearGas)} (${clear.shape}), ` +
     `${clearMargin >= 0 ? percent(clearMargin) : "over"} under the ${number(TRANSACTION_GAS_CAP)}-gas ` +
     `transaction cap of EIP-7825; settle ${number(settle.settleGas)} (${settle.shape}), ` +
