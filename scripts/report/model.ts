@@ -67,7 +67,18 @@ export interface HouseholdReport {
 }
 
 /** One household in one slot (household_slots.csv); Wh, base units, base units per Wh. */
-export interface HouseholdSlotReport {
+/** A household's market result in one slot, as the accounting computes it. */
+export interface SlotMoney {
+  boughtWh: bigint;
+  soldWh: bigint;
+  deliveredWh: bigint;
+  shortfallWh: bigint;
+  paid: bigint;
+  proceeds: bigint;
+  penalty: bigint;
+}
+
+export interface HouseholdSlotReport extends SlotMoney {
   household: number;
   slot: number;
   localTime: string;
@@ -96,13 +107,6 @@ export interface HouseholdSlotReport {
   sellOrderWh: bigint;
   sellLimitPerWh: bigint | null;
   clearingPricePerWh: bigint | null;
-  boughtWh: bigint;
-  soldWh: bigint;
-  deliveredWh: bigint;
-  shortfallWh: bigint;
-  paid: bigint;
-  proceeds: bigint;
-  penalty: bigint;
   /** How the reading was sent: "on time", "late", "forged", "" (not sent). */
   submitted: string;
   /** "recorded", "rejected <error>", "missing". */

@@ -15,6 +15,7 @@ import type {
   LedgerCheck,
   RoleStats,
   SimulationReport,
+  SlotMoney,
   SlotReport,
 } from "../report/model.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -97,15 +98,7 @@ export function buildReport(input: AccountingInput): SimulationReport {
   const byIndex = new Map(households.map((h) => [h.index, h]));
 
   // Per household and slot: market energy and money, as the market settles it.
-  interface Flow {
-    boughtWh: bigint;
-    soldWh: bigint;
-    deliveredWh: bigint;
-    shortfallWh: bigint;
-    paid: bigint;
-    proceeds: bigint;
-    penalty: bigint;
-  }
+  type Flow = SlotMoney;
   const flows = new Map<number, Flow[]>(
     households.map((h) => [
       h.index,

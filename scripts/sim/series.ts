@@ -3,21 +3,10 @@
  * forecast, what the meter measured and the registry recorded, what the household ordered and was
  * filled, and what it paid or earned.
  */
-import type { HouseholdSlotReport } from "../report/model.js";
+import type { HouseholdSlotReport, SlotMoney } from "../report/model.js";
 import { householdStrategies } from "../scenario/households.js";
 import type { AccountingInput } from "./accounting.js";
 import type { OrderRecord, SlotRuntime } from "./state.js";
-
-/** A household's market result in one slot, as the accounting computes it. */
-export interface SlotMoney {
-  boughtWh: bigint;
-  soldWh: bigint;
-  deliveredWh: bigint;
-  shortfallWh: bigint;
-  paid: bigint;
-  proceeds: bigint;
-  penalty: bigint;
-}
 
 /** Total quantity and quantity-weighted limit price of a household's orders of one side. */
 function ordersOf(orders: readonly OrderRecord[]): {
