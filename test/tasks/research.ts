@@ -26,7 +26,7 @@ describe("tasks: simulate from measured profiles, then compare", function () {
     ] as const) {
       const outcome = await runTask(hre, "simulate", {
         scenario: "scenarios/measured.json",
-        slots: 4,
+        slots: "4",
         seed,
         name: `measured-${key}`,
         out: dirs[key],
