@@ -4,7 +4,7 @@
  */
 import { baseToCurrency, baseToCurrencyNumber, basePerWhToPricePerKWh } from "../lib/units.js";
 import { DEFINITIONS, householdSelfSufficiency } from "./figures.js";
-import type { SimulationReport } from "./model.js";
+import type { FaultObservation, SimulationReport } from "./model.js";
 import type { Provenance } from "./provenance.js";
 import type { StrategyChoice } from "../scenario/households.js";
 import { escapeXml, renderChart } from "./svg.js";
@@ -65,6 +65,12 @@ export function provenanceRows(p: Provenance): string[][] {
         .join(", "),
     ],
   ];
+}
+
+/** A fault's result: "not injected" when none of its slots ran (older reports lack the flag). */
+export function faultResult(f: FaultObservation): string {
+  if (f.injected === false) return "not injected";
+  return f.ok ? "ok" : "NOT OBSERVED";
 }
 
 export function renderHtml(report: SimulationReport): string {
@@ -209,7 +215,7 @@ export function renderHtml(report: SimulationReport): string {
       f.slots,
       f.expected,
       f.observed,
-      f.ok ? "ok" : "NOT OBSERVED",
+      faultResult(f),
     ]),
     "faults",
   );
