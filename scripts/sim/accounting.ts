@@ -666,8 +666,9 @@ function marketEffect(
   return `no market effect: the ${h.series.spec.kind} sold nothing in these slots, and only sales are settled against readings`;
 }
 
-function observeFaults(
-  input: AccountingInput,
+/** Each injected fault, what it should have done and what the chain shows it did. */
+export function observeFaults(
+  input: Pick<AccountingInput, "scenario" | "slots" | "households" | "readingWindowSeconds">,
   flows: Map<number, Array<{ soldWh: bigint; shortfallWh: bigint; penalty: bigint }>>,
 ): FaultObservation[] {
   const { scenario, slots, households } = input;
