@@ -106,12 +106,12 @@ describe("scenario", function () {
     const s = await loadScenario("scenarios/e2e.json", { households: 3 });
     expect(s.faults.map((f) => f.type)).to.deep.equal([
       "overPromise",
+      "meterOffline",
       "lateReadings",
       "cloudFront",
     ]);
     expect(s.notices).to.deep.equal([
       "scenario.faults[0] (forgedSignatures, household 5) dropped: --households 3",
-      "scenario.faults[2] (meterOffline, household 4) dropped: --households 3",
     ]);
     const data = {
       households: 6,
