@@ -113,6 +113,26 @@ describe("tasks: simulate from measured profiles, then compare", function () {
     expect(html).to.contain('data-series="measured-b"');
   });
 
+  it("runs a shipped scenario with fewer households, dropping its faults of the others with a notice", async function () {
+    // It used to stop: "scenario.faults[0].household: household 5 does not exist (the community has 3)".
+    const outcome = await runTask(hre, "simulate", {
+      scenario: "scenarios/e2e.json",
+      households: "3",
+      slots: "2",
+      name: "fewer",
+      out: path.join(root, "fewer"),
+      quiet: true,
+    });
+    expect(outcome.exitCode, outcome.stderr).to.equal(0);
+    expect(outcome.stderr).to.equal(
+      "notice: scenario.faults[0] (forgedSignatures, household 5) dropped: --households 3\n",
+    );
+    // Its offline meter is in slot 7 of 8: not in a run of 2, and the summary says so.
+    expect(outcome.stdout).to.match(
+      /^ {2}n\/a {2}meterOffline \(household 2\), slots outside the run: not injected/m,
+    );
+  });
+
   it("refuses a missing or wrong folder in one line", async function () {
     expectOneLineError(
       await runTask(hre, "compare", { dirs: [dirs.a, path.join(root, "missing")] }),
