@@ -50,21 +50,29 @@ export const gridLedgerTasks = [
     .addOption({ name: "scenario", description: "scenario file (JSON or YAML)", defaultValue: "" })
     .addOption({
       name: "households",
-      description: "number of households (overrides the scenario)",
-      type: ArgumentType.INT,
-      defaultValue: 0,
+      description:
+        "number of households (overrides the scenario; faults of households beyond it are dropped)",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
     })
     .addOption({
       name: "days",
       description: "days to simulate (overrides the scenario)",
-      type: ArgumentType.INT,
-      defaultValue: 0,
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
     })
     .addOption({
       name: "slots",
-      description: "number of slots to simulate (overrides the scenario)",
-      type: ArgumentType.INT,
-      defaultValue: 0,
+      description: "number of slots to simulate (overrides the scenario; at most the days hold)",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption({
+      name: "start",
+      description:
+        "local time of day of the first slot, HH:MM on a slot boundary (overrides the scenario's startSlotOfDay)",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
     })
     .addOption({
       name: "seed",

@@ -4,7 +4,7 @@
  */
 import { baseToCurrency, baseToCurrencyNumber, basePerWhToPricePerKWh } from "../lib/units.js";
 import { DEFINITIONS, householdSelfSufficiency } from "./figures.js";
-import type { SimulationReport } from "./model.js";
+import type { FaultObservation, SimulationReport } from "./model.js";
 import type { Provenance } from "./provenance.js";
 import type { StrategyChoice } from "../scenario/households.js";
 import { escapeXml, renderChart } from "./svg.js";
@@ -67,9 +67,26 @@ export function provenanceRows(p: Provenance): string[][] {
   ];
 }
 
+/** A fault's result: "not injected" when none of its slots ran (older reports lack the flag). */
+export function faultResult(f: FaultObservation): string {
+  if (f.injected === false) return "not injected";
+  return f.ok ? "ok" : "NOT OBSERVED";
+}
+
+/**
+ * Where each day starts in a run of several days, from the slots' local times (a time earlier than
+ * the one before it is a new day); none for a run within one day, whose times do not repeat.
+ */
+export function dayMarks(localTimes: readonly string[]): Array<{ index: number; label: string }> {
+  const starts = localTimes.flatMap((t, i) => (i > 0 && t < localTimes[i - 1]! ? [i] : []));
+  if (starts.length === 0) return [];
+  return [0, ...starts].map((index, day) => ({ index, label: `day ${day + 1}` }));
+}
+
 export function renderHtml(report: SimulationReport): string {
   const { run } = report;
   const labels = report.slots.map((s) => s.localTime);
+  const days = dayMarks(labels);
   const price = (p: bigint | null) => (p === null ? NaN : Number(basePerWhToPricePerKWh(p)));
   const retail = Number(basePerWhToPricePerKWh(run.retailPerWh));
   const feedIn = Number(basePerWhToPricePerKWh(run.feedInPerWh));
@@ -79,6 +96,7 @@ export function renderHtml(report: SimulationReport): string {
       title: `Clearing price per slot (${run.currency}/kWh)`,
       yLabel: `${run.currency}/kWh`,
       xLabels: labels,
+      dayMarks: days,
       series: [
         {
           name: "clearing price",
@@ -104,6 +122,7 @@ export function renderHtml(report: SimulationReport): string {
       title: "Community generation, consumption and traded volume per slot (kWh)",
       yLabel: "kWh",
       xLabels: labels,
+      dayMarks: days,
       series: [
         {
           name: "traded",
@@ -129,6 +148,7 @@ export function renderHtml(report: SimulationReport): string {
       title: "Grid import (+) and export (-) per slot (kWh)",
       yLabel: "kWh",
       xLabels: labels,
+      dayMarks: days,
       series: [
         {
           name: "import",
@@ -149,6 +169,7 @@ export function renderHtml(report: SimulationReport): string {
       title: "Imbalance and undelivered (shortfall) energy per slot (kWh)",
       yLabel: "kWh",
       xLabels: labels,
+      dayMarks: days,
       series: [
         {
           name: "imbalance",
@@ -209,7 +230,7 @@ export function renderHtml(report: SimulationReport): string {
       f.slots,
       f.expected,
       f.observed,
-      f.ok ? "ok" : "NOT OBSERVED",
+      faultResult(f),
     ]),
     "faults",
   );
@@ -298,7 +319,7 @@ export function renderHtml(report: SimulationReport): string {
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto; max-width: 960px; color: #111827; background: #f9fafb; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #d1d5db; padding-bottom: 4px; }
-pre.summary { background: #111827; color: #e5e7eb; padding: 12px; border-radius: 6px; font-size: 12px; overflow-x: auto; }
+pre.summary { background: #111827; color: #e5e7eb; padding: 12px; border-radius: 6px; font-size: 12px; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; box-sizing: border-box; }
 .charts svg { display: block; margin: 12px 0; background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 12px; margin: 8px 0; background: #fff; }
 th, td { border: 1px solid #e5e7eb; padding: 3px 6px; text-align: right; } th { background: #f3f4f6; }

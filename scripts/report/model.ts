@@ -139,7 +139,10 @@ export interface FaultObservation {
   slots: string;
   expected: string;
   observed: string;
+  /** The effect matched the expectation (true, too, when nothing was injected). */
   ok: boolean;
+  /** False when no slot of the fault's window is in the run: nothing was injected. */
+  injected: boolean;
 }
 
 export interface CertificateSummary {

@@ -22,7 +22,7 @@ export function formatSummary(report: SimulationReport): string {
   const failed = report.ledger.filter((c) => !c.ok);
   const faultLines = report.faults.map(
     (f) =>
-      `  ${f.ok ? "ok  " : "FAIL"} ${f.type}${f.household ? ` (household ${f.household})` : ""}, slots ${f.slots}: ${f.observed}`,
+      `  ${f.injected === false ? "n/a " : f.ok ? "ok  " : "FAIL"} ${f.type}${f.household ? ` (household ${f.household})` : ""}, slots ${f.slots}: ${f.observed}`,
   );
   const roleLines = report.roles.map(
     (r) =>

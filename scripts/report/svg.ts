@@ -22,9 +22,22 @@ export interface ChartSpec {
   height?: number;
   /** Show every n-th x label (default: about 12 labels). */
   xLabelEvery?: number;
+  /** Where a new day starts (x index) and its name: a dashed rule and the name at the top of the plot. */
+  dayMarks?: Array<{ index: number; label: string }>;
 }
 
 const PAD = { left: 64, right: 16, top: 34, bottom: 46 };
+const AREA_OPACITY = 0.25;
+
+/** The legend's mark drawn as the series is: a filled box for bars, a tinted box for areas, a stroke for lines. */
+function legendSwatch(s: Series, x: number, baseline: number): string {
+  if (s.kind === "bar")
+    return `<rect x="${x}" y="${baseline - 9}" width="12" height="10" fill="${s.color}"/>`;
+  const stroke = `<line x1="${x}" x2="${x + 12}" y1="${baseline - 4}" y2="${baseline - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 2"' : ""}/>`;
+  if (s.kind === "area")
+    return `<rect x="${x}" y="${baseline - 9}" width="12" height="10" fill="${s.color}" fill-opacity="${AREA_OPACITY}"/>${stroke}`;
+  return stroke;
+}
 
 export function escapeXml(text: string): string {
   return text
@@ -86,12 +99,24 @@ export function renderChart(spec: ChartSpec): string {
       `<text x="${x(i).toFixed(1)}" y="${height - PAD.bottom + 16}" font-size="11" fill="#4b5563" text-anchor="middle">${escapeXml(label)}</text>`,
     );
   });
+  for (const mark of spec.dayMarks ?? []) {
+    const xx = (PAD.left + (mark.index * plotW) / n).toFixed(1);
+    parts.push(
+      `<g class="day-mark"><line x1="${xx}" x2="${xx}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#9ca3af" stroke-width="1" stroke-dasharray="3 3"/>` +
+        `<text x="${(Number(xx) + 4).toFixed(1)}" y="${PAD.top + 11}" font-size="11" fill="#374151">${escapeXml(mark.label)}</text></g>`,
+    );
+  }
   parts.push(
     `<text transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" font-size="11" fill="#4b5563" text-anchor="middle">${escapeXml(spec.yLabel)}</text>`,
   );
   const bars = spec.series.filter((s) => s.kind === "bar");
   const slotW = plotW / n;
   const barW = Math.max(1, (slotW * 0.8) / Math.max(1, bars.length));
+  // Area fills first, bars over them, lines on top: a translucent area drawn over the bars would
+  // tint them, and the bars would no longer have their legend's colour.
+  const areas: string[] = [];
+  const barGroups: string[] = [];
+  const lines: string[] = [];
   spec.series.forEach((s) => {
     if (s.kind === "bar") {
       const b = bars.indexOf(s);
@@ -104,7 +129,7 @@ export function renderChart(spec: ChartSpec): string {
           return `<rect class="datum" x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"/>`;
         })
         .join("");
-      parts.push(`<g class="series" data-series="${escapeXml(s.name)}">${rects}</g>`);
+      barGroups.push(`<g class="series" data-series="${escapeXml(s.name)}">${rects}</g>`);
       return;
     }
     let d = "";
@@ -122,20 +147,21 @@ export function renderChart(spec: ChartSpec): string {
       const lastIdx =
         s.values.length - 1 - [...s.values].reverse().findIndex((v) => Number.isFinite(v));
       const area = `${d}L${x(lastIdx).toFixed(1)},${y(0).toFixed(1)}L${x(firstIdx).toFixed(1)},${y(0).toFixed(1)}Z`;
-      parts.push(
-        `<path class="datum" d="${area}" fill="${s.color}" fill-opacity="0.25" stroke="none"/>`,
+      areas.push(
+        `<path class="datum" d="${area}" fill="${s.color}" fill-opacity="${AREA_OPACITY}" stroke="none"/>`,
       );
     }
-    parts.push(
+    lines.push(
       `<g class="series" data-series="${escapeXml(s.name)}"><path class="datum" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/></g>`,
     );
   });
+  parts.push(...areas, ...barGroups, ...lines);
   let lx = PAD.left;
   const legendY = height - 10;
   spec.series.forEach((s) => {
     parts.push(
-      `<rect x="${lx}" y="${legendY - 9}" width="12" height="10" fill="${s.color}"/>`,
-      `<text x="${lx + 16}" y="${legendY}" font-size="11" fill="#1f2937">${escapeXml(s.name)}</text>`,
+      `<g class="legend" data-series="${escapeXml(s.name)}">${legendSwatch(s, lx, legendY)}` +
+        `<text x="${lx + 16}" y="${legendY}" font-size="11" fill="#1f2937">${escapeXml(s.name)}</text></g>`,
     );
     lx += 28 + s.name.length * 6.5;
   });

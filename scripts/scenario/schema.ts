@@ -87,13 +87,20 @@ export interface Scenario {
   /** "auto": fast-forward chain time on a development node, wait in real time elsewhere. */
   timing: "auto" | "fast-forward" | "real-time";
   faults: Fault[];
+  /**
+   * What the command-line overrides changed beyond the field they set, one line each: faults and
+   * household overrides dropped by a smaller `--households`, `--slots` capped at the days simulated.
+   */
+  notices: string[];
 }
 
-/** Command-line overrides (`--households`, `--days`, `--slots`, `--seed`, `--strategy`). */
+/** Command-line overrides (`--households`, `--days`, `--slots`, `--start`, `--seed`, `--strategy`). */
 export interface ScenarioOverrides {
   households?: number;
   days?: number;
   slots?: number;
+  /** Local time of day of the first slot, "HH:MM" on a slot boundary (`--start`). */
+  start?: string;
   seed?: string;
   /** The community's strategy by name; its options are the scenario's only for the same name. */
   strategy?: string;
@@ -128,6 +135,7 @@ function slotWindow(fields: Fields): SlotWindow {
   return { fromSlot, toSlot };
 }
 
+/** A fault as written; `households` is the count the scenario file itself declares. */
 function parseFault(value: unknown, path: string, households: number): Fault {
   const f = Fields.of(value, path);
   const type = f.oneOf("type", undefined, FAULT_TYPES);
@@ -189,9 +197,12 @@ export function parseScenario(
   const description = s.string("description", "");
   const seedRaw = s.raw("seed");
   const seed = overrides.seed ?? (seedRaw === undefined ? "gridledger" : String(seedRaw));
-  const households =
-    overrides.households ?? s.number("households", 20, { integer: true, min: 1, max: 10_000 });
-  if (overrides.households !== undefined) s.raw("households");
+  const notices: string[] = [];
+  // Faults and household overrides are checked against the file's own count (a fault the file names
+  // for a household it does not have is the file's mistake); `--households` then drops the ones
+  // beyond its smaller count, with a notice.
+  const fileHouseholds = s.number("households", 20, { integer: true, min: 1, max: 10_000 });
+  const households = overrides.households ?? fileHouseholds;
   if (!Number.isInteger(households) || households < 1) {
     throw new ScenarioError(
       "--households",
@@ -215,11 +226,13 @@ export function parseScenario(
     );
   }
   const slotsPerDay = 86_400 / slotLengthSeconds;
-  const startSlotOfDay = s.number("startSlotOfDay", 0, {
+  const fileStartSlot = s.number("startSlotOfDay", 0, {
     integer: true,
     min: 0,
     max: slotsPerDay - 1,
   });
+  const startSlotOfDay =
+    overrides.start === undefined ? fileStartSlot : startSlotOf(overrides.start, slotLengthSeconds);
   const maxSlots = days * slotsPerDay - startSlotOfDay;
   const slotsRaw = overrides.slots ?? s.optionalNumber("slots", { integer: true, min: 1 });
   if (overrides.slots !== undefined) s.raw("slots");
@@ -227,6 +240,11 @@ export function parseScenario(
     throw new ScenarioError("--slots", `expected a whole number of at least 1, got ${slotsRaw}`);
   }
   const slots = Math.min(slotsRaw ?? maxSlots, maxSlots);
+  if (slotsRaw !== undefined && slotsRaw > maxSlots)
+    notices.push(
+      `${overrides.slots === undefined ? s.at("slots") : "--slots"} ${slotsRaw} capped at ${maxSlots}, ` +
+        `the slots left in ${days} day${days === 1 ? "" : "s"} from ${clockOf(startSlotOfDay * slotLengthSeconds)} (raise --days for more)`,
+    );
   const readingWindowSeconds = s.number("readingWindowSeconds", slotLengthSeconds, {
     integer: true,
     min: 1,
@@ -336,9 +354,15 @@ export function parseScenario(
   const householdOverrides = parseHouseholdOverrides(
     s.list("householdOverrides"),
     s.at("householdOverrides"),
-    households,
+    fileHouseholds,
     strategy,
-  );
+  ).filter((o) => {
+    if (o.household <= households) return true;
+    notices.push(
+      `${s.at("householdOverrides")}: household ${o.household} dropped (--households ${households})`,
+    );
+    return false;
+  });
   const profilesFile = s.has("profiles")
     ? s.string("profiles", undefined, /\.csv$/i, "a CSV file name such as profiles/sample.csv")
     : (s.raw("profiles"), undefined);
@@ -346,7 +370,14 @@ export function parseScenario(
   const timing = s.oneOf("timing", "auto", ["auto", "fast-forward", "real-time"] as const);
   const faults = s
     .list("faults")
-    .map((f, i) => parseFault(f, `${s.at("faults")}[${i}]`, households));
+    .map((f, i) => parseFault(f, `${s.at("faults")}[${i}]`, fileHouseholds))
+    .filter((fault, i) => {
+      if (!("household" in fault) || fault.household <= households) return true;
+      notices.push(
+        `${s.at("faults")}[${i}] (${fault.type}, household ${fault.household}) dropped: --households ${households}`,
+      );
+      return false;
+    });
   s.done();
 
   return {
@@ -378,5 +409,26 @@ export function parseScenario(
     ...(profilesFile === undefined ? {} : { profiles: { file: profilesFile } }),
     timing,
     faults,
+    notices,
   };
+}
+
+/** "HH:MM" from seconds after local midnight. */
+function clockOf(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
+/** The slot of the day at which `--start HH:MM` begins; refused unless it is a slot boundary. */
+function startSlotOf(start: string, slotLengthSeconds: number): number {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(start);
+  const seconds = match ? Number(match[1]) * 3600 + Number(match[2]) * 60 : NaN;
+  if (!match || Number(match[1]) > 23 || Number(match[2]) > 59)
+    throw new ScenarioError("--start", `expected a local time of day as HH:MM, got "${start}"`);
+  if (seconds % slotLengthSeconds !== 0)
+    throw new ScenarioError(
+      "--start",
+      `${start} is not the start of a slot: slots are ${slotLengthSeconds / 60} min long from 00:00`,
+    );
+  return seconds / slotLengthSeconds;
 }

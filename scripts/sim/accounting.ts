@@ -642,15 +642,43 @@ function window(f: { fromSlot: number; toSlot: number }, n: number): number[] {
   return out;
 }
 
-function observeFaults(
-  input: AccountingInput,
+/**
+ * What a missing or refused reading did in the market: a sale is settled against the seller's
+ * reading, so without one it is all shortfall; a purchase is not settled against readings, so a
+ * household that sold nothing in the window feels nothing, and the report says so.
+ */
+function marketEffect(
+  h: HouseholdRuntime,
+  sold: bigint,
+  shortfall: bigint,
+  penalties: bigint,
+  currency: string,
+): string {
+  if (sold > 0n)
+    return `its ${sold} Wh sold settled as ${shortfall} Wh shortfall, penalties ${baseToCurrency(penalties)} ${currency}`;
+  return `no market effect: the ${h.series.spec.kind} sold nothing in these slots, and only sales are settled against readings`;
+}
+
+/** Each injected fault, what it should have done and what the chain shows it did. */
+export function observeFaults(
+  input: Pick<AccountingInput, "scenario" | "slots" | "households" | "readingWindowSeconds">,
   flows: Map<number, Array<{ soldWh: bigint; shortfallWh: bigint; penalty: bigint }>>,
 ): FaultObservation[] {
   const { scenario, slots, households } = input;
   const n = slots.length;
   return scenario.faults.map((fault): FaultObservation => {
     const range = window(fault, n);
-    const slotsText = range.length ? `${range[0]}-${range.at(-1)}` : "outside the run";
+    if (range.length === 0)
+      return {
+        type: fault.type,
+        ...("household" in fault ? { household: fault.household } : {}),
+        slots: "outside the run",
+        expected: "-",
+        observed: `not injected: its slots ${fault.fromSlot}-${fault.toSlot} are outside the run's slots 0-${n - 1}`,
+        ok: true,
+        injected: false,
+      };
+    const slotsText = `${range[0]}-${range.at(-1)}`;
     if (fault.type === "cloudFront") {
       const forecast = sum(range, (s) => sum(households, (h) => h.series.forecast[s]!.pvWh));
       const actual = sum(range, (s) => sum(households, (h) => h.series.actual[s]!.pvWh));
@@ -660,9 +688,10 @@ function observeFaults(
         slots: slotsText,
         expected: `generation below forecast (sky x${fault.depth})`,
         observed: night
-          ? "night: no generation to hide"
+          ? "no effect: night, no generation to hide"
           : `generation ${(actual / 1000).toFixed(1)} kWh vs forecast ${(forecast / 1000).toFixed(1)} kWh`,
-        ok: range.length === 0 || night || actual < forecast,
+        ok: night || actual < forecast,
+        injected: true,
       };
     }
     const h = households.find((x) => x.index === fault.household)!;
@@ -674,25 +703,24 @@ function observeFaults(
     const f = flows.get(h.index)!;
     const shortfall = sumBig(range, (s) => f[s]!.shortfallWh);
     const sold = sumBig(range, (s) => f[s]!.soldWh);
+    const penalties = sumBig(range, (s) => f[s]!.penalty);
+    const effect = marketEffect(h, sold, shortfall, penalties, scenario.tariffs.currency);
+    const base = { type: fault.type, household: fault.household, slots: slotsText, injected: true };
     switch (fault.type) {
       case "forgedSignatures": {
         const invalid = rejectedReasons.filter((r) => r === "RegistryInvalidSignature").length;
         return {
-          type: fault.type,
-          household: fault.household,
-          slots: slotsText,
+          ...base,
           expected: "every forged reading refused (RegistryInvalidSignature)",
-          observed: `${invalid} of ${range.length} refused as RegistryInvalidSignature, ${recorded} recorded; ${sold} Wh sold became ${shortfall} Wh shortfall`,
-          ok: recorded === 0 && invalid === range.length,
+          observed: `${invalid} of ${range.length} refused as RegistryInvalidSignature, ${recorded} recorded; ${effect}`,
+          ok: recorded === 0 && invalid === range.length && shortfall === sold,
         };
       }
       case "meterOffline":
         return {
-          type: fault.type,
-          household: fault.household,
-          slots: slotsText,
-          expected: "no reading recorded; sales count as shortfall",
-          observed: `${recorded} readings recorded; ${sold} Wh sold, ${shortfall} Wh shortfall`,
+          ...base,
+          expected: "no reading on chain for these slots; sales count as shortfall",
+          observed: `${range.length - recorded} of ${range.length} readings missing on chain (none sent), ${recorded} recorded; ${effect}`,
           ok: recorded === 0 && shortfall === sold,
         };
       case "lateReadings": {
@@ -701,23 +729,22 @@ function observeFaults(
         const tooLate =
           fault.delaySlots * scenario.slotLengthSeconds + 1 >= input.readingWindowSeconds;
         return {
-          type: fault.type,
-          household: fault.household,
-          slots: slotsText,
+          ...base,
           expected: tooLate
-            ? `readings ${fault.delaySlots} slots late refused (RegistryReadingWindowClosed)`
+            ? `readings ${fault.delaySlots} slots late refused (RegistryReadingWindowClosed); sales count as shortfall`
             : `readings ${fault.delaySlots} slots late still recorded`,
-          observed: `${recorded} recorded, ${closed} refused as RegistryReadingWindowClosed; ${shortfall} Wh shortfall`,
-          ok: tooLate ? closed === range.length && recorded === 0 : recorded === range.length,
+          observed: tooLate
+            ? `${closed} of ${range.length} refused as RegistryReadingWindowClosed, ${recorded} recorded; ${effect}`
+            : `no effect: the reading window (${input.readingWindowSeconds} s) outlasts a delay of ${fault.delaySlots} slots; ${recorded} of ${range.length} recorded`,
+          ok: tooLate
+            ? closed === range.length && recorded === 0 && shortfall === sold
+            : recorded === range.length,
         };
       }
       case "overPromise": {
-        const penalties = sumBig(range, (s) => f[s]!.penalty);
         const forecastSurplus = sum(range, (s) => Math.max(0, h.series.forecast[s]!.exportWh));
         return {
-          type: fault.type,
-          household: fault.household,
-          slots: slotsText,
+          ...base,
           expected: `offers x${fault.factor} the forecast; the undelivered part is shortfall with penalties`,
           observed: `sold ${sold} Wh (forecast surplus ${Math.round(forecastSurplus)} Wh), shortfall ${shortfall} Wh, penalties ${baseToCurrency(penalties)} ${scenario.tariffs.currency}`,
           ok: sold === 0n ? forecastSurplus < 10 : shortfall > 0n && penalties > 0n,

@@ -12,9 +12,12 @@ import { runSimulation } from "../../scripts/sim/driver.js";
 
 export interface SimulateArguments {
   scenario: string;
-  households: number;
-  days: number;
-  slots: number;
+  /** Whole numbers as typed; absent means "as the scenario says". */
+  households: string | undefined;
+  days: string | undefined;
+  slots: string | undefined;
+  /** Local time of day of the first slot, HH:MM. */
+  start: string | undefined;
   seed: string;
   out: string;
   name: string;
@@ -24,12 +27,15 @@ export interface SimulateArguments {
   quiet: boolean;
 }
 
-/** 0 / "" mean "as the scenario says". */
-function optional(value: number, option: string): number | undefined {
-  if (value === 0) return undefined;
-  if (!Number.isInteger(value) || value < 1)
-    throw new UsageError(option, `expected a whole number of at least 1, got ${value}`);
-  return value;
+/** An option that overrides the scenario: absent means "as the scenario says", anything else a whole number of at least 1. */
+function optional(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\s*-?\d+\s*$/.test(value))
+    throw new UsageError(option, `expected a whole number of at least 1, got "${value}"`);
+  const number = Number(value);
+  if (number < 1)
+    throw new UsageError(option, `expected a whole number of at least 1, got ${number}`);
+  return number;
 }
 
 export default async function simulate(args: SimulateArguments, hre: HardhatRuntimeEnvironment) {
@@ -38,12 +44,14 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       households: optional(args.households, "--households"),
       days: optional(args.days, "--days"),
       slots: optional(args.slots, "--slots"),
+      start: args.start,
       seed: args.seed || undefined,
       strategy: args.strategy || undefined,
     });
     if (args.name !== "" && !RUN_NAME.test(args.name))
       throw new UsageError("--name", `letters, digits, '.', '_' or '-' only, got "${args.name}"`);
     const name = args.name || runName(scenario);
+    for (const notice of scenario.notices) process.stderr.write(`notice: ${notice}\n`);
     await ensureBuilt(hre);
     const chain = await chainFrom(await hre.network.create());
     const report = await runSimulation({

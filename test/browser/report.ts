@@ -112,6 +112,31 @@ describe("HTML report in headless Chromium", function () {
     expect(await page.title()).to.contain("e2e");
   });
 
+  it("keeps the summary inside its box", async function () {
+    const fits = await page
+      .locator("pre.summary")
+      .evaluate(
+        (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth <= el.clientWidth,
+      );
+    expect(fits).to.equal(true);
+  });
+
+  it("shows the traded bars on top, in their legend's colour", async function () {
+    const legend = page.locator(
+      'svg.chart[data-chart="energy"] g.legend[data-series="traded"] rect',
+    );
+    const colour = await legend.getAttribute("fill");
+    const bar = page
+      .locator('svg.chart[data-chart="energy"] g.series[data-series="traded"] rect')
+      .first();
+    const box = (await bar.boundingBox())!;
+    // What the reader sees at the bar's centre is the bar (or a line crossing it), not the area's tint.
+    const top = (await page.evaluate(
+      `document.elementFromPoint(${box.x + box.width / 2}, ${box.y + box.height / 2})?.getAttribute("fill")`,
+    )) as string | null;
+    expect(top).to.be.oneOf([colour, "none"]);
+  });
+
   it("loads nothing from the network", function () {
     expect((page as Page & { externalRequests?: string[] }).externalRequests).to.deep.equal([]);
   });

@@ -86,6 +86,14 @@ for (const kind of ["hardhat", "anvil"] as const) {
       const household5 = report.households.find((h) => h.index === 5)!;
       expect(household5.readingsRejected).to.equal(8);
       expect(household5.deliveredWh).to.equal(0);
+      // The offline meter and the late reading hit a seller: its sales in those slots fall short.
+      for (const type of ["meterOffline", "lateReadings"]) {
+        const fault = report.faults.find((f) => f.type === type)!;
+        expect(fault.injected, type).to.equal(true);
+        expect(fault.observed, type).to.match(
+          /its [1-9]\d* Wh sold settled as [1-9]\d* Wh shortfall/,
+        );
+      }
     });
 
     it("counts transactions and gas for every role", function () {

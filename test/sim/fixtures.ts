@@ -94,6 +94,7 @@ export function sampleReport(slots = 8, households = 3): SimulationReport {
         expected: "refused",
         observed: "8 of 8 refused",
         ok: true,
+        injected: true,
       },
     ],
     ledger: [

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { householdSlotsCsv, householdsCsv, slotsCsv, toCsv } from "../../scripts/report/csv.js";
-import { renderHtml } from "../../scripts/report/html.js";
+import { dayMarks, faultResult, renderHtml } from "../../scripts/report/html.js";
 import { toJson } from "../../scripts/report/model.js";
 import { formatSummary } from "../../scripts/report/summary.js";
 import { niceStep, renderChart } from "../../scripts/report/svg.js";
@@ -104,6 +104,70 @@ describe("report", function () {
     expect(svg).to.match(/<path class="datum" d="M[\d.]+,[\d.]+M[\d.]+,[\d.]+"/); // a gap where NaN
     expect(niceStep(97)).to.equal(20);
     expect(niceStep(0.9)).to.equal(0.2);
+  });
+
+  it("draws bars over the translucent area, so that they keep their legend's colour", function () {
+    const svg = renderChart({
+      id: "energy",
+      title: "t",
+      yLabel: "kWh",
+      xLabels: ["a", "b"],
+      series: [
+        { name: "traded", values: [1, 2], color: "#0ea5e9", kind: "bar" },
+        { name: "generation", values: [3, 4], color: "#f59e0b", kind: "area" },
+        { name: "consumption", values: [2, 1], color: "#7c3aed" },
+      ],
+    });
+    const areaFill = svg.indexOf('fill="#f59e0b" fill-opacity');
+    const firstBar = svg.indexOf('<rect class="datum"');
+    expect(areaFill).to.be.above(-1);
+    expect(firstBar, "a bar drawn before the area is tinted by it").to.be.above(areaFill);
+    expect(svg.indexOf('data-series="consumption"><path')).to.be.above(firstBar);
+    const legend = (name: string) =>
+      /<g class="legend" data-series="([^"]+)">(.*?)<\/g>/g.exec(
+        svg.slice(svg.indexOf(`<g class="legend" data-series="${name}"`)),
+      )![2]!;
+    expect(legend("traded")).to.match(/^<rect [^>]*fill="#0ea5e9"\/>/); // solid, as the bars
+    expect(legend("generation")).to.contain('fill="#f59e0b" fill-opacity="0.25"'); // as the area
+    expect(legend("consumption")).to.match(/^<line [^>]*stroke="#7c3aed"/); // a stroke, as the line
+  });
+
+  it("marks where each day starts on a multi-day axis, and nothing within one day", function () {
+    expect(dayMarks(["23:30", "23:45", "00:00", "00:15", "23:45", "00:00"])).to.deep.equal([
+      { index: 0, label: "day 1" },
+      { index: 2, label: "day 2" },
+      { index: 5, label: "day 3" },
+    ]);
+    expect(dayMarks(["00:00", "00:15", "23:45"])).to.deep.equal([]);
+    const report = sampleReport(8);
+    report.slots.forEach((s, i) => (s.localTime = i < 4 ? `23:${15 * i}` : `00:${15 * (i - 4)}`));
+    const html = renderHtml(report);
+    // the four per-slot charts: price, energy, grid, imbalance
+    expect((html.match(/<g class="day-mark">/g) ?? []).length).to.equal(8);
+    expect(html).to.contain(">day 2</text>");
+    expect(renderHtml(sampleReport(8))).to.not.contain('class="day-mark"');
+  });
+
+  it("wraps the summary inside its box instead of letting long lines overflow it", function () {
+    const css = /pre\.summary \{([^}]*)\}/.exec(renderHtml(sampleReport()))![1]!;
+    expect(css).to.contain("white-space: pre-wrap");
+    expect(css).to.contain("overflow-wrap: anywhere");
+  });
+
+  it("shows a fault none of whose slots ran as 'not injected', not 'ok'", function () {
+    const report = sampleReport();
+    report.faults[0] = {
+      ...report.faults[0]!,
+      slots: "outside the run",
+      observed: "not injected",
+      injected: false,
+    };
+    expect(faultResult(report.faults[0])).to.equal("not injected");
+    expect(faultResult({ ...report.faults[0], injected: true, ok: false })).to.equal(
+      "NOT OBSERVED",
+    );
+    expect(renderHtml(report)).to.contain("<td>not injected</td>");
+    expect(formatSummary(report)).to.match(/^ {2}n\/a {2}forgedSignatures/m);
   });
 
   it("summarises the run on screen", function () {

@@ -95,6 +95,55 @@ describe("scenario", function () {
     );
   });
 
+  it("says when it caps --slots at the days simulated", function () {
+    expect(parseScenario({}, { slots: 1000 }).notices).to.deep.equal([
+      "--slots 1000 capped at 96, the slots left in 1 day from 00:00 (raise --days for more)",
+    ]);
+    expect(parseScenario({}, { slots: 96 }).notices).to.deep.equal([]);
+  });
+
+  it("drops, with a notice, faults and overrides of households beyond a smaller --households", async function () {
+    const s = await loadScenario("scenarios/e2e.json", { households: 3 });
+    expect(s.faults.map((f) => f.type)).to.deep.equal([
+      "overPromise",
+      "meterOffline",
+      "lateReadings",
+      "cloudFront",
+    ]);
+    expect(s.notices).to.deep.equal([
+      "scenario.faults[0] (forgedSignatures, household 5) dropped: --households 3",
+    ]);
+    const data = {
+      households: 6,
+      householdOverrides: [{ household: [2, 5], kind: "consumer" }],
+      faults: [{ type: "meterOffline", household: 5 }],
+    };
+    const shrunk = parseScenario(data, { households: 4 });
+    expect(shrunk.householdOverrides.map((o) => o.household)).to.deep.equal([2]);
+    expect(shrunk.faults).to.deep.equal([]);
+    expect(shrunk.notices).to.have.lengthOf(2);
+    expect(parseScenario(data, { households: 10 }).faults).to.have.lengthOf(1);
+  });
+
+  it("still refuses a fault the scenario itself names for a household it does not have", function () {
+    const data = { households: 3, faults: [{ type: "meterOffline", household: 7 }] };
+    expect(refusal(data, { households: 10 })).to.equal(
+      "scenario.faults[0].household: household 7 does not exist (the community has 3)",
+    );
+    expect(refusal(data, { households: 2 })).to.match(/household 7 does not exist/);
+  });
+
+  it("starts at --start HH:MM on a slot boundary, and refuses any other time", function () {
+    expect(parseScenario({}, { start: "10:30" }).startSlotOfDay).to.equal(42);
+    expect(parseScenario({}, { start: "10:30", slots: 8 }).slots).to.equal(8);
+    expect(parseScenario({}, { start: "23:00" }).slots).to.equal(4);
+    expect(refusal({}, { start: "10:07" })).to.equal(
+      "--start: 10:07 is not the start of a slot: slots are 15 min long from 00:00",
+    );
+    expect(refusal({}, { start: "24:00" })).to.match(/^--start: expected a local time of day/);
+    expect(refusal({}, { start: "noon" })).to.match(/^--start: expected a local time of day/);
+  });
+
   it("names the command-line option of a bad override", function () {
     expect(refusal({}, { households: 0 })).to.match(/^--households: /);
     expect(refusal({}, { slots: -1 })).to.match(/^--slots: /);

@@ -124,8 +124,21 @@ describe("role commands", function () {
         /^error: --scenario: cannot read scenarios\/no-such-file\.json: ENOENT\n$/,
       );
       expectOneLineError(
-        await run("simulate", { households: -3 }),
+        await run("simulate", { households: "-3" }),
         /^error: --households: expected a whole number of at least 1, got -3\n$/,
+      );
+      // 0 used to mean "as the scenario says" and ran the defaults silently.
+      expectOneLineError(
+        await run("simulate", { households: "0" }),
+        /^error: --households: expected a whole number of at least 1, got 0\n$/,
+      );
+      expectOneLineError(
+        await run("simulate", { slots: "0" }),
+        /^error: --slots: expected a whole number of at least 1, got 0\n$/,
+      );
+      expectOneLineError(
+        await run("simulate", { start: "7:10" }),
+        /^error: --start: 7:10 is not the start of a slot: slots are 15 min long from 00:00\n$/,
       );
     });
   });

@@ -26,7 +26,7 @@ describe("tasks: simulate from measured profiles, then compare", function () {
     ] as const) {
       const outcome = await runTask(hre, "simulate", {
         scenario: "scenarios/measured.json",
-        slots: 4,
+        slots: "4",
         seed,
         name: `measured-${key}`,
         out: dirs[key],
@@ -111,6 +111,26 @@ describe("tasks: simulate from measured profiles, then compare", function () {
     expect(csv[1]).to.contain(",linear+reservation+idle,");
     const html = await readFile(path.join(out, "compare.html"), "utf8");
     expect(html).to.contain('data-series="measured-b"');
+  });
+
+  it("runs a shipped scenario with fewer households, dropping its faults of the others with a notice", async function () {
+    // It used to stop: "scenario.faults[0].household: household 5 does not exist (the community has 3)".
+    const outcome = await runTask(hre, "simulate", {
+      scenario: "scenarios/e2e.json",
+      households: "3",
+      slots: "2",
+      name: "fewer",
+      out: path.join(root, "fewer"),
+      quiet: true,
+    });
+    expect(outcome.exitCode, outcome.stderr).to.equal(0);
+    expect(outcome.stderr).to.equal(
+      "notice: scenario.faults[0] (forgedSignatures, household 5) dropped: --households 3\n",
+    );
+    // Its offline meter is in slot 7 of 8: not in a run of 2, and the summary says so.
+    expect(outcome.stdout).to.match(
+      /^ {2}n\/a {2}meterOffline \(household 2\), slots outside the run: not injected/m,
+    );
   });
 
   it("refuses a missing or wrong folder in one line", async function () {
