@@ -129,6 +129,8 @@ describe("HTML report in headless Chromium", function () {
     const bar = page
       .locator('svg.chart[data-chart="energy"] g.series[data-series="traded"] rect')
       .first();
+    // elementFromPoint takes viewport coordinates: bring the bar into the viewport first.
+    await bar.scrollIntoViewIfNeeded();
     const box = (await bar.boundingBox())!;
     // What the reader sees at the bar's centre is the bar (or a line crossing it), not the area's tint.
     const top = (await page.evaluate(
