@@ -14,6 +14,7 @@
  * (`batch`); and ethers' provider polls and caches (block number, network) behind the driver's back.
  */
 import {
+  ConnectionError,
   DEFAULT_RETRY,
   sleep,
   within,
@@ -36,7 +37,7 @@ export class RpcError extends Error {
 }
 
 /** The node did not answer within the retry budget. */
-export class RpcUnavailable extends Error {}
+export class RpcUnavailable extends ConnectionError {}
 
 export interface RpcStats {
   calls: number;

@@ -5,6 +5,7 @@
 import { FetchRequest, JsonRpcProvider, Network } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
+import { OneLineError } from "./failure.js";
 
 /** Chain ids of development nodes (Hardhat, Anvil, Ganache), whose time can be fast-forwarded. */
 const DEV_CHAIN_IDS = new Set([31337, 1337]);
@@ -83,12 +84,7 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
 }
 
 /** An endpoint that cannot be reached or does not answer in time: a one-line message. */
-export class ConnectionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConnectionError";
-  }
-}
+export class ConnectionError extends OneLineError {}
 
 /** Rejects with a ConnectionError when `promise` takes longer than `ms`. */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
