@@ -1,15 +1,14 @@
 /** Reads of chain state that the client, the data hub and the driver share. */
 import { zeroPadValue } from "ethers";
 
+import { latestTimestampVia } from "../../scripts/lib/chain.js";
 import { marketInterface } from "./contracts.js";
 import type { Deployment } from "./config.js";
 import { sleep, type Rpc } from "./rpc.js";
 import type { RawLog } from "./sender.js";
 
-export async function latestTimestamp(rpc: Rpc): Promise<number> {
-  const block = await rpc.call<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
-  return Number(block.timestamp);
-}
+export const latestTimestamp = (rpc: Rpc): Promise<number> =>
+  latestTimestampVia((method, params) => rpc.call(method, params));
 
 /**
  * The chain's time as last seen, refreshed every `everyMs` in the background (the node's timestamp jumps

@@ -3,6 +3,7 @@
  * of every account of the run. Units: seconds for chain time, Wh and token base units per Wh.
  */
 import { HDNodeWallet, Wallet, id } from "ethers";
+import { Rng } from "../../scripts/lib/prng.js";
 
 import type { RpcStats } from "./rpc.js";
 
@@ -89,16 +90,10 @@ export const readingWindowEndOf = (d: Deployment, slot: number) =>
 export const targetSlots = (d: Deployment) =>
   Array.from({ length: d.slots }, (_, i) => d.firstSlot + i);
 
-/** A small seeded PRNG (mulberry32), so a run's choices repeat for a given seed. */
+/** Seeded numbers in [0, 1) from the twin's generator (scripts/lib/prng.ts), so a run's choices repeat for a given seed. */
 export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** An integer in [low, high]. */

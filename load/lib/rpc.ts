@@ -1,10 +1,28 @@
 /**
- * A minimal JSON-RPC client over fetch with a per-call timeout and a bounded exponential back-off.
- * Only transport failures (timeout, refused or reset connection, HTTP 5xx) are retried: an answer
- * that is a JSON-RPC error is final and surfaces as `RpcError`. Calls are retried as they are, so the
- * callers must only retry idempotent requests (reads, and `eth_sendRawTransaction` of an already
- * signed transaction, whose hash and nonce fix what it can do).
+ * A minimal JSON-RPC client over fetch with a per-call timeout and a bounded exponential back-off
+ * (the retry loop, policy, `sleep` and `within` are scripts/lib/chain.ts's). Only transport failures
+ * (timeout, refused or reset connection, HTTP 5xx) are retried: an answer that is a JSON-RPC error is
+ * final and surfaces as `RpcError`. Calls are retried as they are, so the callers must only retry
+ * idempotent requests (reads, and `eth_sendRawTransaction` of an already signed transaction, whose
+ * hash and nonce fix what it can do).
+ *
+ * Why not an ethers JsonRpcProvider (scripts/lib/chain.ts `connectUrl`): the journaled exactly-once
+ * sender needs what ethers does not give. ethers retries only HTTP 429 and hides its attempts, while
+ * the load report counts every retried attempt and the longest outage (RpcStats) and the sender must
+ * know that a send was retried as the same signed bytes; ethers' batches reject as a whole on a JSON-RPC
+ * error, while the verification reads thousands of views in batches and needs each answer's own error
+ * (`batch`); and ethers' provider polls and caches (block number, network) behind the driver's back.
  */
+import {
+  ConnectionError,
+  DEFAULT_RETRY,
+  sleep,
+  within,
+  withRetry,
+  type RetryPolicy,
+} from "../../scripts/lib/chain.js";
+
+export { DEFAULT_RETRY, sleep, within, type RetryPolicy };
 
 /** A JSON-RPC error answer (for a revert: code 3 and the revert data in `data`). */
 export class RpcError extends Error {
@@ -19,25 +37,7 @@ export class RpcError extends Error {
 }
 
 /** The node did not answer within the retry budget. */
-export class RpcUnavailable extends Error {}
-
-export interface RetryPolicy {
-  /** Time a single request may take before it is abandoned, ms. */
-  timeoutMs: number;
-  /** First back-off, doubled after every failed attempt up to `maxDelayMs`. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Attempts per call, the first one included. */
-  maxAttempts: number;
-}
-
-/** Survives a node that stops answering for up to ~30 s: 2 s timeouts, back-off 0.25 s .. 4 s, 10 tries. */
-export const DEFAULT_RETRY: RetryPolicy = {
-  timeoutMs: 2_000,
-  baseDelayMs: 250,
-  maxDelayMs: 4_000,
-  maxAttempts: 10,
-};
+export class RpcUnavailable extends ConnectionError {}
 
 export interface RpcStats {
   calls: number;
@@ -45,21 +45,6 @@ export interface RpcStats {
   retries: number;
   /** Longest time a single call spent retrying, ms. */
   longestOutageMs: number;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** `promise`, or undefined after `ms` (the timer is cleared either way, so it holds no process open). */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>(
-    (resolve) => (timer = setTimeout(() => resolve(undefined), ms)),
-  );
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface JsonRpcAnswer {
@@ -117,33 +102,32 @@ export class Rpc {
   private async _post(requests: { method: string; params: unknown[] }[]): Promise<JsonRpcAnswer[]> {
     const body = requests.map((r) => ({ jsonrpc: "2.0", id: this._nextId++, ...r }));
     const started = Date.now();
-    let delay = this.policy.baseDelayMs;
-    for (let attempt = 1; ; attempt++) {
-      this.stats.calls += 1;
-      try {
-        const response = await fetch(this.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body.length === 1 ? body[0] : body),
-          signal: AbortSignal.timeout(this.policy.timeoutMs),
-        });
-        if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
-        const parsed = (await response.json()) as JsonRpcAnswer | JsonRpcAnswer[];
-        const answers = Array.isArray(parsed) ? parsed : [parsed];
-        const outage = Date.now() - started;
-        if (attempt > 1 && outage > this.stats.longestOutageMs) this.stats.longestOutageMs = outage;
-        // Batch answers may come in any order: put them back in request order.
-        return answers.sort((a, b) => a.id - b.id);
-      } catch (error) {
-        if (attempt >= this.policy.maxAttempts) {
-          throw new RpcUnavailable(
-            `${requests[0].method}: no answer after ${attempt} attempts in ${Date.now() - started} ms (${String(error)})`,
-          );
-        }
-        this.stats.retries += 1;
-        await sleep(delay);
-        delay = Math.min(delay * 2, this.policy.maxDelayMs);
-      }
+    try {
+      return await withRetry(
+        this.policy,
+        async (attempt) => {
+          this.stats.calls += 1;
+          const response = await fetch(this.url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body.length === 1 ? body[0] : body),
+            signal: AbortSignal.timeout(this.policy.timeoutMs),
+          });
+          if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
+          const parsed = (await response.json()) as JsonRpcAnswer | JsonRpcAnswer[];
+          const answers = Array.isArray(parsed) ? parsed : [parsed];
+          const outage = Date.now() - started;
+          if (attempt > 1 && outage > this.stats.longestOutageMs)
+            this.stats.longestOutageMs = outage;
+          // Batch answers may come in any order: put them back in request order.
+          return answers.sort((a, b) => a.id - b.id);
+        },
+        () => (this.stats.retries += 1),
+      );
+    } catch (error) {
+      throw new RpcUnavailable(
+        `${requests[0].method}: no answer after ${this.policy.maxAttempts} attempts in ${Date.now() - started} ms (${String(error)})`,
+      );
     }
   }
 }

@@ -1,46 +1,26 @@
-// Connection to any JSON-RPC endpoint with a deadline, and the checks of the contracts to audit.
-import { FetchRequest, JsonRpcProvider, Network, type Provider } from "ethers";
+// The auditor's connection (scripts/lib/chain.ts, its failures as AuditInputError) and the checks of
+// the contracts to audit.
+import type { JsonRpcProvider, Provider } from "ethers";
+import { ConnectionError, connectUrl, firstLine, withDeadline as deadline } from "../lib/chain.js";
 import { AuditInputError } from "./errors.js";
+
+/** A ConnectionError as the auditor's bad-input error (one line, exit code 2); others unchanged. */
+function asInputError(error: unknown): unknown {
+  return error instanceof ConnectionError ? new AuditInputError(error.message) : error;
+}
 
 /** Connects to `url`, failing with a clear message when it does not answer within `timeoutMs`. */
 export async function connectRpc(url: string, timeoutMs: number): Promise<JsonRpcProvider> {
-  let request: FetchRequest;
-  try {
-    request = new FetchRequest(url);
-  } catch {
-    throw new AuditInputError(`invalid RPC URL: ${url}`);
-  }
-  request.timeout = timeoutMs;
-  const probe = new JsonRpcProvider(request, undefined, {
-    staticNetwork: Network.from(1),
-    batchMaxCount: 1,
+  return connectUrl(url, { timeoutMs }).catch((error: unknown) => {
+    throw asInputError(error);
   });
-  let chainId: bigint;
-  try {
-    chainId = BigInt(await withDeadline(probe.send("eth_chainId", []), timeoutMs, `RPC ${url}`));
-  } catch (error) {
-    if (error instanceof AuditInputError) throw error;
-    throw new AuditInputError(`RPC ${url} does not answer: ${shortMessage(error)}`);
-  } finally {
-    probe.destroy();
-  }
-  return new JsonRpcProvider(request, undefined, { staticNetwork: Network.from(chainId) });
 }
 
 /** Rejects with an AuditInputError when `promise` takes longer than `ms`. */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AuditInputError(`${what} did not answer within ${ms} ms`)),
-      ms,
-    );
+  return deadline(promise, ms, what).catch((error: unknown) => {
+    throw asInputError(error);
   });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Throws when `address` is not an address or has no code at `blockTag`. */
@@ -57,10 +37,4 @@ export async function requireContract(
     throw new AuditInputError(`${label}: no contract at ${address} (block ${blockTag})`);
 }
 
-export function shortMessage(error: unknown): string {
-  if (error && typeof error === "object") {
-    const e = error as { shortMessage?: string; message?: string; code?: string };
-    return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0];
-  }
-  return String(error);
-}
+export const shortMessage = firstLine;

@@ -1,18 +1,19 @@
 // The auditor's command:
 //   npx tsx scripts/audit/cli.ts (--rpc <url> | --network <name>) [--registry A --market B --certificates C]
-//     [--from-block N] [--to-block N] [--page-size N] [--out DIR] [--timeout MS] [--quiet]
-// Addresses default to Ignition's record ignition/deployments/chain-<id>/deployed_addresses.json.
+//     [--deployment-id ID] [--from-block N] [--to-block N] [--page-size N] [--out DIR] [--timeout MS] [--quiet]
+// Addresses default to Ignition's record ignition/deployments/<ID, default chain-<id>>/deployed_addresses.json
+// (any module: GridLedger, GridLedgerExternalToken, GridLedgerTestnet), read by scripts/lib/deployment.ts.
 // Exit codes: 0 no violation, 1 violations found, 2 bad input (one line on stderr, no stack trace).
 import { parseArgs } from "node:util";
 import type { Provider } from "ethers";
 import { AuditInputError, DEFAULT_PAGE_SIZE, runAudit } from "./audit.js";
-import { addressesFromIgnition } from "./ignition.js";
+import { deploymentDir, readDeploymentRecord } from "../lib/deployment.js";
 import { connectRpc, shortMessage } from "./chain.js";
 import { formatReport } from "./report.js";
 
 const USAGE =
   "usage: tsx scripts/audit/cli.ts (--rpc <url> | --network <name>) [--registry <a> --market <a> --certificates <a>] " +
-  "[--from-block <n>] [--to-block <n>] [--page-size <n>] [--out <dir>] [--timeout <ms>] [--quiet]";
+  "[--deployment-id <id>] [--from-block <n>] [--to-block <n>] [--page-size <n>] [--out <dir>] [--timeout <ms>] [--quiet]";
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -43,6 +44,16 @@ async function providerOfNetwork(name: string, timeoutMs: number): Promise<Provi
   return connection.ethers.provider;
 }
 
+/** The suite's addresses from Ignition's record of the chain (or of `deploymentId`). */
+async function addressesFromIgnition(chainId: bigint, deploymentId?: string) {
+  const record = await readDeploymentRecord({ chainId: Number(chainId) }, deploymentId);
+  if (record === undefined)
+    throw new AuditInputError(
+      `no addresses given and no Ignition deployment record of the suite in ${deploymentDir({ chainId: Number(chainId) }, deploymentId)}; give the addresses explicitly`,
+    );
+  return record;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let values;
   try {
@@ -54,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         registry: { type: "string" },
         market: { type: "string" },
         certificates: { type: "string" },
+        "deployment-id": { type: "string" },
         "from-block": { type: "string" },
         "to-block": { type: "string" },
         "page-size": { type: "string" },
@@ -88,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       given.registry && given.market && given.certificates
         ? (given as { registry: string; market: string; certificates: string })
         : {
-            ...(await addressesFromIgnition(chainId)),
+            ...(await addressesFromIgnition(chainId, values["deployment-id"])),
             ...Object.fromEntries(Object.entries(given).filter(([, v]) => v)),
           };
     const { report, files } = await runAudit({

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { toUtf8String } from "ethers";
+import { recordsCsv as csv } from "../lib/csv.js";
 import { SOURCE_NAMES, STATUS_NAMES, decodeId } from "./abi.js";
 import { certificatesOf } from "./certification.js";
 import { moneyRows } from "./money.js";
@@ -182,17 +183,6 @@ export function buildReport(
     checks,
     violations,
   };
-}
-
-function csv(rows: Row[], columns?: string[]): string {
-  const cols = columns ?? (rows.length ? Object.keys(rows[0]) : []);
-  const cell = (v: unknown) => {
-    const s = v === undefined ? "" : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return (
-    [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n"
-  );
 }
 
 /** Writes audit.json and the CSV files into `dir`; returns their paths. */

@@ -2,8 +2,10 @@
  * The chain a command or the simulation runs against: the embedded in-process network, a local node
  * (hardhat node, anvil) or a public testnet, behind one small interface.
  */
+import { FetchRequest, JsonRpcProvider, Network } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
+import { OneLineError } from "./failure.js";
 
 /** Chain ids of development nodes (Hardhat, Anvil, Ganache), whose time can be fast-forwarded. */
 const DEV_CHAIN_IDS = new Set([31337, 1337]);
@@ -39,10 +41,7 @@ export async function chainFrom(connection: Connection): Promise<Chain> {
     embedded,
     devNode: embedded || DEV_CHAIN_IDS.has(chainId),
     rpc,
-    async latestTimestamp() {
-      const block = await rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
-      return Number(block.timestamp);
-    },
+    latestTimestamp: () => latestTimestampVia(rpc),
   };
 }
 
@@ -58,4 +57,131 @@ export async function connect(
       : undefined;
   const connection = await hre.network.create(params);
   return chainFrom(connection);
+}
+
+/** Any raw JSON-RPC sender: a Chain's `rpc`, a provider's `send`, the load test's `Rpc.call`. */
+export type RpcSend = <T>(method: string, params: unknown[]) => Promise<T>;
+
+/** Timestamp of the latest block, through any raw JSON-RPC sender. */
+export async function latestTimestampVia(send: RpcSend): Promise<number> {
+  const block = await send<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
+  return Number(block.timestamp);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** `promise`, or undefined after `ms` (the timer is cleared either way, so it holds no process open). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>(
+    (resolve) => (timer = setTimeout(() => resolve(undefined), ms)),
+  );
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An endpoint that cannot be reached or does not answer in time: a one-line message. */
+export class ConnectionError extends OneLineError {}
+
+/** Rejects with a ConnectionError when `promise` takes longer than `ms`. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const answer = await within(
+    promise.then((value) => ({ value })),
+    ms,
+  );
+  if (answer === undefined) throw new ConnectionError(`${what} did not answer within ${ms} ms`);
+  return answer.value;
+}
+
+export interface RetryPolicy {
+  /** Time a single request may take before it is abandoned, ms. */
+  timeoutMs: number;
+  /** First back-off, doubled after every failed attempt up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Attempts per call, the first one included. */
+  maxAttempts: number;
+}
+
+/** Survives a node that stops answering for up to ~30 s: 2 s timeouts, back-off 0.25 s .. 4 s, 10 tries. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  timeoutMs: 2_000,
+  baseDelayMs: 250,
+  maxDelayMs: 4_000,
+  maxAttempts: 10,
+};
+
+/**
+ * `attempt(n)` (n from 1) until it resolves, at most `policy.maxAttempts` times, sleeping the doubling
+ * back-off between tries; `onRetry` hears each failure that is tried again. The last failure is thrown.
+ * Only for idempotent work: a try that failed late may still have had its effect.
+ */
+export async function withRetry<T>(
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "maxAttempts">,
+  attempt: (n: number) => Promise<T>,
+  onRetry?: (error: unknown, n: number) => void,
+): Promise<T> {
+  let delay = policy.baseDelayMs;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (n >= policy.maxAttempts) throw error;
+      onRetry?.(error, n);
+      await sleep(delay);
+      delay = Math.min(delay * 2, policy.maxDelayMs);
+    }
+  }
+}
+
+/**
+ * An ethers provider for any JSON-RPC URL (outside Hardhat's network config): the chain id is asked
+ * first, each try within `timeoutMs`, up to `attempts` tries (default 1: fail fast), so a dead or
+ * wrong URL is one ConnectionError line instead of ethers' endless "retrying network detection".
+ */
+export async function connectUrl(
+  url: string,
+  options: { timeoutMs: number; attempts?: number; retryDelayMs?: number },
+): Promise<JsonRpcProvider> {
+  let request: FetchRequest;
+  try {
+    request = new FetchRequest(url);
+  } catch {
+    throw new ConnectionError(`invalid RPC URL: ${url}`);
+  }
+  request.timeout = options.timeoutMs;
+  const probe = new JsonRpcProvider(request, undefined, {
+    staticNetwork: Network.from(1),
+    batchMaxCount: 1,
+  });
+  let chainId: bigint;
+  try {
+    chainId = await withRetry(
+      {
+        maxAttempts: options.attempts ?? 1,
+        baseDelayMs: options.retryDelayMs ?? 250,
+        maxDelayMs: DEFAULT_RETRY.maxDelayMs,
+      },
+      async () =>
+        BigInt(await withDeadline(probe.send("eth_chainId", []), options.timeoutMs, `RPC ${url}`)),
+    );
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error;
+    throw new ConnectionError(`RPC ${url} does not answer: ${firstLine(error)}`);
+  } finally {
+    probe.destroy();
+  }
+  return new JsonRpcProvider(request, undefined, { staticNetwork: Network.from(chainId) });
+}
+
+/** The first line of an error's short message (ethers) or message. */
+export function firstLine(error: unknown): string {
+  if (error && typeof error === "object") {
+    const e = error as { shortMessage?: string; message?: string };
+    return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0]!;
+  }
+  return String(error);
 }

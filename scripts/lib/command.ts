@@ -6,14 +6,13 @@ import { getAddress, ZeroAddress, type Contract, type ContractTransactionRespons
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { EXPORTED_CONTRACTS, exportedAbi } from "./abi.js";
 import { chainFrom, type Chain } from "./chain.js";
-import { BuildOutputError } from "./compiled.js";
 import { loadSuite, type Suite } from "./deployment.js";
 import { refuseEmbedded } from "./devnode.js";
 import { ErrorDecoder, oneLine, UsageError } from "./errors.js";
+import { OneLineError } from "./failure.js";
 import { ScenarioError } from "../scenario/fields.js";
 import { roleNames } from "./roles.js";
 import { resolveSlot } from "./slots.js";
-import { UnitError } from "./units.js";
 
 export interface CommandContext {
   hre: HardhatRuntimeEnvironment;
@@ -31,10 +30,8 @@ export async function runCommand(body: () => Promise<unknown>): Promise<CommandR
     return { success: true, value: await body() };
   } catch (error) {
     const message =
-      error instanceof UsageError ||
-      error instanceof UnitError ||
-      error instanceof ScenarioError ||
-      error instanceof BuildOutputError
+      // UsageError, UnitError, BuildOutputError, ConnectionError, … (scripts/lib/failure.ts).
+      error instanceof OneLineError || error instanceof ScenarioError
         ? `error: ${error.message}`
         : `error: ${oneLine(error)}`;
     process.stderr.write(`${message}\n`);

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { JsonFragment } from "ethers";
+import { OneLineError } from "./failure.js";
 
 export const ARTIFACTS_DIR = "artifacts";
 
@@ -28,10 +29,9 @@ interface CompilerOutput {
 }
 
 /** A missing or stale build: one line telling what to run. */
-export class BuildOutputError extends Error {
+export class BuildOutputError extends OneLineError {
   constructor(message: string) {
     super(`${message} (run: npx hardhat build)`);
-    this.name = "BuildOutputError";
   }
 }
 

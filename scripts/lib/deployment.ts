@@ -113,13 +113,21 @@ export async function deploySuite(
   );
 }
 
-export function deploymentDir(chain: Chain, deploymentId?: string, root = "ignition"): string {
+export function deploymentDir(
+  chain: Pick<Chain, "chainId">,
+  deploymentId?: string,
+  root = "ignition",
+): string {
   return path.join(root, "deployments", deploymentId ?? `chain-${chain.chainId}`);
 }
 
-/** Reads Ignition's record of `deploymentId` (default chain-<chainId>); keys look like "GridLedger#EnergyMarket". */
+/**
+ * Reads Ignition's record of `deploymentId` (default chain-<chainId>): keys look like
+ * "GridLedger#EnergyMarket" or "GridLedgerExternalToken#EnergyMarket"; any module's key ending in
+ * "#<contract>" is taken. Only the chain id is needed, so the auditor (a bare provider) reads it too.
+ */
 export async function readDeploymentRecord(
-  chain: Chain,
+  chain: Pick<Chain, "chainId">,
   deploymentId?: string,
   root = "ignition",
 ): Promise<Omit<Suite["addresses"], "token"> | undefined> {

@@ -12,18 +12,13 @@ import {
   type JsonFragment,
 } from "ethers";
 import { enumMembers, enumOfInternalType } from "./enums.js";
+import { FieldError } from "./failure.js";
 import { TOKEN_DECIMALS, formatDecimal, whToKWh } from "./units.js";
 
+export { FieldError, OneLineError } from "./failure.js";
+
 /** A mistake in what the user typed: printed as one line, no stack trace. */
-export class UsageError extends Error {
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = "UsageError";
-  }
-}
+export class UsageError extends FieldError {}
 
 /** A transaction or call that reverted, with its decoded custom error. */
 export class RevertError extends Error {

@@ -9,21 +9,16 @@
  * Parsing works on decimal strings, never through floating point, and refuses values that would lose
  * precision, naming the field in the message.
  */
+import { FieldError } from "./failure.js";
+
 export const TOKEN_DECIMALS = 6;
 /** Decimals of a kWh figure expressed in Wh. */
 const KWH_DECIMALS = 3;
 /** currency/kWh -> base units/Wh multiplies by 10^6 / 10^3: the same 3 decimals. */
 const PRICE_PER_KWH_DECIMALS = TOKEN_DECIMALS - KWH_DECIMALS;
 
-export class UnitError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = "UnitError";
-  }
-}
+/** A quantity that is not one (negative, too many decimals, not a number): "<field>: <reason>". */
+export class UnitError extends FieldError {}
 
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 

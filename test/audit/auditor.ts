@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -291,6 +291,45 @@ describe("auditor (scripts/audit) against a local node", function () {
     ]);
     expect(dirty.code).to.equal(1);
     expect(dirty.stdout).to.contain("VIOLATIONS");
+  });
+
+  it("the command takes the addresses from Ignition's record of any module, by --deployment-id", async function () {
+    const deploymentId = `audit-record-${process.pid}`;
+    const dir = path.join("ignition", "deployments", deploymentId);
+    await mkdir(dir, { recursive: true });
+    try {
+      // The keys of the module that deploys on an existing token: only the "#<contract>" end is read.
+      await writeFile(
+        path.join(dir, "deployed_addresses.json"),
+        JSON.stringify({
+          "GridLedgerExternalToken#MeterRegistry": run.registry,
+          "GridLedgerExternalToken#EnergyMarket": run.market,
+          "GridLedgerExternalToken#EnergyCertificates": run.certificates,
+        }),
+      );
+      const out = path.join(tmpdir(), `audit-cli-record-${process.pid}`);
+      const fromRecord = cli(["--rpc", node.url, "--deployment-id", deploymentId, "--out", out]);
+      expect(fromRecord.code, fromRecord.stderr).to.equal(0);
+      expect(fromRecord.stdout).to.contain("Issuance per meter");
+      // An explicit address still wins over the record's.
+      const overridden = cli([
+        "--rpc",
+        node.url,
+        "--deployment-id",
+        deploymentId,
+        "--registry",
+        plantedRegistry,
+        "--out",
+        out,
+      ]);
+      expect(overridden.code).to.equal(1);
+      const missing = cli(["--rpc", node.url, "--deployment-id", `${deploymentId}-none`]);
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.match(/no Ignition deployment record of the suite in .*-none/);
+      expect(missing.stderr.trim().split("\n")).to.have.length(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("the command refuses a contract that is not what it should be, with exit code 2", function () {
