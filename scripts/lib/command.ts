@@ -10,7 +10,6 @@ import { loadSuite, type Suite } from "./deployment.js";
 import { refuseEmbedded } from "./devnode.js";
 import { ErrorDecoder, oneLine, UsageError } from "./errors.js";
 import { OneLineError } from "./failure.js";
-import { ScenarioError } from "../scenario/fields.js";
 import { roleNames } from "./roles.js";
 import { resolveSlot } from "./slots.js";
 
@@ -30,10 +29,8 @@ export async function runCommand(body: () => Promise<unknown>): Promise<CommandR
     return { success: true, value: await body() };
   } catch (error) {
     const message =
-      // UsageError, UnitError, BuildOutputError, ConnectionError, … (scripts/lib/failure.ts).
-      error instanceof OneLineError || error instanceof ScenarioError
-        ? `error: ${error.message}`
-        : `error: ${oneLine(error)}`;
+      // UsageError, UnitError, ScenarioError, BuildOutputError, ConnectionError, … (scripts/lib/failure.ts).
+      error instanceof OneLineError ? `error: ${error.message}` : `error: ${oneLine(error)}`;
     process.stderr.write(`${message}\n`);
     if (process.env.GRIDLEDGER_DEBUG) console.error(error);
     process.exitCode = 1;

@@ -1,15 +1,9 @@
 /** CSV tables of a report (RFC 4180 quoting; money in currency with 6 decimals, prices in currency/kWh). */
+import { toCsv } from "../lib/csv.js";
 import { baseToCurrency, basePerWhToPricePerKWh } from "../lib/units.js";
 import type { SimulationReport } from "./model.js";
 
-function cell(value: unknown): string {
-  const text = value === null || value === undefined ? "" : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
-}
+export { toCsv };
 
 export function slotsCsv(report: SimulationReport): string {
   return toCsv(

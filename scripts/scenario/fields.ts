@@ -2,15 +2,10 @@
  * Reading untrusted scenario data field by field, so that every refusal names the field by its path
  * (`scenario.tariffs.feedIn`) and says what was expected and what was found.
  */
-export class ScenarioError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = "ScenarioError";
-  }
-}
+import { FieldError } from "../lib/failure.js";
+
+/** A mistake in a scenario field: "<field>: <reason>", one line. */
+export class ScenarioError extends FieldError {}
 
 type Json = unknown;
 
