@@ -2,7 +2,12 @@
  * What every command shares: one-line failures (a bad argument names itself, a revert shows its decoded
  * custom error, never a stack trace), the network's accounts, and the deployed suite.
  */
-import { getAddress, ZeroAddress, type Contract, type ContractTransactionResponse } from "ethers";
+import {
+  getAddress,
+  ZeroAddress,
+  type BaseContract,
+  type ContractTransactionResponse,
+} from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { EXPORTED_CONTRACTS, exportedAbi } from "./abi.js";
 import { chainFrom, type Chain } from "./chain.js";
@@ -10,7 +15,7 @@ import { loadSuite, type Suite } from "./deployment.js";
 import { refuseEmbedded } from "./devnode.js";
 import { ErrorDecoder, oneLine, UsageError } from "./errors.js";
 import { OneLineError } from "./failure.js";
-import { roleNames } from "./roles.js";
+import { roleNames, type AccessControlled } from "./roles.js";
 import { resolveSlot } from "./slots.js";
 
 export interface CommandContext {
@@ -47,10 +52,7 @@ export async function decoderFor(suite: Suite, artifactsDir?: string): Promise<E
   const roles = new Map<string, string>();
   for (const contract of contracts)
     for (const [hash, name] of await roleNames(contract)) roles.set(hash, name);
-  const [symbol, decimals] = await Promise.all([
-    suite.token.getFunction("symbol")() as Promise<string>,
-    suite.token.getFunction("decimals")() as Promise<bigint>,
-  ]);
+  const [symbol, decimals] = await Promise.all([suite.token.symbol(), suite.token.decimals()]);
   return new ErrorDecoder(
     EXPORTED_CONTRACTS.map((name) => exportedAbi(name, artifactsDir)),
     { roles, token: { symbol, decimals: Number(decimals) } },
@@ -129,17 +131,18 @@ export async function openSlotCommand(hre: HardhatRuntimeEnvironment, args: Slot
 /** The first of the network's accounts that holds `role` on `contract`, or the one `--account` names. */
 export async function roleSigner(
   chain: Chain,
-  contract: Contract,
+  contract: AccessControlled,
   roleName: string,
   account: string,
 ) {
+  // The role constant is called by the name the command was given (e.g. "MINTER_ROLE").
   const role = (await contract.getFunction(roleName)()) as string;
   if (account !== "") {
     const signer = await signerFor(chain, account);
     return signer;
   }
   for (const signer of await chain.ethers.getSigners()) {
-    if ((await contract.getFunction("hasRole")(role, signer.address)) as boolean) return signer;
+    if (await contract.hasRole(role, signer.address)) return signer;
   }
   throw new UsageError("--account", `no account of this network holds ${roleName}`);
 }
@@ -183,7 +186,7 @@ export function parseAddress(value: string, option: string, { allowZero = true }
 
 /** `value` fits the uint parameter `param` of `fn` (its width from the ABI), or a one-line error. */
 export function checkFits(
-  contract: Contract,
+  contract: BaseContract,
   fn: string,
   param: string,
   value: bigint,

@@ -4,7 +4,13 @@
  * more privilege than least privilege allows. Role names come from the contracts' ABIs (every
  * `*_ROLE()` constant), never retyped here.
  */
-import type { Contract, Provider } from "ethers";
+import type { BaseContract, Provider } from "ethers";
+import type {
+  EnergyCertificates,
+  EnergyMarket,
+  GridStablecoin,
+  MeterRegistry,
+} from "../../typechain-types/index.js";
 import { getLogsPaged } from "./logs.js";
 
 export interface RoleHolders {
@@ -14,13 +20,17 @@ export interface RoleHolders {
   holders: string[];
 }
 
+/** The suite's contracts: each is an OpenZeppelin AccessControl (hasRole, role constants). */
+export type AccessControlled = MeterRegistry | EnergyMarket | EnergyCertificates | GridStablecoin;
+
 /** The role constants of `contract` (DEFAULT_ADMIN_ROLE included), by hash. */
-export async function roleNames(contract: Contract): Promise<Map<string, string>> {
+export async function roleNames(contract: BaseContract): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const fragment of contract.interface.fragments) {
     if (fragment.type !== "function") continue;
     const { name, inputs } = fragment as unknown as { name: string; inputs: unknown[] };
     if (!name.endsWith("_ROLE") || inputs.length !== 0) continue;
+    // Called by name on purpose: the role constants are whatever the ABI declares, none retyped here.
     names.set(((await contract.getFunction(name)()) as string).toLowerCase(), name);
   }
   return names;
@@ -30,7 +40,7 @@ export async function roleNames(contract: Contract): Promise<Map<string, string>
 export async function roleHoldersOf(
   provider: Provider,
   label: string,
-  contract: Contract,
+  contract: BaseContract,
   fromBlock = 0,
 ): Promise<RoleHolders[]> {
   const address = await contract.getAddress();

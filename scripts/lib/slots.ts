@@ -4,12 +4,12 @@
  * Hardhat's parser takes "-10" or "-25" for grouped short options (HHE509) even as `--slot=-10`;
  * "-1".."-9" pass.
  */
-import type { Contract } from "ethers";
+import type { EnergyMarket } from "../../typechain-types/index.js";
 import type { Chain } from "./chain.js";
 import { UsageError } from "./errors.js";
 
 /** `slot` if it fits the market's slot type (uint64 in its ABI), else a one-line error naming `option`. */
-function fitting(market: Contract, slot: bigint, option: string): bigint {
+function fitting(market: EnergyMarket, slot: bigint, option: string): bigint {
   const bits = /^uint(\d+)$/.exec(market.interface.getFunction("slotInfo")!.inputs[0]!.type)?.[1];
   if (bits && slot >= 1n << BigInt(bits))
     throw new UsageError(option, `slot ${slot} is beyond the largest slot (uint${bits})`);
@@ -18,18 +18,18 @@ function fitting(market: Contract, slot: bigint, option: string): bigint {
 
 export async function resolveSlot(
   chain: Chain,
-  market: Contract,
+  market: EnergyMarket,
   value: string,
   option = "--slot",
 ): Promise<bigint> {
   const text = value.trim();
   if (text === "")
     throw new UsageError(option, "is required (a slot number, 'next', '+N' or '-N')");
-  const current = (await market.getFunction("currentSlot")()) as bigint;
+  const current = await market.currentSlot();
   if (text === "next") {
     const now = BigInt(await chain.latestTimestamp());
     for (let slot = current; slot <= current + 4n; slot++) {
-      if (((await market.getFunction("gateClosureOf")(slot)) as bigint) > now + 1n) return slot;
+      if ((await market.gateClosureOf(slot)) > now + 1n) return slot;
     }
     throw new UsageError(option, "no slot open for orders in the next four");
   }

@@ -39,7 +39,8 @@ export default async function balance(args: BalanceArguments, hre: HardhatRuntim
     const toBlock = await ctx.chain.ethers.provider.getBlockNumber();
     if (fromBlock > toBlock)
       throw new UsageError("--from-block", `${fromBlock} is after the head block ${toBlock}`);
-    const topic = (name: string) => certificates.interface.getEvent(name)!.topicHash;
+    const topic = (name: Parameters<typeof certificates.interface.getEvent>[0]) =>
+      certificates.interface.getEvent(name)!.topicHash;
     const transfers = [topic("TransferSingle"), topic("TransferBatch")];
     const padded = zeroPadValue(account, 32);
     const address = await certificates.getAddress();
@@ -76,10 +77,10 @@ export default async function balance(args: BalanceArguments, hre: HardhatRuntim
       ids.forEach((id, i) => net.set(id, (net.get(id) ?? 0n) + sign * values[i]!));
     }
     const ids = [...net.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const held = (await certificates.getFunction("balanceOfBatch")(
+    const held = await certificates.balanceOfBatch(
       ids.map(() => account),
       ids,
-    )) as bigint[];
+    );
     const total = held.reduce((sum, wh) => sum + wh, 0n);
     const shown = ids.filter((id, i) => held[i]! > 0n || net.get(id) !== held[i]);
     ctx.print(

@@ -20,7 +20,7 @@ async function refuseFinishedOrder(ctx: CommandContext, orderId: bigint): Promis
   const { market } = ctx.suite;
   let order: { status: bigint };
   try {
-    order = (await market.getFunction("orderOf")(orderId)) as { status: bigint };
+    order = await market.orderOf(orderId);
   } catch (error) {
     const explained = ctx.decoder.explain("orderOf", error);
     const recycled = explained.message.includes("Recycled");
@@ -34,7 +34,7 @@ async function refuseFinishedOrder(ctx: CommandContext, orderId: bigint): Promis
   if (orderStatusName(order.status) === "cancelled")
     throw new UsageError("--order", `order ${orderId} is already cancelled`);
   const slot = orderSlot(orderId);
-  const { status } = (await market.getFunction("slotInfo")(slot)) as { status: bigint };
+  const { status } = await market.slotInfo(slot);
   const state = slotStatusName(status);
   if (state === "cleared" || state === "settled")
     throw new UsageError(
@@ -56,7 +56,7 @@ export default async function cancel(
     const signer = await signerFor(ctx.chain, args.account || "0");
     await refuseFinishedOrder(ctx, orderId);
     const { hash, gasUsed, logs } = await transact(ctx, "cancelOrder", () =>
-      ctx.suite.market.connect(signer).getFunction("cancelOrder")(orderId),
+      ctx.suite.market.connect(signer).cancelOrder(orderId),
     );
     const event = logs
       .map((l) => {

@@ -31,13 +31,8 @@ export async function certifySlot(
   slot: bigint,
 ): Promise<number> {
   const { market, certificates } = ctx.suite;
-  const trade = (await market.getFunction("settledTrade")(slot)) as {
-    held: boolean;
-    buyOrders: bigint;
-    sellOrders: bigint;
-  };
-  const progress = async () =>
-    (await certificates.getFunction("certificationOf")(slot)) as unknown as Progress;
+  const trade = await market.settledTrade(slot);
+  const progress = async (): Promise<Progress> => await certificates.certificationOf(slot);
   let state = await progress();
   if (state.buyersDone) {
     ctx.print(`slot ${slot}: certificates already delivered`);
@@ -59,7 +54,7 @@ export async function certifySlot(
     while (!done()) {
       const from = cursor();
       const { hash, gasUsed } = await transact(ctx, name, () =>
-        certificates.connect(signer).getFunction(name)(slot, pageSize),
+        certificates.connect(signer)[name](slot, pageSize),
       );
       state = await progress();
       sent += 1;

@@ -10,13 +10,9 @@ export default async function clear(
   return runCommand(async () => {
     const { ctx, signer, slot } = await openSlotCommand(hre, args);
     const { hash, gasUsed } = await transact(ctx, "clear", () =>
-      ctx.suite.market.connect(signer).getFunction("clear")(slot),
+      ctx.suite.market.connect(signer).clear(slot),
     );
-    const info = (await ctx.suite.market.getFunction("slotInfo")(slot)) as {
-      status: bigint;
-      price: bigint;
-      clearedWh: bigint;
-    };
+    const info = await ctx.suite.market.slotInfo(slot);
     const final =
       slotStatusName(info.status) === "settled"
         ? "; no trade, so it is final: nothing to settle"

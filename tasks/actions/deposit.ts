@@ -16,32 +16,29 @@ export default async function deposit(
     const ctx = await openContext(hre, args.deploymentId);
     const signer = await signerFor(ctx.chain, args.account || "0");
     const { market, token } = ctx.suite;
-    const balance = (await token.getFunction("balanceOf")(signer.address)) as bigint;
+    const balance = await token.balanceOf(signer.address);
     if (balance < amount) {
       throw new UsageError(
         "--amount",
         `${args.amount} exceeds the wallet's ${baseToCurrency(balance)} (get tokens from the grid operator or the faucet)`,
       );
     }
-    const allowance = (await token.getFunction("allowance")(
-      signer.address,
-      ctx.suite.addresses.market,
-    )) as bigint;
+    const allowance = await token.allowance(signer.address, ctx.suite.addresses.market);
     const steps = new Steps();
     if (allowance < amount) {
       await steps.run(
         () =>
           transact(ctx, "approve", () =>
-            token.connect(signer).getFunction("approve")(ctx.suite.addresses.market, amount),
+            token.connect(signer).approve(ctx.suite.addresses.market, amount),
           ),
         ({ hash }) => `approved the market for ${baseToCurrency(amount)} (tx ${hash})`,
       );
     }
     const { hash, gasUsed } = await steps.run(
-      () => transact(ctx, "deposit", () => market.connect(signer).getFunction("deposit")(amount)),
+      () => transact(ctx, "deposit", () => market.connect(signer).deposit(amount)),
       () => "deposited",
     );
-    const [free, locked] = (await market.getFunction("balanceOf")(signer.address)) as bigint[];
+    const [free, locked] = await market.balanceOf(signer.address);
     ctx.print(
       `deposited ${baseToCurrency(amount)} for ${signer.address} (tx ${hash}, ${gasUsed} gas); free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}`,
     );

@@ -23,9 +23,9 @@ export default async function faucet(
     const signer = await signerFor(ctx.chain, args.account || "0");
     checkFits(ctx.suite.token, "faucet", "amount", amount, "--amount", baseToCurrency);
     const { hash } = await transact(ctx, "faucet", () =>
-      ctx.suite.token.connect(signer).getFunction("faucet")(amount),
+      ctx.suite.token.connect(signer).faucet(amount),
     );
-    const balance = (await ctx.suite.token.getFunction("balanceOf")(signer.address)) as bigint;
+    const balance = await ctx.suite.token.balanceOf(signer.address);
     ctx.print(
       `drew ${baseToCurrency(amount)} for ${signer.address}; wallet ${baseToCurrency(balance)} (tx ${hash})`,
     );

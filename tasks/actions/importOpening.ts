@@ -84,13 +84,7 @@ export async function verifyImport(args: VerifyArguments, hre: HardhatRuntimeEnv
         "--slot",
         `the registry recorded no reading of ${meter} in slot ${slot}`,
       );
-    const valid = (await registry.getFunction("verifyImportedWh")(
-      meter,
-      slot,
-      importedWh,
-      salt,
-      commitment,
-    )) as boolean;
+    const valid = await registry.verifyImportedWh(meter, slot, importedWh, salt, commitment);
     ctx.print(
       valid
         ? `verified: meter ${meter} imported ${whToKWh(importedWh)} kWh in slot ${slot} (commitment ${commitment})`

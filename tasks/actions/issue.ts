@@ -51,9 +51,7 @@ export default async function issue(args: IssueArguments, hre: HardhatRuntimeEnv
     const { certificates } = ctx.suite;
     let sent;
     try {
-      sent = await transact(ctx, "issue", () =>
-        certificates.connect(signer).getFunction("issue")(meter, slot),
-      );
+      sent = await transact(ctx, "issue", () => certificates.connect(signer).issue(meter, slot));
     } catch (error) {
       const reason = error instanceof RevertError ? refusal(error, meter, slot) : undefined;
       if (reason === undefined) throw error;
@@ -64,8 +62,7 @@ export default async function issue(args: IssueArguments, hre: HardhatRuntimeEnv
       .find((event) => event?.name === "CertificatesIssued");
     if (!issued) throw new Error(`issue: no CertificatesIssued event in tx ${sent.hash}`);
     const { id, source, amountWh } = issued.args;
-    const owner = ((await ctx.suite.registry.getFunction("meterOf")(meter)) as { owner: string })
-      .owner;
+    const owner = (await ctx.suite.registry.meterOf(meter)).owner;
     ctx.print(
       `issued ${whToKWh(amountWh as bigint)} kWh of ${await describeVintage(ctx, { id: id as bigint, slot, source: Number(source) })} to ${owner}, owner of meter ${meter} (tx ${sent.hash}, ${sent.gasUsed} gas)`,
     );

@@ -40,33 +40,22 @@ export default async function mint(
     checkFits(token, "mint", "amount", amount, "--amount", baseToCurrency);
     const signer = await roleSigner(ctx.chain, token, "MINTER_ROLE", args.account);
     if (!args.deposit) {
-      const { hash } = await transact(ctx, "mint", () =>
-        token.connect(signer).getFunction("mint")(to, amount),
-      );
+      const { hash } = await transact(ctx, "mint", () => token.connect(signer).mint(to, amount));
       ctx.print(`minted ${baseToCurrency(amount)} to ${to} (tx ${hash})`);
       return;
     }
     const shown = baseToCurrency(amount);
     const steps = new Steps();
     await steps.run(
-      () =>
-        transact(ctx, "mint", () =>
-          token.connect(signer).getFunction("mint")(signer.address, amount),
-        ),
+      () => transact(ctx, "mint", () => token.connect(signer).mint(signer.address, amount)),
       ({ hash }) => `minted ${shown} to ${signer.address} (tx ${hash})`,
     );
     await steps.run(
-      () =>
-        transact(ctx, "approve", () =>
-          token.connect(signer).getFunction("approve")(addresses.market, amount),
-        ),
+      () => transact(ctx, "approve", () => token.connect(signer).approve(addresses.market, amount)),
       ({ hash }) => `approved the market for ${shown} (tx ${hash})`,
     );
     const { hash } = await steps.run(
-      () =>
-        transact(ctx, "depositFor", () =>
-          market.connect(signer).getFunction("depositFor")(to, amount),
-        ),
+      () => transact(ctx, "depositFor", () => market.connect(signer).depositFor(to, amount)),
       () => "deposited",
     );
     ctx.print(`funded ${to} with ${shown} in the market (tx ${hash})`);

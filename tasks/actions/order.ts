@@ -52,13 +52,7 @@ export default async function order(args: OrderArguments, hre: HardhatRuntimeEnv
     checkFits(market, "placeOrder", "quantityWh", quantityWh, "--kwh", (max) => `${whToKWh(max)}`);
     checkFits(market, "placeOrder", "limitPrice", limit, "--price", basePerWhToPricePerKWh);
     const { hash, gasUsed, logs } = await transact(ctx, "placeOrder", () =>
-      market.connect(signer).getFunction("placeOrder")(
-        slot,
-        sides.indexOf(side),
-        quantityWh,
-        limit,
-        meter,
-      ),
+      market.connect(signer).placeOrder(slot, sides.indexOf(side), quantityWh, limit, meter),
     );
     const placed = logs
       .map((l) => {

@@ -52,7 +52,7 @@ export default async function reading(args: ReadingArguments, hre: HardhatRuntim
       { meter: meter.address, slot, importedWh: imported, exportedWh: exported },
     );
     const { hash, gasUsed } = await transact(ctx, "submitReading", () =>
-      ctx.suite.registry.connect(relayer).getFunction("submitReading")(signed),
+      ctx.suite.registry.connect(relayer).submitReading(signed),
     );
     ctx.print(
       `recorded reading of meter ${meter.address} for slot ${slot}: exported ${whToKWh(exported)} kWh, imported ${whToKWh(imported)} kWh committed as ${signed.importedCommitment} (only the commitment is on chain; tx ${hash}, ${gasUsed} gas)`,

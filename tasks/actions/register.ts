@@ -51,15 +51,9 @@ export default async function register(args: RegisterArguments, hre: HardhatRunt
     const signer = await roleSigner(ctx.chain, registry, "GRID_OPERATOR_ROLE", args.account);
     const now = await ctx.chain.latestTimestamp();
     const { hash, gasUsed, logs } = await transact(ctx, "registerMeter", () =>
-      registry.connect(signer).getFunction("registerMeter")(
-        meter,
-        owner,
-        kind,
-        source,
-        capacityW,
-        zeroPadBytes(zoneBytes, 8),
-        now,
-      ),
+      registry
+        .connect(signer)
+        .registerMeter(meter, owner, kind, source, capacityW, zeroPadBytes(zoneBytes, 8), now),
     );
     const e = logs
       .map((l) => {

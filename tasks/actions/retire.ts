@@ -52,8 +52,7 @@ export default async function retire(args: RetireArguments, hre: HardhatRuntimeE
     const vintage = await vintageFromArguments(ctx, args);
     const what = await describeVintage(ctx, vintage);
     const { certificates } = ctx.suite;
-    const balanceOf = async () =>
-      (await certificates.getFunction("balanceOf")(signer.address, vintage.id)) as bigint;
+    const balanceOf = async () => await certificates.balanceOf(signer.address, vintage.id);
     const held = await balanceOf();
     if (amountWh > held)
       throw new UsageError(
@@ -61,12 +60,7 @@ export default async function retire(args: RetireArguments, hre: HardhatRuntimeE
         `${whToKWh(amountWh)} kWh is above the balance of ${signer.address} in ${what}: ${whToKWh(held)} kWh`,
       );
     const { hash, gasUsed } = await transact(ctx, "retire", () =>
-      certificates.connect(signer).getFunction("retire")(
-        vintage.id,
-        amountWh,
-        beneficiary,
-        claimData,
-      ),
+      certificates.connect(signer).retire(vintage.id, amountWh, beneficiary, claimData),
     );
     ctx.print(
       `retired ${whToKWh(amountWh)} kWh of ${what} for ${beneficiary}, purpose ${JSON.stringify(args.purpose)}; ${whToKWh(await balanceOf())} kWh left (tx ${hash}, ${gasUsed} gas)`,

@@ -29,7 +29,7 @@ export default async function roles(
         ctx.print(`${label} ${address} ${role}: ${holders.length ? holders.join(", ") : "(none)"}`);
       all.push(...held);
     }
-    const receiver = (await market.getFunction("gridOperatorAccount")()) as string;
+    const receiver = await market.gridOperatorAccount();
     ctx.print(`market shortfall payments and penalties go to ${receiver}`);
     for (const warning of privilegeWarnings(all, receiver)) ctx.print(warning);
     return all;

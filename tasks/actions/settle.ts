@@ -20,17 +20,14 @@ export default async function settle(
     const market = ctx.suite.market;
     // A slot that cleared with no trade is final at once (the market settles it in clear): say so
     // instead of sending a settle that reverts with MarketSlotNotCleared(status=Settled).
-    const info = (await market.getFunction("slotInfo")(slot)) as {
-      status: bigint;
-      clearedWh: bigint;
-    };
+    const info = await market.slotInfo(slot);
     if (slotStatusName(info.status) === "settled") {
       if (info.clearedWh !== 0n) throw new UsageError("--slot", `slot ${slot} is already settled`);
       ctx.print(`slot ${slot} cleared with no trade: it is final already, nothing to settle`);
       return;
     }
     const { hash, gasUsed, logs } = await transact(ctx, "settle", () =>
-      market.connect(signer).getFunction("settle")(slot),
+      market.connect(signer).settle(slot),
     );
     const e = logs
       .map((l) => {

@@ -12,14 +12,14 @@ export default async function show(
     // Read-only: any address, not only the network's accounts.
     const address = await addressFor(ctx.chain, args.account);
     const { market, token } = ctx.suite;
-    const [free, locked] = (await market.getFunction("balanceOf")(address)) as bigint[];
-    const wallet = (await token.getFunction("balanceOf")(address)) as bigint;
-    const current = (await market.getFunction("currentSlot")()) as bigint;
+    const [free, locked] = await market.balanceOf(address);
+    const wallet = await token.balanceOf(address);
+    const current = await market.currentSlot();
     ctx.print(
       `account ${address}: wallet ${baseToCurrency(wallet)}, market free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}; current slot ${current}`,
     );
     const from = current > BigInt(args.slots) ? current - BigInt(args.slots) : 0n;
-    const events = await market.queryFilter(market.filters.OrderPlaced!(null, address), 0);
+    const events = await market.queryFilter(market.filters.OrderPlaced(undefined, address), 0);
     const mine = events.filter((e) => "args" in e && (e.args.slot as bigint) >= from);
     if (mine.length === 0) ctx.print(`no orders in slots ${from}..${current + 96n}`);
     const slotStatus = new Map<bigint, Promise<bigint>>();
@@ -27,9 +27,7 @@ export default async function show(
       if (!slotStatus.has(slot))
         slotStatus.set(
           slot,
-          market
-            .getFunction("slotInfo")(slot)
-            .then((info: { status: bigint }) => info.status),
+          market.slotInfo(slot).then((info: { status: bigint }) => info.status),
         );
       return slotStatus.get(slot)!;
     };
@@ -37,13 +35,7 @@ export default async function show(
       if (!("args" in e)) continue;
       const id = e.args.orderId as bigint;
       try {
-        const o = (await market.getFunction("orderOf")(id)) as {
-          side: bigint;
-          status: bigint;
-          quantityWh: bigint;
-          limitPrice: bigint;
-          filledWh: bigint;
-        };
+        const o = await market.orderOf(id);
         const state = orderState(o.status, await statusOf(e.args.slot as bigint));
         // A filled sell's limit is in its OrderPlaced event once the slot is cleared (see IEnergyMarket.Order).
         const limit = (e.args.limitPrice as bigint | undefined) ?? o.limitPrice;

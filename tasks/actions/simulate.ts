@@ -8,7 +8,7 @@ import path from "node:path";
 import { collectProvenance, RUN_NAME, runName } from "../../scripts/report/provenance.js";
 import { writeReport } from "../../scripts/report/write.js";
 import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
-import { runSimulation } from "../../scripts/sim/driver.js";
+import { runSimulation } from "../../scripts/sim/run.js";
 
 export interface SimulateArguments {
   scenario: string;

@@ -31,7 +31,7 @@ async function changeStatus(
     const registry = ctx.suite.registry;
     const signer = await roleSigner(ctx.chain, registry, "REGULATOR_ROLE", args.account);
     const { hash, gasUsed, logs } = await transact(ctx, action, () =>
-      registry.connect(signer).getFunction(action)(meter),
+      registry.connect(signer)[action](meter),
     );
     // The event names the slot: the first the suspension spans, or the last one (reinstatement).
     const event = action === "suspendMeter" ? "MeterSuspended" : "MeterReinstated";

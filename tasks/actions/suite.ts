@@ -9,17 +9,8 @@ export default async function suite(
   return runCommand(async () => {
     const ctx = await openContext(hre, args.deploymentId);
     const { registry, market, addresses } = ctx.suite;
-    const [genesis, slotLength, readingWindow] = (await registry.getFunction(
-      "slotClock",
-    )()) as bigint[];
-    const [current] = (await market.getFunction("params")()) as [
-      {
-        minOrderWh: bigint;
-        sellerCollateralPerWh: bigint;
-        penaltyPerWh: bigint;
-        minBuyPricePerWh: bigint;
-      },
-    ];
+    const [genesis, slotLength, readingWindow] = await registry.slotClock();
+    const { current } = await market.params();
     ctx.print(
       `network ${ctx.chain.networkName} (chain ${ctx.chain.chainId}), from ${ctx.suite.source}`,
     );
@@ -29,7 +20,7 @@ export default async function suite(
       `  slot clock    genesis ${genesis}, ${slotLength} s slots, readings accepted ${readingWindow} s after a slot`,
     );
     ctx.print(
-      `  market        gate closes ${await market.getFunction("gateClosureSeconds")()} s before a slot, horizon ${await market.getFunction("horizonSlots")()} slots, current slot ${await market.getFunction("currentSlot")()}`,
+      `  market        gate closes ${await market.gateClosureSeconds()} s before a slot, horizon ${await market.horizonSlots()} slots, current slot ${await market.currentSlot()}`,
     );
     ctx.print(
       `  parameters    min order ${current.minOrderWh} Wh, collateral ${basePerWhToPricePerKWh(current.sellerCollateralPerWh)}/kWh, penalty ${basePerWhToPricePerKWh(current.penaltyPerWh)}/kWh (${baseToCurrency(current.penaltyPerWh * 1000n)} per kWh short), lowest buy limit ${basePerWhToPricePerKWh(current.minBuyPricePerWh)}/kWh`,

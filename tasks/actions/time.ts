@@ -34,9 +34,7 @@ export default async function advance(args: TimeArguments, hre: HardhatRuntimeEn
     refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const { registry, market } = ctx.suite;
-    const [genesis, slotLength] = ((await registry.getFunction("slotClock")()) as bigint[]).map(
-      Number,
-    ) as [number, number];
+    const [genesis, slotLength] = (await registry.slotClock()).map(Number);
     const now = await ctx.chain.latestTimestamp();
     let target: number;
     let what: string;
@@ -48,9 +46,9 @@ export default async function advance(args: TimeArguments, hre: HardhatRuntimeEn
       const start = genesis + Number(slot) * slotLength;
       target =
         to === "gate"
-          ? Number(await market.getFunction("gateClosureOf")(slot))
+          ? Number(await market.gateClosureOf(slot))
           : to === "window"
-            ? Number(await market.getFunction("readingWindowEnd")(slot))
+            ? Number(await market.readingWindowEnd(slot))
             : to === "start"
               ? start
               : start + slotLength;
@@ -58,7 +56,7 @@ export default async function advance(args: TimeArguments, hre: HardhatRuntimeEn
     }
     await mineAt(ctx.chain, target);
     const reached = await ctx.chain.latestTimestamp();
-    const current = (await market.getFunction("currentSlot")()) as bigint;
+    const current = await market.currentSlot();
     const into = reached - (genesis + Number(current) * slotLength);
     ctx.print(
       `advanced to ${what}: ${describeTime(reached)}, +${reached - now} s; current slot ${current}, ${into} s into its ${slotLength} s`,

@@ -4,7 +4,7 @@
  * `--slot` + `--source`. The id encoding and the source's renewability are the contract's (`idOf`,
  * `decodeId`); the source names are IMeterRegistry.EnergySource's, from the compiler output.
  */
-import type { Contract } from "ethers";
+import type { EnergyCertificates } from "../../typechain-types/index.js";
 import { RENEWABLE_SOURCES } from "../../scripts/audit/abi.js";
 import { addressFor, type CommandContext } from "../../scripts/lib/command.js";
 import { describeTime } from "../../scripts/lib/devnode.js";
@@ -41,9 +41,9 @@ export interface Vintage {
 }
 
 /** The vintage of `id`, decoded by the contract; an id no vintage has is refused as `option`. */
-export async function vintageOf(certificates: Contract, id: bigint, option = "--id") {
+export async function vintageOf(certificates: EnergyCertificates, id: bigint, option = "--id") {
   try {
-    const [slot, source] = (await certificates.getFunction("decodeId")(id)) as [bigint, bigint];
+    const [slot, source] = await certificates.decodeId(id);
     return { id, slot, source: Number(source) };
   } catch {
     throw new UsageError(option, `${id} is not a certificate id (no slot and source encode to it)`);
@@ -67,12 +67,12 @@ export async function vintageFromArguments(
     throw new UsageError("--source", `is required with --slot (${renewableNames().join(", ")})`);
   const source = parseSource(args.source);
   const slot = await resolveSlot(ctx.chain, market, args.slot);
-  const id = (await certificates.getFunction("idOf")(slot, source)) as bigint;
+  const id = await certificates.idOf(slot, source);
   return { id, slot, source };
 }
 
 /** "slot 42 solar (from 2026-01-01 10:30:00 UTC (1767263400))". */
 export async function describeVintage(ctx: CommandContext, vintage: Vintage): Promise<string> {
-  const start = Number(await ctx.suite.registry.getFunction("slotStart")(vintage.slot));
+  const start = Number(await ctx.suite.registry.slotStart(vintage.slot));
   return `slot ${vintage.slot} ${sourceName(vintage.source)} (from ${describeTime(start)})`;
 }

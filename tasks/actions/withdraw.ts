@@ -22,11 +22,9 @@ export default async function withdraw(
     const signer = await signerFor(ctx.chain, args.account || "0");
     checkFits(ctx.suite.market, "withdraw", "amount", amount, "--amount", baseToCurrency);
     const { hash, gasUsed } = await transact(ctx, "withdraw", () =>
-      ctx.suite.market.connect(signer).getFunction("withdraw")(amount),
+      ctx.suite.market.connect(signer).withdraw(amount),
     );
-    const [free, locked] = (await ctx.suite.market.getFunction("balanceOf")(
-      signer.address,
-    )) as bigint[];
+    const [free, locked] = await ctx.suite.market.balanceOf(signer.address);
     ctx.print(
       `withdrew ${baseToCurrency(amount)} to ${signer.address} (tx ${hash}, ${gasUsed} gas); free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}`,
     );

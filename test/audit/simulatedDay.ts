@@ -9,7 +9,7 @@ import { runAudit, type AuditReport } from "../../scripts/audit/audit.js";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
 import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
-import { runSimulation } from "../../scripts/sim/driver.js";
+import { runSimulation } from "../../scripts/sim/run.js";
 
 describe("auditor after an ordinary simulated day", function () {
   let simulation: SimulationReport;

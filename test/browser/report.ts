@@ -15,7 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import { writeReport } from "../../scripts/report/write.js";
 import { loadScenario } from "../../scripts/scenario/load.js";
-import { runSimulation } from "../../scripts/sim/driver.js";
+import { runSimulation } from "../../scripts/sim/run.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [

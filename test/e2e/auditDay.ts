@@ -12,7 +12,7 @@ import { runAudit, type AuditReport } from "../../scripts/audit/audit.js";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
 import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
-import { runSimulation } from "../../scripts/sim/driver.js";
+import { runSimulation } from "../../scripts/sim/run.js";
 import { anvilBinary, startNode, type RunningNode } from "./nodes.js";
 
 for (const kind of ["hardhat", "anvil"] as const) {

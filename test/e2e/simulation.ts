@@ -12,7 +12,7 @@ import type { SimulationReport } from "../../scripts/report/model.js";
 import { writeReport } from "../../scripts/report/write.js";
 import { loadScenario } from "../../scripts/scenario/load.js";
 import { runAudit } from "../../scripts/audit/audit.js";
-import { runSimulation } from "../../scripts/sim/driver.js";
+import { runSimulation } from "../../scripts/sim/run.js";
 import { anvilBinary, startNode, type RunningNode } from "./nodes.js";
 
 for (const kind of ["hardhat", "anvil"] as const) {
