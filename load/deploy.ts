@@ -78,6 +78,165 @@ export async function advanceChainTo(rpc: Rpc, timestamp: number): Promise<void>
   await rpc.call("evm_mine", []);
 }
 
+/** The setup's senders and a counter of the transactions they sent (each must be accepted). */
+interface Setup {
+  admin: AccountSender;
+  funder: AccountSender;
+  treasurer: AccountSender;
+  txs: number;
+}
+
+/** One setup transaction: `to` null deploys `data`; `meta.what` names it in the journal and errors. */
+async function setupTx(
+  setup: Setup,
+  sender: AccountSender,
+  to: string | null,
+  data: string,
+  meta: TxRequest["meta"] & { what: string },
+  value?: bigint,
+) {
+  setup.txs += 1;
+  return expectAccepted(sender, {
+    kind: "setup",
+    to,
+    data,
+    meta,
+    ...(value === undefined ? {} : { value }),
+  });
+}
+
+async function deployed(setup: Setup, what: string, data: string): Promise<string> {
+  return (await setupTx(setup, setup.admin, null, data, { what })).contractAddress!;
+}
+
+interface Contracts {
+  registry: string;
+  token: string;
+  market: string;
+  certificates: string;
+}
+
+/** The four contracts, deployed by the admin with the load test's clock and market settings. */
+async function deployContracts(
+  setup: Setup,
+  genesis: number,
+  slots: number,
+  gridOperatorAccount: string,
+): Promise<Contracts> {
+  const admin = setup.admin.address;
+  const registryDeploy = await new MeterRegistry__factory().getDeployTransaction(
+    admin,
+    genesis,
+    SLOT_LENGTH,
+    READING_WINDOW,
+    // One slot more than the market's horizon below: the least the market accepts.
+    BigInt(slots + 3),
+  );
+  const registry = await deployed(setup, "registry", registryDeploy.data);
+  const tokenDeploy = await new GridStablecoin__factory().getDeployTransaction(admin);
+  const token = await deployed(setup, "token", tokenDeploy.data);
+  const marketDeploy = await new EnergyMarket__factory().getDeployTransaction({
+    token,
+    registry,
+    admin,
+    gridOperator: admin,
+    gridOperatorAccount,
+    horizonSlots: BigInt(slots + 2),
+    gateClosureSeconds: BigInt(GATE_CLOSURE_SECONDS),
+    maxOrdersPerSlot: BigInt(MAX_ORDERS_PER_SLOT),
+    params: MARKET_PARAMS,
+  });
+  const market = await deployed(setup, "market", marketDeploy.data);
+  const certificatesDeploy = await new EnergyCertificates__factory().getDeployTransaction(
+    registry,
+    admin,
+    "",
+  );
+  const certificates = await deployed(setup, "certificates", certificatesDeploy.data);
+  return { registry, token, market, certificates };
+}
+
+/**
+ * The certificates bound as the Ignition module binds them (settlement pays money only, and the keeper
+ * delivers a traded slot's certificates in pages afterwards), the admin made grid operator, and the
+ * treasurer's deposits minted.
+ */
+async function bindAndMint(setup: Setup, c: Contracts, total: bigint): Promise<void> {
+  const { admin } = setup;
+  await setupTx(
+    setup,
+    admin,
+    c.market,
+    marketInterface.encodeFunctionData("setSettlementHook", [c.certificates]),
+    { what: "settlement hook" },
+  );
+  await setupTx(
+    setup,
+    admin,
+    c.certificates,
+    certificatesInterface.encodeFunctionData("bindMarket", [c.market]),
+    { what: "bind market" },
+  );
+  const operatorRole = keccak256(toUtf8Bytes("GRID_OPERATOR_ROLE"));
+  await setupTx(
+    setup,
+    admin,
+    c.registry,
+    registryInterface.encodeFunctionData("grantRole", [operatorRole, admin.address]),
+    { what: "grant operator" },
+  );
+  await setupTx(
+    setup,
+    admin,
+    c.token,
+    tokenInterface.encodeFunctionData("mint", [setup.treasurer.address, total]),
+    { what: "mint" },
+  );
+}
+
+async function registerMeters(setup: Setup, c: Contracts, indexes: readonly number[]) {
+  for (const i of indexes) {
+    const data = registryInterface.encodeFunctionData("registerMeter", [
+      meterWallet(i).address,
+      prosumerWallet(i).address,
+      MeterKind.Bidirectional,
+      EnergySource.Solar,
+      METER_CAPACITY_W,
+      ZONE,
+      0,
+    ]);
+    await setupTx(setup, setup.admin, c.registry, data, { what: "meter", prosumer: i });
+  }
+}
+
+async function sendGasMoney(setup: Setup, indexes: readonly number[]) {
+  const recipients = [
+    ...indexes.map((i) => prosumerWallet(i).address),
+    dataHubWallet().address,
+    keeperWallet().address,
+  ];
+  for (const to of recipients)
+    await setupTx(setup, setup.funder, to, "0x", { what: "eth" }, GAS_MONEY);
+}
+
+async function deposit(setup: Setup, c: Contracts, indexes: readonly number[], total: bigint) {
+  const { treasurer } = setup;
+  await setupTx(
+    setup,
+    treasurer,
+    c.token,
+    tokenInterface.encodeFunctionData("approve", [c.market, total]),
+    { what: "approve" },
+  );
+  for (const i of indexes) {
+    const data = marketInterface.encodeFunctionData("depositFor", [
+      prosumerWallet(i).address,
+      DEPOSIT,
+    ]);
+    await setupTx(setup, treasurer, c.market, data, { what: "deposit", prosumer: i });
+  }
+}
+
 export async function deployAndFund(
   rpc: Rpc,
   prosumers: number,
@@ -89,153 +248,20 @@ export async function deployAndFund(
   const open = (index: number) =>
     AccountSender.open(rpc, nodeAccount(index), chainId, journal, `setup${index}`);
   const [admin, funder, treasurer] = await Promise.all([open(0), open(1), open(2)]);
+  const setup: Setup = { admin, funder, treasurer, txs: 0 };
   const gridOperatorAccount = nodeAccount(4).address;
-  let setupTxs = 0;
-  const send = async (sender: AccountSender, request: TxRequest) => {
-    setupTxs += 1;
-    return expectAccepted(sender, request);
-  };
 
   const now = await latestTimestamp(rpc);
   const genesis = now - (now % SLOT_LENGTH) - 10 * SLOT_LENGTH;
-  const registryDeploy = await new MeterRegistry__factory().getDeployTransaction(
-    admin.address,
-    genesis,
-    SLOT_LENGTH,
-    READING_WINDOW,
-    // One slot more than the market's horizon below: the least the market accepts.
-    BigInt(slots + 3),
-  );
-  const registry = (
-    await send(admin, {
-      kind: "setup",
-      to: null,
-      data: registryDeploy.data,
-      meta: { what: "registry" },
-    })
-  ).contractAddress!;
-  const tokenDeploy = await new GridStablecoin__factory().getDeployTransaction(admin.address);
-  const token = (
-    await send(admin, { kind: "setup", to: null, data: tokenDeploy.data, meta: { what: "token" } })
-  ).contractAddress!;
-  const marketDeploy = await new EnergyMarket__factory().getDeployTransaction({
-    token,
-    registry,
-    admin: admin.address,
-    gridOperator: admin.address,
-    gridOperatorAccount,
-    horizonSlots: BigInt(slots + 2),
-    gateClosureSeconds: BigInt(GATE_CLOSURE_SECONDS),
-    maxOrdersPerSlot: BigInt(MAX_ORDERS_PER_SLOT),
-    params: MARKET_PARAMS,
-  });
-  const market = (
-    await send(admin, {
-      kind: "setup",
-      to: null,
-      data: marketDeploy.data,
-      meta: { what: "market" },
-    })
-  ).contractAddress!;
-
-  // The certificates, bound as the Ignition module binds them: settlement pays money only, and the keeper
-  // delivers a traded slot's certificates in pages afterwards.
-  const certificatesDeploy = await new EnergyCertificates__factory().getDeployTransaction(
-    registry,
-    admin.address,
-    "",
-  );
-  const certificates = (
-    await send(admin, {
-      kind: "setup",
-      to: null,
-      data: certificatesDeploy.data,
-      meta: { what: "certificates" },
-    })
-  ).contractAddress!;
-  await send(admin, {
-    kind: "setup",
-    to: market,
-    data: marketInterface.encodeFunctionData("setSettlementHook", [certificates]),
-    meta: { what: "settlement hook" },
-  });
-  await send(admin, {
-    kind: "setup",
-    to: certificates,
-    data: certificatesInterface.encodeFunctionData("bindMarket", [market]),
-    meta: { what: "bind market" },
-  });
-
-  const operatorRole = keccak256(toUtf8Bytes("GRID_OPERATOR_ROLE"));
-  await send(admin, {
-    kind: "setup",
-    to: registry,
-    data: registryInterface.encodeFunctionData("grantRole", [operatorRole, admin.address]),
-    meta: { what: "grant operator" },
-  });
+  const contracts = await deployContracts(setup, genesis, slots, gridOperatorAccount);
   const total = DEPOSIT * BigInt(prosumers);
-  await send(admin, {
-    kind: "setup",
-    to: token,
-    data: tokenInterface.encodeFunctionData("mint", [treasurer.address, total]),
-    meta: { what: "mint" },
-  });
-
+  await bindAndMint(setup, contracts, total);
   const indexes = Array.from({ length: prosumers }, (_, i) => i);
-  const registerMeters = async () => {
-    for (const i of indexes) {
-      await send(admin, {
-        kind: "setup",
-        to: registry,
-        data: registryInterface.encodeFunctionData("registerMeter", [
-          meterWallet(i).address,
-          prosumerWallet(i).address,
-          MeterKind.Bidirectional,
-          EnergySource.Solar,
-          METER_CAPACITY_W,
-          ZONE,
-          0,
-        ]),
-        meta: { what: "meter", prosumer: i },
-      });
-    }
-  };
-  const sendGasMoney = async () => {
-    const recipients = [
-      ...indexes.map((i) => prosumerWallet(i).address),
-      dataHubWallet().address,
-      keeperWallet().address,
-    ];
-    for (const to of recipients) {
-      await send(funder, {
-        kind: "setup",
-        to,
-        data: "0x",
-        value: GAS_MONEY,
-        meta: { what: "eth" },
-      });
-    }
-  };
-  const deposit = async () => {
-    await send(treasurer, {
-      kind: "setup",
-      to: token,
-      data: tokenInterface.encodeFunctionData("approve", [market, total]),
-      meta: { what: "approve" },
-    });
-    for (const i of indexes) {
-      await send(treasurer, {
-        kind: "setup",
-        to: market,
-        data: marketInterface.encodeFunctionData("depositFor", [
-          prosumerWallet(i).address,
-          DEPOSIT,
-        ]),
-        meta: { what: "deposit", prosumer: i },
-      });
-    }
-  };
-  await Promise.all([registerMeters(), sendGasMoney(), deposit()]);
+  await Promise.all([
+    registerMeters(setup, contracts, indexes),
+    sendGasMoney(setup, indexes),
+    deposit(setup, contracts, indexes, total),
+  ]);
 
   // Start trading at the beginning of a slot: the next one and `slots - 1` after it are the targets,
   // the first of them closing its gate 600 s of chain time later.
@@ -244,10 +270,7 @@ export async function deployAndFund(
   await advanceChainTo(rpc, genesis + (currentSlot + 1) * SLOT_LENGTH);
   const deployment: Deployment = {
     chainId: chainId.toString(),
-    registry,
-    token,
-    market,
-    certificates,
+    ...contracts,
     gridOperatorAccount,
     deployBlock,
     genesis,
@@ -258,5 +281,5 @@ export async function deployAndFund(
     firstSlot: currentSlot + 2,
     slots,
   };
-  return { deployment, setupTxs };
+  return { deployment, setupTxs: setup.txs };
 }

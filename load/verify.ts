@@ -73,23 +73,26 @@ async function view<T>(rpc: Rpc, to: string, iface: Interface, fn: string, args:
   return iface.decodeFunctionResult(fn, result) as unknown as T;
 }
 
-export async function verifyRun(
-  rpc: Rpc,
-  d: Deployment,
-  journals: JournalEntry[],
-  window: { fromBlock: number; toBlock: number },
-  /** Meters the data hub reads: every target slot must end with this many readings. */
-  meters: number,
-): Promise<Verification> {
-  const failures: string[] = [];
-  const fail = (message: string) => {
-    if (failures.length < 50) failures.push(message);
-    else if (failures.length === 50) failures.push("... more failures left out");
-  };
-  const counts: Record<string, number> = {};
-  const count = (key: string, n = 1) => (counts[key] = (counts[key] ?? 0) + n);
+/** What every check reads and where it records: the chain, the journals, failures and counts. */
+interface Check {
+  rpc: Rpc;
+  d: Deployment;
+  journals: JournalEntry[];
+  outcomes: OutcomeEntry[];
+  fail: (message: string) => void;
+  count: (key: string, n?: number) => void;
+  counts: Record<string, number>;
+}
 
-  // ---- Journals: what the processes were told.
+interface Fills {
+  buy: bigint;
+  sell: bigint;
+  orders: number;
+}
+
+/** The journals: what the processes were told (every operation resolved, no nonce collision). */
+function checkJournals(c: Omit<Check, "outcomes">): OutcomeEntry[] {
+  const { journals, fail, count } = c;
   const ops = [...foldJournal(journals).values()];
   const outcomes = ops.filter((e): e is OutcomeEntry => e.t === "outcome");
   count("unresolved", ops.length - outcomes.length);
@@ -101,10 +104,12 @@ export async function verifyRun(
     if (o.deduplicated) count("deduplicatedRetries");
     if (o.error === "nonce collision") fail(`nonce collision on ${o.account} nonce ${o.nonce}`);
   }
+  return outcomes;
+}
 
-  // ---- Orders: journal <-> OrderPlaced / OrderCancelled / OrderEvicted events, both ways. A full side
-  // reuses a cancelled or evicted order's index, so one order id can name several orders over time: each
-  // placement is keyed by its transaction, and the events are read in chain order.
+/** Orders: journal <-> OrderPlaced / OrderCancelled / OrderEvicted events, both ways. A full side reuses a cancelled or evicted order's index, so one order id can name several orders over time: each placement is keyed by its transaction, and the events are read in chain order. */
+async function checkOrders(c: Check): Promise<Map<string, Placement>> {
+  const { rpc, d, outcomes, fail, count } = c;
   const topics = (["OrderPlaced", "OrderCancelled", "OrderEvicted"] as const).map(
     (name) => marketInterface.getEvent(name)!.topicHash,
   );
@@ -181,8 +186,12 @@ export async function verifyRun(
       fail(`failed tx ${failedHashes[i]} succeeded on chain`);
     if (eventTxs.has(failedHashes[i])) fail(`failed tx ${failedHashes[i]} emitted an order event`);
   });
+  return current;
+}
 
-  // ---- Order state and fills: orderOf of every order id's current occupant.
+/** Order state and fills: orderOf of every order id's current occupant. */
+async function checkFills(c: Check, current: Map<string, Placement>): Promise<Map<number, Fills>> {
+  const { rpc, d, fail } = c;
   const orderIds = [...current.keys()];
   const orderViews = await rpc.batch<string>(
     orderIds.map((id) => ({
@@ -210,8 +219,12 @@ export async function verifyRun(
     slot.orders += 1;
     fills.set(event.slot, slot);
   });
+  return fills;
+}
 
-  // ---- Slots: all final, buy fills = sell fills = cleared quantity.
+/** Slots: all final, buy fills = sell fills = cleared quantity. */
+async function checkSlots(c: Check, fills: Map<number, Fills>): Promise<SlotCheck[]> {
+  const { rpc, d, fail, count } = c;
   const slots: SlotCheck[] = [];
   for (const slot of targetSlots(d)) {
     const [info] = await view<[{ status: bigint; price: bigint; clearedWh: bigint }]>(
@@ -248,8 +261,12 @@ export async function verifyRun(
       fail(`slot ${slot}: buy fills ${f.buy}, sell fills ${f.sell}, cleared ${info.clearedWh}`);
     }
   }
+  return slots;
+}
 
-  // ---- Ledger: the market holds at least what it owes (free + locked of every account + escrow).
+/** Ledger: the market holds at least what it owes (free + locked of every account + escrow). */
+async function checkLedger(c: Check): Promise<Verification["ledger"]> {
+  const { rpc, d, fail, count } = c;
   const openedTopic = marketInterface.getEvent("AccountOpened")!.topicHash;
   const accounts = new Set<string>([getAddress(d.gridOperatorAccount)]);
   for (const log of await logs(rpc, d.market, d.deployBlock, openedTopic)) {
@@ -271,8 +288,19 @@ export async function verifyRun(
   if (held !== owed) count("ledgerSurplus", Number(held - owed));
   if (locked !== 0n) fail(`ledger: ${locked} still locked after every slot was final`);
   if (escrowed !== 0n) fail(`ledger: ${escrowed} still in escrow after every slot was final`);
+  return {
+    marketTokenBalance: held.toString(),
+    owed: owed.toString(),
+    free: free.toString(),
+    locked: locked.toString(),
+    escrowed: escrowed.toString(),
+    accounts: accounts.size,
+  };
+}
 
-  // ---- Readings: every accepted batch's readings are recorded, and nothing else.
+/** Readings: every accepted batch's readings are recorded, and nothing else. */
+async function checkReadings(c: Check, meters: number): Promise<void> {
+  const { rpc, d, outcomes, fail, count } = c;
   const recordedTopic = registryInterface.getEvent("ReadingRecorded")!.topicHash;
   const recorded = new Set<string>();
   const perSlot = new Map<number, number>();
@@ -293,8 +321,11 @@ export async function verifyRun(
   count("readingsAccepted", readingsAccepted);
   if (readingsAccepted !== recorded.size)
     fail(`readings: ${readingsAccepted} accepted, ${recorded.size} on chain`);
+}
 
-  // ---- Nonces and transactions: each nonce of each account used once, no gaps, nothing unjournaled.
+/** Nonces and transactions: each nonce of each account used once, no gaps, nothing unjournaled. */
+async function checkNonces(c: Check): Promise<Set<string>> {
+  const { rpc, journals, outcomes, fail, count, counts } = c;
   const byAccount = new Map<string, Map<number, Set<string>>>();
   const journaled = new Set<string>();
   for (const e of journals) {
@@ -333,8 +364,16 @@ export async function verifyRun(
       fail(`${account}: ${mined.size} journaled mined txs, ${onChain} on chain`);
   });
   counts.accounts = addresses.length;
+  return journaled;
+}
 
-  // Every transaction in every block since the deployment is one the journals know.
+/** Every transaction in every block since the deployment is one the journals know.; returns the transactions mined in the load window. */
+async function checkBlocks(
+  c: Check,
+  journaled: Set<string>,
+  window: { fromBlock: number; toBlock: number },
+): Promise<number> {
+  const { rpc, d, fail, count } = c;
   const latest = Number(await rpc.call<string>("eth_blockNumber"));
   const blockNumbers = Array.from(
     { length: latest - d.deployBlock + 1 },
@@ -362,19 +401,31 @@ export async function verifyRun(
     }
   }
   count("minedTxs", minedTxs);
+  return windowTxs;
+}
 
-  return {
-    failures,
-    counts,
-    ledger: {
-      marketTokenBalance: held.toString(),
-      owed: owed.toString(),
-      free: free.toString(),
-      locked: locked.toString(),
-      escrowed: escrowed.toString(),
-      accounts: accounts.size,
-    },
-    slots,
-    windowTxs,
+export async function verifyRun(
+  rpc: Rpc,
+  d: Deployment,
+  journals: JournalEntry[],
+  window: { fromBlock: number; toBlock: number },
+  /** Meters the data hub reads: every target slot must end with this many readings. */
+  meters: number,
+): Promise<Verification> {
+  const failures: string[] = [];
+  const fail = (message: string) => {
+    if (failures.length < 50) failures.push(message);
+    else if (failures.length === 50) failures.push("... more failures left out");
   };
+  const counts: Record<string, number> = {};
+  const count = (key: string, n = 1) => (counts[key] = (counts[key] ?? 0) + n);
+  const base = { rpc, d, journals, fail, count, counts };
+  const c: Check = { ...base, outcomes: checkJournals(base) };
+  const current = await checkOrders(c);
+  const slots = await checkSlots(c, await checkFills(c, current));
+  const ledger = await checkLedger(c);
+  await checkReadings(c, meters);
+  const journaled = await checkNonces(c);
+  const windowTxs = await checkBlocks(c, journaled, window);
+  return { failures, counts, ledger, slots, windowTxs };
 }

@@ -1,7 +1,7 @@
 /** Command line of the driver: its options and the summary it prints. */
 import path from "node:path";
 
-import type { LoadOptions, LoadReport } from "../run.js";
+import type { LoadOptions, LoadReport } from "../options.js";
 
 export function parseArgs(argv: string[]): Partial<LoadOptions> {
   const options: Partial<LoadOptions> = {};

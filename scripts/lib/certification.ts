@@ -29,14 +29,18 @@ export interface BuyFillInput {
   fillWh: bigint;
 }
 
-/** A meter that certifySellers puts into a vintage's pool; undefined for a skipped or withheld meter. */
-export interface CertifiedMeter {
-  source: number;
+/**
+ * A meter that certifySellers puts into a vintage's pool; undefined for a skipped or withheld meter. Its
+ * vintage is named by `source` (the simulation and the auditor: one slot, so the source number; the
+ * contract tests: the token id), any key that tells the slot's vintages apart.
+ */
+export interface CertifiedMeter<K = number> {
+  source: K;
   exportedWh: bigint;
 }
 
-export interface VintageModel {
-  source: number;
+export interface VintageModel<K = number> {
+  source: K;
   poolWh: bigint;
   claimedWh: bigint;
   /** The owner's meter that gets the rounding remainder (largest delivery, first in order index on a tie). */
@@ -44,14 +48,14 @@ export interface VintageModel {
   returnedWh: bigint;
 }
 
-export interface CertificationModel {
+export interface CertificationModel<K = number> {
   /** Wh each certified meter put into its vintage's pool: min(export, the meter's fills). */
   toBuyersWh: Map<string, bigint>;
   /** Per buy order (same index as the input): its credit per source. */
-  claims: Map<number, bigint>[];
+  claims: Map<K, bigint>[];
   /** Per buyer (as given), per source: the sum of its buy orders' credits. */
-  claimsByBuyer: Map<string, Map<number, bigint>>;
-  vintages: Map<number, VintageModel>;
+  claimsByBuyer: Map<string, Map<K, bigint>>;
+  vintages: Map<K, VintageModel<K>>;
 }
 
 /**
@@ -60,16 +64,16 @@ export interface CertificationModel {
  * every pool; after the last claim the rest of a pool, at most the remainder meter's delivery, goes back to
  * the owner of its largest delivering meter.
  */
-export function modelCertification(
+export function modelCertification<K = number>(
   clearedWh: bigint,
   sells: readonly SellLotInput[],
   buys: readonly BuyFillInput[],
-  certified: (meter: string) => CertifiedMeter | undefined,
-): CertificationModel {
+  certified: (meter: string) => CertifiedMeter<K> | undefined,
+): CertificationModel<K> {
   const meterFill = new Map<string, bigint>();
   for (const s of sells) meterFill.set(s.meter, (meterFill.get(s.meter) ?? 0n) + s.fillWh);
   const toBuyersWh = new Map<string, bigint>();
-  const vintages = new Map<number, VintageModel & { largestWh: bigint }>();
+  const vintages = new Map<K, VintageModel<K> & { largestWh: bigint }>();
   for (const s of sells) {
     if (s.fillWh === 0n || toBuyersWh.has(s.meter)) continue;
     const info = certified(s.meter);
@@ -91,10 +95,10 @@ export function modelCertification(
     }
     vintages.set(info.source, v);
   }
-  const claims: Map<number, bigint>[] = [];
-  const claimsByBuyer = new Map<string, Map<number, bigint>>();
+  const claims: Map<K, bigint>[] = [];
+  const claimsByBuyer = new Map<string, Map<K, bigint>>();
   for (const b of buys) {
-    const credit = new Map<number, bigint>();
+    const credit = new Map<K, bigint>();
     claims.push(credit);
     if (b.fillWh === 0n || clearedWh === 0n) continue;
     for (const v of vintages.values()) {
@@ -104,7 +108,7 @@ export function modelCertification(
       if (amount === 0n) continue;
       v.claimedWh += amount;
       credit.set(v.source, amount);
-      const byBuyer = claimsByBuyer.get(b.buyer) ?? new Map<number, bigint>();
+      const byBuyer = claimsByBuyer.get(b.buyer) ?? new Map<K, bigint>();
       byBuyer.set(v.source, (byBuyer.get(v.source) ?? 0n) + amount);
       claimsByBuyer.set(b.buyer, byBuyer);
     }

@@ -83,14 +83,15 @@ export function dayMarks(localTimes: readonly string[]): Array<{ index: number; 
   return [0, ...starts].map((index, day) => ({ index, label: `day ${day + 1}` }));
 }
 
-export function renderHtml(report: SimulationReport): string {
+/** The charts over the slots: price, energy, grid flows, imbalance. */
+function slotCharts(report: SimulationReport): string[] {
   const { run } = report;
   const labels = report.slots.map((s) => s.localTime);
   const days = dayMarks(labels);
   const price = (p: bigint | null) => (p === null ? NaN : Number(basePerWhToPricePerKWh(p)));
   const retail = Number(basePerWhToPricePerKWh(run.retailPerWh));
   const feedIn = Number(basePerWhToPricePerKWh(run.feedInPerWh));
-  const charts = [
+  return [
     renderChart({
       id: "price",
       title: `Clearing price per slot (${run.currency}/kWh)`,
@@ -185,6 +186,13 @@ export function renderHtml(report: SimulationReport): string {
         },
       ],
     }),
+  ];
+}
+
+/** The charts over households and roles: savings, gas. */
+function householdCharts(report: SimulationReport): string[] {
+  const { run } = report;
+  return [
     renderChart({
       id: "savings",
       title: `Savings per household against retail/feed-in tariffs (${run.currency})`,
@@ -216,7 +224,10 @@ export function renderHtml(report: SimulationReport): string {
       ],
     }),
   ];
+}
 
+/** The checks' tables: ledger and faults. */
+function checkTables(report: SimulationReport) {
   const ledger = table(
     ["check", "result", "detail"],
     report.ledger.map((c) => [c.name, c.ok ? "ok" : "FAILED", c.detail]),
@@ -234,7 +245,12 @@ export function renderHtml(report: SimulationReport): string {
     ]),
     "faults",
   );
-  const households = table(
+  return { ledger, faults };
+}
+
+function householdTable(report: SimulationReport): string {
+  const { run } = report;
+  return table(
     [
       "#",
       "kind",
@@ -273,6 +289,11 @@ export function renderHtml(report: SimulationReport): string {
     ]),
     "households",
   );
+}
+
+/** The run's tables: gas per role and action, contracts, phases, provenance, definitions. */
+function runTables(report: SimulationReport) {
+  const { run } = report;
   const roles = table(
     ["role", "transactions", "gas used", "gas / tx"],
     report.roles.map((r) => [
@@ -309,6 +330,16 @@ export function renderHtml(report: SimulationReport): string {
     DEFINITIONS.map((d) => [d.figure, d.definition]),
     "definitions",
   );
+  return { roles, actions, contracts, phases, ledgerOk, provenance, definitions };
+}
+
+export function renderHtml(report: SimulationReport): string {
+  const { run } = report;
+  const charts = [...slotCharts(report), ...householdCharts(report)];
+  const { ledger, faults } = checkTables(report);
+  const households = householdTable(report);
+  const { roles, actions, contracts, phases, ledgerOk, provenance, definitions } =
+    runTables(report);
 
   return `<!doctype html>
 <html lang="en">

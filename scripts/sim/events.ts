@@ -136,8 +136,8 @@ export function reduceEvents(ctx: RunContext, plan: DayPlan, mined: MinedTx[]): 
   );
   const byAccount = new Map(ctx.households.map((h) => [h.account.address.toLowerCase(), h]));
   for (const e of events) {
-    const reduce = REDUCERS[e.name];
-    if (!reduce) continue;
+    if (!Object.hasOwn(REDUCERS, e.name)) continue;
+    const reduce = REDUCERS[e.name]!;
     const a = e.args as unknown as Args;
     const slotOf = () => plan.slotByChain.get(BigInt(a.slot));
     reduce({ ctx, plan, a, slotOf, byAccount, orderTx: orderByHash.get(e.log.transactionHash) });

@@ -5,7 +5,7 @@
  */
 import type { HouseholdSlotReport, SlotMoney } from "../report/model.js";
 import { householdStrategies } from "../scenario/households.js";
-import type { AccountingInput } from "./accounting.js";
+import type { AccountingInput } from "./state.js";
 import type { OrderRecord, SlotRuntime } from "./state.js";
 
 /** Total quantity and quantity-weighted limit price of a household's orders of one side. */

@@ -1,8 +1,11 @@
 /** What the driver records while a day is traded, for the accounting afterwards. */
 import type { Wallet } from "ethers";
-import type { HouseholdSeries } from "../twin/community.js";
+import type { Chain } from "../lib/chain.js";
+import type { Suite } from "../lib/deployment.js";
+import type { Scenario } from "../scenario/schema.js";
+import type { HouseholdSeries, TwinResult } from "../twin/community.js";
 import type { Side } from "../strategy/types.js";
-import type { Actor } from "./transactions.js";
+import type { Actor, Role, RoleTally } from "./transactions.js";
 
 export interface OrderRecord {
   id: bigint;
@@ -66,4 +69,25 @@ export interface RunTotals {
   depositsBase: bigint;
   /** Orders the market refused because their slot was at its order cap (MarketSlotFull). */
   ordersRefusedAtCap: number;
+}
+
+/** Everything the report is built from: the scenario, the twin, and what the run recorded. */
+export interface AccountingInput {
+  scenario: Scenario;
+  chain: Chain;
+  suite: Suite;
+  twin: TwinResult;
+  households: HouseholdRuntime[];
+  slots: SlotRuntime[];
+  totals: RunTotals;
+  market: { penaltyPerWh: bigint; collateralPerWh: bigint };
+  /** The deployed registry's reading window, seconds. */
+  readingWindowSeconds: number;
+  roles: Map<Role, RoleTally>;
+  actions: Map<string, RoleTally & { maxGas: bigint }>;
+  transactions: number;
+  wallSeconds: number;
+  phases: Record<string, number>;
+  startedAt: string;
+  maxOrdersPerSlot: number;
 }

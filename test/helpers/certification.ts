@@ -6,6 +6,7 @@
  */
 import type { ContractRunner, ContractTransactionReceipt } from "ethers";
 
+import { modelCertification } from "../../scripts/lib/certification.js";
 import type { EnergyCertificates } from "../../typechain-types/index.js";
 
 export interface CertifyPages {
@@ -102,62 +103,40 @@ export interface ExpectedCertification {
 export const holdingKey = (holder: string, id: bigint) => `${holder.toLowerCase()}/${id}`;
 
 /**
- * The certification IEnergyCertificates specifies: each meter certified once, delivering min(export, its
- * fills) into its vintage's pool; each filled buy order floor(pool x fill / Q) of every vintage; each
- * pool's remainder to the owner of its largest delivering meter (the first in order index on a tie), at
- * most that meter's delivery.
+ * The certification IEnergyCertificates specifies, in the test's terms (lots, pools and balances by token
+ * id and holder): each meter certified once, delivering min(export, its fills) into its vintage's pool;
+ * each filled buy order floor(pool x fill / Q) of every vintage; each pool's remainder to the owner of its
+ * largest delivering meter (the first in order index on a tie), at most that meter's delivery. The rules
+ * themselves are the production model's (scripts/lib/certification.ts, shared with the simulation and the
+ * auditor), keyed here by token id.
  */
 export function expectedCertification(input: CertificationInput): ExpectedCertification {
-  const fillsByMeter = new Map<string, bigint>();
-  const order: (typeof input.sells)[number][] = [];
-  for (const sell of input.sells) {
-    if (sell.fillWh === 0n) continue;
-    if (!fillsByMeter.has(sell.meter)) order.push(sell);
-    fillsByMeter.set(sell.meter, (fillsByMeter.get(sell.meter) ?? 0n) + sell.fillWh);
-  }
+  const byMeter = new Map(input.sells.map((sell) => [sell.meter, sell]));
+  const model = modelCertification<bigint>(input.clearedWh, input.sells, input.buys, (meter) => {
+    const sell = byMeter.get(meter);
+    return sell && { source: sell.id, exportedWh: sell.exportedWh };
+  });
   const balances = new Map<string, bigint>();
   const add = (holder: string, id: bigint, amount: bigint) => {
     if (amount === 0n) return;
     const key = holdingKey(holder, id);
     balances.set(key, (balances.get(key) ?? 0n) + amount);
   };
-  const lots: ExpectedLot[] = [];
-  const pools = new Map<bigint, bigint>();
-  const largest = new Map<bigint, { meter: string; owner: string; deliveredWh: bigint }>();
-  for (const sell of order) {
-    const fills = fillsByMeter.get(sell.meter)!;
-    const toBuyersWh = sell.exportedWh < fills ? sell.exportedWh : fills;
-    const toOwnerWh = sell.exportedWh - toBuyersWh;
-    lots.push({ ...sell, toBuyersWh, toOwnerWh });
-    pools.set(sell.id, (pools.get(sell.id) ?? 0n) + toBuyersWh);
-    add(sell.owner, sell.id, toOwnerWh);
-    const best = largest.get(sell.id);
-    if (toBuyersWh > (best?.deliveredWh ?? 0n)) {
-      largest.set(sell.id, { meter: sell.meter, owner: sell.owner, deliveredWh: toBuyersWh });
-    }
-  }
-  const claimed = new Map<bigint, bigint>();
-  const claims = input.buys.map((buy) => {
-    const shares = new Map<bigint, bigint>();
-    if (buy.fillWh === 0n) return shares;
-    for (const [id, pool] of pools) {
-      const share = (pool * buy.fillWh) / input.clearedWh;
-      if (share === 0n) continue;
-      shares.set(id, share);
-      claimed.set(id, (claimed.get(id) ?? 0n) + share);
-      add(buy.buyer, id, share);
-    }
-    return shares;
+  const lots = [...model.toBuyersWh].map(([meter, toBuyersWh]): ExpectedLot => {
+    const { owner, id, exportedWh } = byMeter.get(meter)!;
+    add(owner, id, exportedWh - toBuyersWh);
+    return { meter, owner, id, exportedWh, toBuyersWh, toOwnerWh: exportedWh - toBuyersWh };
   });
-  const remainders = new Map<bigint, { meter: string; owner: string; amountWh: bigint }>();
-  for (const [id, pool] of pools) {
-    const best = largest.get(id);
-    if (best === undefined) continue;
-    const left = pool - (claimed.get(id) ?? 0n);
-    const amountWh = left < best.deliveredWh ? left : best.deliveredWh;
-    if (amountWh === 0n) continue;
-    remainders.set(id, { meter: best.meter, owner: best.owner, amountWh });
-    add(best.owner, id, amountWh);
+  model.claims.forEach((shares, i) => {
+    for (const [id, share] of shares) add(input.buys[i]!.buyer, id, share);
+  });
+  const pools = new Map([...model.vintages].map(([id, v]) => [id, v.poolWh]));
+  const remainders: ExpectedCertification["remainders"] = new Map();
+  for (const [id, v] of model.vintages) {
+    if (v.remainderMeter === undefined || v.returnedWh === 0n) continue;
+    const owner = byMeter.get(v.remainderMeter)!.owner;
+    remainders.set(id, { meter: v.remainderMeter, owner, amountWh: v.returnedWh });
+    add(owner, id, v.returnedWh);
   }
-  return { lots, pools, claims, remainders, balances };
+  return { lots, pools, claims: model.claims, remainders, balances };
 }

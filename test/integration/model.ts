@@ -6,6 +6,7 @@
  * unit. Units: Wh, token base units, token base units per Wh.
  */
 
+import { settleSells } from "../../scripts/lib/settlement.js";
 import {
   expectedCertification,
   holdingKey,
@@ -87,24 +88,20 @@ export function modelSlot(input: SlotModelInput): SlotModel {
   }
   for (const buy of input.buys) add(moneyDelta, buy.account, -price * buy.filledWh);
 
-  // Sells: a meter's export is assigned to its filled orders in ascending order index.
-  const assigned = new Map<string, bigint>();
+  // Sells: a meter's export is assigned to its filled orders in ascending order index (scripts/lib/settlement.ts).
+  const filled = input.sells
+    .filter((sell) => sell.filledWh !== 0n)
+    .map((sell) => ({ account: sell.account, meter: sell.meter!, fillWh: sell.filledWh }));
+  const { settled, deliveredByMeter: assigned } = settleSells(
+    filled,
+    (meter) => input.meters.get(meter)?.exportedWh ?? 0n,
+    input,
+  );
   let deliveredWh = 0n;
   let shortfallWh = 0n;
   let penalties = 0n;
-  for (const sell of input.sells) {
-    if (sell.filledWh === 0n) continue;
-    const meter = sell.meter!;
-    const exported = input.meters.get(meter)?.exportedWh ?? 0n;
-    const already = assigned.get(meter) ?? 0n;
-    const available = exported > already ? exported - already : 0n;
-    const delivered = sell.filledWh < available ? sell.filledWh : available;
-    assigned.set(meter, already + delivered);
-    const shortfall = sell.filledWh - delivered;
-    const collateral = sell.filledWh * input.collateralPerWh;
-    const rawPenalty = shortfall * input.penaltyPerWh;
-    const penalty = rawPenalty > collateral ? collateral : rawPenalty;
-    add(moneyDelta, sell.account, price * delivered - penalty);
+  for (const { order, deliveredWh: delivered, shortfallWh: shortfall, penalty } of settled) {
+    add(moneyDelta, order.account, price * delivered - penalty);
     deliveredWh += delivered;
     shortfallWh += shortfall;
     penalties += penalty;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { parseScenario, type Fault } from "../../scripts/scenario/schema.js";
-import { observeFaults } from "../../scripts/sim/accounting.js";
+import { faultObservationsOf } from "../../scripts/sim/faultObservations.js";
 import type { HouseholdRuntime, SlotRuntime } from "../../scripts/sim/state.js";
 
 const METER = "0x00000000000000000000000000000000000000aa";
@@ -33,7 +33,7 @@ function observe(
       }),
     ],
   ]);
-  return observeFaults(
+  return faultObservationsOf(
     { scenario, slots, households: [household], readingWindowSeconds: 900 },
     flows,
   )[0]!;
