@@ -32,11 +32,10 @@ const TARGET_RETIRE = 35_000;
 const BATCH = 10;
 const LAST_PAGE_SLOT = 11n;
 
-/** Measures issuance (request path, batch, certificate pages) and retirement on a fresh deployment. */
-export async function measureCertificates(
-  ethers: HardhatEthers,
-  warpTo: WarpTo,
-): Promise<GasFigure[]> {
+type Push = (key: string, operation: string, gas: number, target?: number, unit?: string) => void;
+
+/** The registry, the certificates bound to a mock market, and OpenZeppelin's ERC-1155 as a baseline. */
+async function deployBench(ethers: HardhatEthers) {
   const [admin, alice, bob, carol, ...others] = await ethers.getSigners();
   const buyers = others.slice(0, BATCH + 1).map((s) => s.address);
   const block = await ethers.provider.getBlock("latest");
@@ -60,7 +59,14 @@ export async function measureCertificates(
   ])) as unknown as MockCertMarket;
   await (await certificates.bindMarket(await market.getAddress())).wait();
   const baseline = await ethers.deployContract("MockCertBaselineERC1155");
+  return { admin, alice, bob, carol, buyers, genesis, registry, certificates, market, baseline };
+}
 
+type Bench = Awaited<ReturnType<typeof deployBench>>;
+
+/** The Solar meters of the request path, the batch and the pages, fresh meters, one of each other source. */
+async function registerBenchMeters(ethers: HardhatEthers, bench: Bench) {
+  const { registry, alice, bob } = bench;
   // 3 meters for the request path, BATCH for the batch, BATCH + 3 for the hook; all Solar.
   const meters = Array.from(
     { length: 2 * BATCH + 6 },
@@ -111,6 +117,14 @@ export async function measureCertificates(
         0,
       )
     ).wait();
+  return { meters, fresh, otherMeters };
+}
+
+type BenchMeters = Awaited<ReturnType<typeof registerBenchMeters>>;
+
+async function submitBenchReadings(bench: Bench, m: BenchMeters, warpTo: WarpTo): Promise<void> {
+  const { registry, market, genesis } = bench;
+  const { meters, fresh, otherMeters } = m;
   // Slot 1 warms each meter's bitmap word, slot 2 is the request path, slots 3 .. 11 the pages.
   // Each slot's readings once it has ended (its reading window is 4 slots long).
   for (let slot = 1n; slot <= LAST_PAGE_SLOT; slot++) {
@@ -122,18 +136,17 @@ export async function measureCertificates(
   }
   await (await market.setSlotFinal(1n, true)).wait();
   await (await market.setSlotFinal(2n, true)).wait();
-  const all = meters.map((m) => m.address);
-  const issueSlot1 = await gasOf(
-    certificates.issueBatch(
-      all,
-      all.map(() => 1n),
-    ),
-  );
+}
 
-  const figures: GasFigure[] = [];
-  const push = (key: string, operation: string, gas: number, target?: number, unit?: string) =>
-    figures.push({ key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) });
-
+/** The baseline's mints, then issuance by request and in batches (alice, bob: holders of id(2, Solar)). */
+async function issuanceFigures(
+  bench: Bench,
+  meters: BenchMeters["meters"],
+  all: string[],
+  issueSlot1: number,
+  push: Push,
+): Promise<void> {
+  const { baseline, carol, certificates } = bench;
   // OpenZeppelin's plain ERC-1155, for comparison.
   push(
     "baseline.erc1155.mint.newHolder",
@@ -187,19 +200,10 @@ export async function measureCertificates(
     TARGET_EXISTING_HOLDER,
     "issuance",
   );
+}
 
-  // Certificate pages, through the mock market's settled trades (slots 3 .. 11): the difference between a
-  // page of 1 + BATCH orders and a page of 1 is what each further order costs.
-  figures.push(
-    ...(await pageFigures(registry, certificates, market, {
-      warm: all.slice(3 + BATCH),
-      fresh: fresh.map((m) => m.address),
-      others: otherMeters.map((m) => m.address),
-      buyers,
-      repeatedBuyer: carol.address,
-    })),
-  );
-
+async function retirementFigures(ethers: HardhatEthers, bench: Bench, push: Push): Promise<void> {
+  const { alice, baseline, carol, certificates } = bench;
   // Retirement: alice holds id(2, Solar).
   const id = await certificates.idOf(2n, Source.Solar);
   const retire = (beneficiary: string, claimData: string) =>
@@ -230,6 +234,42 @@ export async function measureCertificates(
     "OpenZeppelin ERC-1155 burn (baseline)",
     await gasOf(baseline.connect(carol).burn(1n, 10n)),
   );
+}
+
+/** Measures issuance (request path, batch, certificate pages) and retirement on a fresh deployment. */
+export async function measureCertificates(
+  ethers: HardhatEthers,
+  warpTo: WarpTo,
+): Promise<GasFigure[]> {
+  const bench = await deployBench(ethers);
+  const { registry, certificates, market, buyers, carol } = bench;
+  const benchMeters = await registerBenchMeters(ethers, bench);
+  const { meters, fresh, otherMeters } = benchMeters;
+  await submitBenchReadings(bench, benchMeters, warpTo);
+  const all = meters.map((m) => m.address);
+  const issueSlot1 = await gasOf(
+    certificates.issueBatch(
+      all,
+      all.map(() => 1n),
+    ),
+  );
+
+  const figures: GasFigure[] = [];
+  const push: Push = (key, operation, gas, target, unit) =>
+    figures.push({ key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) });
+  await issuanceFigures(bench, meters, all, issueSlot1, push);
+  // Certificate pages, through the mock market's settled trades (slots 3 .. 11): the difference between a
+  // page of 1 + BATCH orders and a page of 1 is what each further order costs.
+  figures.push(
+    ...(await pageFigures(registry, certificates, market, {
+      warm: all.slice(3 + BATCH),
+      fresh: fresh.map((m) => m.address),
+      others: otherMeters.map((m) => m.address),
+      buyers,
+      repeatedBuyer: carol.address,
+    })),
+  );
+  await retirementFigures(ethers, bench, push);
   return figures;
 }
 

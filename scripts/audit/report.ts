@@ -29,12 +29,13 @@ function claimText(data: string): string {
   }
 }
 
-export function buildReport(
-  data: AuditData,
-  pageSize: number,
-  checks: Check[],
-  violations: Violation[],
-): AuditReport {
+type AuditRows = Pick<
+  AuditReport,
+  "issuance" | "transfers" | "retirements" | "withheld" | "suspensions" | "skipped"
+>;
+
+/** One row per certificate event: issuance, transfer, retirement, withholding, suspension, skip. */
+function eventRows(data: AuditData): AuditRows {
   const pageTxs = new Set(data.pages.filter((p) => p.pass === "sellers").map((p) => p.tx));
   const issuance = data.issuances.map((i) => ({
     block: i.block,
@@ -87,7 +88,11 @@ export function buildReport(
     slot: s.slot.toString(),
     reason: s.reason,
   }));
+  return { issuance, transfers, retirements, withheld, suspensions, skipped };
+}
 
+/** Per meter: the slots it was issued for, what went to buyers and to its owner, slots withheld. */
+function perMeterRows(data: AuditData): AuditReport["perMeter"] {
   const perMeter = new Map<
     string,
     { slots: number; issued: bigint; toBuyers: bigint; toOwner: bigint; withheld: number }
@@ -103,11 +108,32 @@ export function buildReport(
     r.toOwner += i.toOwnerWh;
   }
   for (const w of data.withholdings) meterRow(w.meter).withheld += 1;
+  return [...perMeter].map(([meter, r]) => ({
+    meter,
+    source: sourceName(data.meters.get(meter)?.source ?? -1),
+    slotsIssued: r.slots,
+    issuedWh: r.issued.toString(),
+    toBuyersWh: r.toBuyers.toString(),
+    toOwnerWh: r.toOwner.toString(),
+    slotsWithheld: r.withheld,
+  }));
+}
+
+function perBeneficiaryRows(data: AuditData): AuditReport["perBeneficiary"] {
   const perBeneficiary = new Map<string, { retirements: number; wh: bigint }>();
   for (const r of data.retirements) {
     const b = perBeneficiary.get(r.beneficiary) ?? { retirements: 0, wh: 0n };
     perBeneficiary.set(r.beneficiary, { retirements: b.retirements + 1, wh: b.wh + r.amountWh });
   }
+  return [...perBeneficiary].map(([beneficiary, r]) => ({
+    beneficiary,
+    retirements: r.retirements,
+    retiredWh: r.wh.toString(),
+  }));
+}
+
+/** Per certificate id: issued, pooled, claimed, returned, retired, and the supply held at the end. */
+function perIdRows(data: AuditData): AuditReport["perId"] {
   const perId = new Map<
     bigint,
     {
@@ -132,53 +158,46 @@ export function buildReport(
   for (const r of data.returns) idRow(r.id).returned += r.amountWh;
   for (const r of data.retirements) idRow(r.id).retired += r.amountWh;
   for (const [k, v] of data.balancesAfter) idRow(BigInt(k.split(":")[1])).supply += v;
+  return [...perId].map(([id, r]) => ({
+    ...vintage(id),
+    issuedWh: r.issued.toString(),
+    poolWh: r.pool.toString(),
+    claimedWh: r.claimed.toString(),
+    returnedWh: r.returned.toString(),
+    retiredWh: r.retired.toString(),
+    supplyWh: r.supply.toString(),
+  }));
+}
 
+function certificationRows(data: AuditData): AuditReport["certification"] {
+  return certificatesOf(data).map((c) => ({
+    slot: c.traded.slot.toString(),
+    status: c.status,
+    sellOrders: c.traded.orders?.sellOrders ?? "",
+    filledSellOrders: c.traded.orders?.sells.length ?? "",
+    buyOrders: c.traded.orders?.buyOrders ?? "",
+    poolWh: c.poolWh.toString(),
+    claimedWh: c.claimedWh.toString(),
+    returnedWh: c.returnedWh.toString(),
+    notYetClaimedWh: c.traded.buyersDone ? "0" : (c.poolWh - c.claimedWh - c.returnedWh).toString(),
+  }));
+}
+
+export function buildReport(
+  data: AuditData,
+  pageSize: number,
+  checks: Check[],
+  violations: Violation[],
+): AuditReport {
   return {
     chainId: data.chainId.toString(),
     range: { fromBlock: data.fromBlock, toBlock: data.toBlock, pageSize },
     contracts: { registry: data.registry, market: data.market, certificates: data.certificates },
-    issuance,
-    transfers,
-    retirements,
-    withheld,
-    suspensions,
-    skipped,
-    perMeter: [...perMeter].map(([meter, r]) => ({
-      meter,
-      source: sourceName(data.meters.get(meter)?.source ?? -1),
-      slotsIssued: r.slots,
-      issuedWh: r.issued.toString(),
-      toBuyersWh: r.toBuyers.toString(),
-      toOwnerWh: r.toOwner.toString(),
-      slotsWithheld: r.withheld,
-    })),
-    perBeneficiary: [...perBeneficiary].map(([beneficiary, r]) => ({
-      beneficiary,
-      retirements: r.retirements,
-      retiredWh: r.wh.toString(),
-    })),
-    perId: [...perId].map(([id, r]) => ({
-      ...vintage(id),
-      issuedWh: r.issued.toString(),
-      poolWh: r.pool.toString(),
-      claimedWh: r.claimed.toString(),
-      returnedWh: r.returned.toString(),
-      retiredWh: r.retired.toString(),
-      supplyWh: r.supply.toString(),
-    })),
-    certification: certificatesOf(data).map((c) => ({
-      slot: c.traded.slot.toString(),
-      status: c.status,
-      sellOrders: c.traded.orders?.sellOrders ?? "",
-      filledSellOrders: c.traded.orders?.sells.length ?? "",
-      buyOrders: c.traded.orders?.buyOrders ?? "",
-      poolWh: c.poolWh.toString(),
-      claimedWh: c.claimedWh.toString(),
-      returnedWh: c.returnedWh.toString(),
-      notYetClaimedWh: c.traded.buyersDone
-        ? "0"
-        : (c.poolWh - c.claimedWh - c.returnedWh).toString(),
-    })),
+    ...eventRows(data),
+    perMeter: perMeterRows(data),
+    perBeneficiary: perBeneficiaryRows(data),
+    perId: perIdRows(data),
+    certification: certificationRows(data),
     ...moneyRows(data.money),
     checks,
     violations,

@@ -181,23 +181,8 @@ function parseFault(value: unknown, path: string, households: number): Fault {
   return fault;
 }
 
-/** Validates scenario data (parsed JSON/YAML) and applies command-line overrides. */
-export function parseScenario(
-  data: unknown,
-  overrides: ScenarioOverrides = {},
-  fallbackName = "scenario",
-): Scenario {
-  const s = Fields.of(data ?? {}, "scenario");
-  const name = s.string(
-    "name",
-    fallbackName,
-    /^[A-Za-z0-9._-]+$/,
-    "letters, digits, '.', '_' or '-'",
-  );
-  const description = s.string("description", "");
-  const seedRaw = s.raw("seed");
-  const seed = overrides.seed ?? (seedRaw === undefined ? "gridledger" : String(seedRaw));
-  const notices: string[] = [];
+/** How big the run is: households, days, the slot clock and the slots to trade (overrides applied). */
+function parseSize(s: Fields, overrides: ScenarioOverrides, notices: string[]) {
   // Faults and household overrides are checked against the file's own count (a fault the file names
   // for a household it does not have is the file's mistake); `--households` then drops the ones
   // beyond its smaller count, with a notice.
@@ -249,7 +234,18 @@ export function parseScenario(
     integer: true,
     min: 1,
   });
+  return {
+    fileHouseholds,
+    households,
+    days,
+    slots,
+    startSlotOfDay,
+    slotLengthSeconds,
+    readingWindowSeconds,
+  };
+}
 
+function parseSite(s: Fields): Scenario["site"] {
   const siteF = s.object("site");
   const site = {
     latitude: siteF.number("latitude", 48.14, { min: -66, max: 66 }),
@@ -261,7 +257,10 @@ export function parseScenario(
     throw new ScenarioError(siteF.at("date"), `"${site.date}" is not a calendar date`);
   }
   siteF.done();
+  return site;
+}
 
+function parseMix(s: Fields): Scenario["mix"] {
   const mixF = s.object("mix");
   const mix = {
     consumers: mixF.number("consumers", 0.4, { min: 0, max: 1 }),
@@ -276,7 +275,10 @@ export function parseScenario(
     );
   }
   mixF.done();
+  return mix;
+}
 
+function parsePv(s: Fields): Scenario["pv"] {
   const pvF = s.object("pv");
   const pv = {
     peakKwMin: pvF.number("peakKwMin", 4, { min: 0.1, max: 1000 }),
@@ -286,7 +288,11 @@ export function parseScenario(
   if (pv.peakKwMax < pv.peakKwMin)
     throw new ScenarioError(pvF.at("peakKwMax"), `must not be below peakKwMin (${pv.peakKwMin})`);
   pvF.done();
+  return pv;
+}
 
+/** The households' demand (the scenario's "load" object). */
+function parseDemand(s: Fields): Scenario["load"] {
   const loadF = s.object("load");
   const load = {
     annualKwhMin: loadF.number("annualKwhMin", 2500, { min: 100, max: 1_000_000 }),
@@ -302,7 +308,10 @@ export function parseScenario(
     );
   }
   loadF.done();
+  return load;
+}
 
+function parseBattery(s: Fields): Scenario["battery"] {
   const batF = s.object("battery");
   const battery = {
     capacityKwh: batF.number("capacityKwh", 10, { min: 0.1, max: 10_000 }),
@@ -312,7 +321,10 @@ export function parseScenario(
     minSoc: batF.number("minSoc", 0.05, { min: 0, max: 1 }),
   };
   batF.done();
+  return battery;
+}
 
+function parseSky(s: Fields): Scenario["sky"] {
   const skyF = s.object("sky");
   const sky = {
     meanClearSkyIndex: skyF.number("meanClearSkyIndex", 0.75, { min: 0.05, max: 1 }),
@@ -320,7 +332,10 @@ export function parseScenario(
     volatility: skyF.number("volatility", 0.08, { min: 0, max: 1 }),
   };
   skyF.done();
+  return sky;
+}
 
+function parseTariffs(s: Fields): Scenario["tariffs"] {
   const tarF = s.object("tariffs");
   const retail = price(tarF, "retail", "0.32");
   const feedIn = price(tarF, "feedIn", "0.08");
@@ -332,7 +347,16 @@ export function parseScenario(
     );
   }
   tarF.done();
+  return {
+    currency,
+    retail: retail.text,
+    feedIn: feedIn.text,
+    retailPerWh: retail.perWh,
+    feedInPerWh: feedIn.perWh,
+  };
+}
 
+function parseFunding(s: Fields): Scenario["funding"] {
   const fundF = s.object("funding");
   const deposit = fundF.string("deposit", "100", DECIMAL, "an amount of currency such as 100");
   const depositBase = currencyToBase(deposit, fundF.at("deposit"));
@@ -343,7 +367,20 @@ export function parseScenario(
     "an amount of ETH with at most 6 decimals such as 0.05",
   );
   fundF.done();
+  return { deposit, depositBase, gasEth };
+}
 
+/**
+ * The choices: strategy, per-household overrides, measured profiles, timing and faults; those the file
+ * names for households beyond `--households` dropped with a notice.
+ */
+function parseChoices(
+  s: Fields,
+  overrides: ScenarioOverrides,
+  size: { fileHouseholds: number; households: number },
+  notices: string[],
+) {
+  const { fileHouseholds, households } = size;
   const fromFile = parseStrategy(s.object("strategy"), "linear");
   if (overrides.strategy !== undefined && !/^[A-Za-z0-9_-]+$/.test(overrides.strategy))
     throw new ScenarioError("--strategy", `expected a strategy name, got "${overrides.strategy}"`);
@@ -378,37 +415,63 @@ export function parseScenario(
       );
       return false;
     });
+  return {
+    strategy,
+    householdOverrides,
+    ...(profilesFile === undefined ? {} : { profiles: { file: profilesFile } }),
+    timing,
+    faults,
+  };
+}
+
+/** Validates scenario data (parsed JSON/YAML) and applies command-line overrides. */
+export function parseScenario(
+  data: unknown,
+  overrides: ScenarioOverrides = {},
+  fallbackName = "scenario",
+): Scenario {
+  const s = Fields.of(data ?? {}, "scenario");
+  const name = s.string(
+    "name",
+    fallbackName,
+    /^[A-Za-z0-9._-]+$/,
+    "letters, digits, '.', '_' or '-'",
+  );
+  const description = s.string("description", "");
+  const seedRaw = s.raw("seed");
+  const seed = overrides.seed ?? (seedRaw === undefined ? "gridledger" : String(seedRaw));
+  const notices: string[] = [];
+  const { fileHouseholds, ...size } = parseSize(s, overrides, notices);
+  const site = parseSite(s);
+  const mix = parseMix(s);
+  const pv = parsePv(s);
+  const load = parseDemand(s);
+  const battery = parseBattery(s);
+  const sky = parseSky(s);
+  const tariffs = parseTariffs(s);
+  const funding = parseFunding(s);
+  const choices = parseChoices(
+    s,
+    overrides,
+    { fileHouseholds, households: size.households },
+    notices,
+  );
   s.done();
 
   return {
     name,
     description,
     seed,
-    households,
-    days,
-    slots,
-    startSlotOfDay,
-    slotLengthSeconds,
-    readingWindowSeconds,
+    ...size,
     site,
     mix,
     pv,
     load,
     battery,
     sky,
-    tariffs: {
-      currency,
-      retail: retail.text,
-      feedIn: feedIn.text,
-      retailPerWh: retail.perWh,
-      feedInPerWh: feedIn.perWh,
-    },
-    funding: { deposit, depositBase, gasEth },
-    strategy,
-    householdOverrides,
-    ...(profilesFile === undefined ? {} : { profiles: { file: profilesFile } }),
-    timing,
-    faults,
+    tariffs,
+    funding,
+    ...choices,
     notices,
   };
 }
