@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { ZeroAddress } from "ethers";
 
-import { liveOrdersOf, ChainClock } from "./lib/chain.js";
+import { liveOrdersOf, ChainClock } from "./lib/chainState.js";
 import {
   between,
   gateClosureOf,

@@ -1,7 +1,7 @@
 // The auditor: reads the registry, market and certificate events of a block range and reconciles them.
 // Importable and side-effect free: runAudit does the work; cli.ts is the command.
 import type { Provider } from "ethers";
-import { requireContract, shortMessage, withDeadline } from "./chain.js";
+import { requireContract, shortMessage, withDeadline } from "./connection.js";
 import { collect } from "./collect.js";
 import { AuditInputError } from "./errors.js";
 import { reconcile } from "./reconcile.js";

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import type { Provider } from "ethers";
 import { AuditInputError, DEFAULT_PAGE_SIZE, runAudit } from "./audit.js";
 import { deploymentDir, readDeploymentRecord } from "../lib/deployment.js";
-import { connectRpc, shortMessage } from "./chain.js";
+import { connectRpc, shortMessage } from "./connection.js";
 import { formatReport } from "./report.js";
 
 const USAGE =

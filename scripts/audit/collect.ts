@@ -9,7 +9,7 @@ import {
   marketInterface,
   registryInterface,
 } from "./abi.js";
-import { shortMessage } from "./chain.js";
+import { shortMessage } from "./connection.js";
 import { AuditInputError } from "./errors.js";
 import { getLogsPaged, type PageOptions } from "../lib/logs.js";
 import { MONEY_EVENTS } from "./money.js";

@@ -17,6 +17,7 @@ import { ErrorDecoder, oneLine, UsageError } from "./errors.js";
 import { OneLineError } from "./failure.js";
 import { roleNames, type AccessControlled } from "./roles.js";
 import { resolveSlot } from "./slots.js";
+import { currencyToBase } from "./units.js";
 
 export interface CommandContext {
   hre: HardhatRuntimeEnvironment;
@@ -126,6 +127,35 @@ export async function openSlotCommand(hre: HardhatRuntimeEnvironment, args: Slot
   const signer = await signerFor(ctx.chain, args.account || "0");
   const slot = await resolveSlot(ctx.chain, ctx.suite.market, args.slot);
   return { ctx, signer, slot };
+}
+
+/** The options of a command that moves an amount of currency from one of the network's accounts. */
+export interface AmountCommandArgs {
+  amount: string;
+  account: string;
+  deploymentId: string;
+  ephemeral: boolean;
+}
+
+/**
+ * The start of a command that moves currency: --amount required (`example` shows one) and read in the
+ * token's units (more than 0 when `positive`), refused on the in-process chain (unless --ephemeral), then
+ * the context and the signer of --account.
+ */
+export async function openAmountCommand(
+  hre: HardhatRuntimeEnvironment,
+  args: AmountCommandArgs,
+  example: string,
+  { positive = false } = {},
+) {
+  if (args.amount === "")
+    throw new UsageError("--amount", `is required (currency, e.g. ${example})`);
+  const amount = currencyToBase(args.amount, "--amount");
+  if (positive && amount === 0n) throw new UsageError("--amount", "must be more than 0");
+  refuseEmbedded(hre, args.ephemeral);
+  const ctx = await openContext(hre, args.deploymentId);
+  const signer = await signerFor(ctx.chain, args.account || "0");
+  return { ctx, signer, amount };
 }
 
 /** The first of the network's accounts that holds `role` on `contract`, or the one `--account` names. */

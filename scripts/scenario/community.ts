@@ -69,7 +69,7 @@ function checkOverride(o: Override, kind: HouseholdKind): void {
 
 export function buildHouseholds(scenario: Scenario): HouseholdSpec[] {
   if (scenario.profiles && !scenario.measured)
-    throw new ScenarioError("scenario.profiles", "not loaded: read the scenario with loadScenario");
+    throw new ScenarioError("scenario.profiles", "not loaded: read the scenario with readScenario");
   const root = new Rng(scenario.seed).stream("equipment");
   const overrides = new Map(scenario.householdOverrides.map((o) => [o.household, o]));
   return householdKinds(scenario.households, scenario.mix).map((mixKind, i) => {

@@ -78,7 +78,7 @@ export interface Scenario {
   strategy: StrategyChoice;
   /** Per-household kind, strategy and equipment (scripts/scenario/households.ts). */
   householdOverrides: HouseholdOverride[];
-  /** Measured PV and load: `file` as written in the scenario (relative to it), loaded by loadScenario. */
+  /** Measured PV and load: `file` as written in the scenario (relative to it), loaded by readScenario. */
   profiles?: { file: string };
   /** The profiles' data once loaded (scripts/scenario/profiles.ts). */
   measured?: MeasuredProfiles;

@@ -36,34 +36,37 @@ export async function readFills(ctx: RunContext, slot: SlotRuntime): Promise<voi
   );
 }
 
+/** The pages of one certification pass over `orders` orders of the slot. */
+async function sendPages(
+  ctx: RunContext,
+  slot: SlotRuntime,
+  pass: "certifySellers" | "claimBuyers",
+  pageSize: number,
+  orders: number,
+): Promise<void> {
+  const { suite } = ctx;
+  const data =
+    pass === "certifySellers"
+      ? suite.certificates.interface.encodeFunctionData("certifySellers", [
+          slot.chainSlot,
+          pageSize,
+        ])
+      : suite.certificates.interface.encodeFunctionData("claimBuyers", [slot.chainSlot, pageSize]);
+  for (let page = 0; page < pagesFor(orders, pageSize); page++)
+    await ctx.runner.send(
+      ctx.actors.keeper,
+      `${pass} slot ${slot.index} page ${page}`,
+      suite.addresses.certificates,
+      data,
+      GAS_LIMITS[pass](Math.min(pageSize, orders)),
+    );
+}
+
 /** The settled slot's certificates, in pages sent right after its settlement by the same keeper. */
 async function certifySlot(ctx: RunContext, slot: SlotRuntime): Promise<void> {
-  const { suite, runner } = ctx;
-  const { keeper } = ctx.actors;
   const sells = slot.orders.filter((o) => o.side === "sell").length;
-  const buys = slot.orders.length - sells;
-  for (let page = 0; page < pagesFor(sells, CERTIFY_SELLERS_PAGE); page++)
-    await runner.send(
-      keeper,
-      `certifySellers slot ${slot.index} page ${page}`,
-      suite.addresses.certificates,
-      suite.certificates.interface.encodeFunctionData("certifySellers", [
-        slot.chainSlot,
-        CERTIFY_SELLERS_PAGE,
-      ]),
-      GAS_LIMITS.certifySellers(Math.min(CERTIFY_SELLERS_PAGE, sells)),
-    );
-  for (let page = 0; page < pagesFor(buys, CLAIM_BUYERS_PAGE); page++)
-    await runner.send(
-      keeper,
-      `claimBuyers slot ${slot.index} page ${page}`,
-      suite.addresses.certificates,
-      suite.certificates.interface.encodeFunctionData("claimBuyers", [
-        slot.chainSlot,
-        CLAIM_BUYERS_PAGE,
-      ]),
-      GAS_LIMITS.claimBuyers(Math.min(CLAIM_BUYERS_PAGE, buys)),
-    );
+  await sendPages(ctx, slot, "certifySellers", CERTIFY_SELLERS_PAGE, sells);
+  await sendPages(ctx, slot, "claimBuyers", CLAIM_BUYERS_PAGE, slot.orders.length - sells);
 }
 
 /** The keeper settles a traded slot, then delivers its certificates. */

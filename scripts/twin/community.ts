@@ -9,7 +9,7 @@
  */
 import { Rng } from "../lib/prng.js";
 import { dispatchBattery, type BatterySpec } from "./battery.js";
-import { simulateLoad, type LoadParameters } from "./load.js";
+import { simulateDemand, type DemandParameters } from "./demand.js";
 import { meanClearSkyGhi, pvEnergyWh, type Site } from "./solar.js";
 import { simulateSky, type CloudFront, type Sky, type SkyParameters } from "./weather.js";
 
@@ -24,7 +24,7 @@ export interface HouseholdSpec {
   /** Orientation / shading factor of the PV array, ~0.9..1.05. */
   pvFactor: number;
   performanceRatio: number;
-  load: LoadParameters;
+  load: DemandParameters;
   battery?: BatterySpec;
   /** Measured PV and load per slot, Wh (scenario profiles): used instead of the models. */
   measured?: {
@@ -138,7 +138,7 @@ export function simulateCommunity(input: TwinInput): TwinResult {
           actualWh: spec.measured.loadWh,
           forecastWh: spec.measured.loadForecastWh ?? persistence(spec.measured.loadWh),
         }
-      : simulateLoad(rng.stream("load"), localHours, input.slotSeconds, spec.load);
+      : simulateDemand(rng.stream("load"), localHours, input.slotSeconds, spec.load);
     const measuredPv = spec.measured
       ? (spec.measured.pvForecastWh ?? persistence(spec.measured.pvWh))
       : undefined;

@@ -1,20 +1,17 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
-import { Steps, openContext, runCommand, signerFor, transact } from "../../scripts/lib/command.js";
+import {
+  Steps,
+  openAmountCommand,
+  runCommand,
+  transact,
+  type AmountCommandArgs,
+} from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
-import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
+import { baseToCurrency } from "../../scripts/lib/units.js";
 
-export default async function deposit(
-  args: { amount: string; account: string; deploymentId: string; ephemeral: boolean },
-  hre: HardhatRuntimeEnvironment,
-) {
+export default async function deposit(args: AmountCommandArgs, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
-    if (args.amount === "") throw new UsageError("--amount", "is required (currency, e.g. 25.5)");
-    const amount = currencyToBase(args.amount, "--amount");
-    if (amount === 0n) throw new UsageError("--amount", "must be more than 0");
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
+    const { ctx, signer, amount } = await openAmountCommand(hre, args, "25.5", { positive: true });
     const { market, token } = ctx.suite;
     const balance = await token.balanceOf(signer.address);
     if (balance < amount) {

@@ -7,7 +7,7 @@ import { formatSummary } from "../../scripts/report/summary.js";
 import path from "node:path";
 import { collectProvenance, RUN_NAME, runName } from "../../scripts/report/provenance.js";
 import { writeReport } from "../../scripts/report/write.js";
-import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
+import { DEFAULT_SCENARIO, readScenario } from "../../scripts/scenario/read.js";
 import { runSimulation } from "../../scripts/sim/run.js";
 
 export interface SimulateArguments {
@@ -40,7 +40,7 @@ function optional(value: string | undefined, option: string): number | undefined
 
 export default async function simulate(args: SimulateArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
-    const scenario = await loadScenario(args.scenario || DEFAULT_SCENARIO, {
+    const scenario = await readScenario(args.scenario || DEFAULT_SCENARIO, {
       households: optional(args.households, "--households"),
       days: optional(args.days, "--days"),
       slots: optional(args.slots, "--slots"),

@@ -1,25 +1,16 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   checkFits,
-  openContext,
+  openAmountCommand,
   runCommand,
-  signerFor,
   transact,
+  type AmountCommandArgs,
 } from "../../scripts/lib/command.js";
-import { UsageError } from "../../scripts/lib/errors.js";
-import { baseToCurrency, currencyToBase } from "../../scripts/lib/units.js";
+import { baseToCurrency } from "../../scripts/lib/units.js";
 
-export default async function withdraw(
-  args: { amount: string; account: string; deploymentId: string; ephemeral: boolean },
-  hre: HardhatRuntimeEnvironment,
-) {
+export default async function withdraw(args: AmountCommandArgs, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
-    if (args.amount === "") throw new UsageError("--amount", "is required (currency, e.g. 10)");
-    const amount = currencyToBase(args.amount, "--amount");
-    refuseEmbedded(hre, args.ephemeral);
-    const ctx = await openContext(hre, args.deploymentId);
-    const signer = await signerFor(ctx.chain, args.account || "0");
+    const { ctx, signer, amount } = await openAmountCommand(hre, args, "10");
     checkFits(ctx.suite.market, "withdraw", "amount", amount, "--amount", baseToCurrency);
     const { hash, gasUsed } = await transact(ctx, "withdraw", () =>
       ctx.suite.market.connect(signer).withdraw(amount),

@@ -8,7 +8,7 @@ import hre, { network } from "hardhat";
 import { runAudit, type AuditReport } from "../../scripts/audit/audit.js";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
-import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
+import { DEFAULT_SCENARIO, readScenario } from "../../scripts/scenario/read.js";
 import { runSimulation } from "../../scripts/sim/run.js";
 
 describe("auditor after an ordinary simulated day", function () {
@@ -22,7 +22,7 @@ describe("auditor after an ordinary simulated day", function () {
     const fromBlock = Number(await chain.rpc<string>("eth_blockNumber"));
     simulation = await runSimulation({
       chain,
-      scenario: await loadScenario(DEFAULT_SCENARIO),
+      scenario: await readScenario(DEFAULT_SCENARIO),
       progress: { silent: true },
     });
     ({ report: audit } = await runAudit({

@@ -14,7 +14,7 @@ import hre, { network } from "hardhat";
 import type { Browser, Page } from "playwright-core";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import { writeReport } from "../../scripts/report/write.js";
-import { loadScenario } from "../../scripts/scenario/load.js";
+import { readScenario } from "../../scripts/scenario/read.js";
 import { runSimulation } from "../../scripts/sim/run.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -63,7 +63,7 @@ describe("HTML report in headless Chromium", function () {
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
     const chain = await chainFrom(await network.create());
-    const scenario = await loadScenario("scenarios/e2e.json");
+    const scenario = await readScenario("scenarios/e2e.json");
     const report = await runSimulation({ chain, scenario, progress: { silent: true } });
     dir = await mkdtemp(path.join(os.tmpdir(), "gridledger-browser-"));
     const written = await writeReport(report, dir);

@@ -11,7 +11,7 @@ import hre, { network } from "hardhat";
 import { runAudit, type AuditReport } from "../../scripts/audit/audit.js";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
-import { DEFAULT_SCENARIO, loadScenario } from "../../scripts/scenario/load.js";
+import { DEFAULT_SCENARIO, readScenario } from "../../scripts/scenario/read.js";
 import { runSimulation } from "../../scripts/sim/run.js";
 import { anvilBinary, startNode, type RunningNode } from "./nodes.js";
 
@@ -35,7 +35,7 @@ for (const kind of ["hardhat", "anvil"] as const) {
       const fromBlock = Number(await chain.rpc<string>("eth_blockNumber"));
       simulation = await runSimulation({
         chain,
-        scenario: await loadScenario(DEFAULT_SCENARIO),
+        scenario: await readScenario(DEFAULT_SCENARIO),
         deploymentId,
         freshDeployment: true,
         progress: { silent: true },

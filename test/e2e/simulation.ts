@@ -10,7 +10,7 @@ import hre, { network } from "hardhat";
 import { chainFrom } from "../../scripts/lib/chain.js";
 import type { SimulationReport } from "../../scripts/report/model.js";
 import { writeReport } from "../../scripts/report/write.js";
-import { loadScenario } from "../../scripts/scenario/load.js";
+import { readScenario } from "../../scripts/scenario/read.js";
 import { runAudit } from "../../scripts/audit/audit.js";
 import { runSimulation } from "../../scripts/sim/run.js";
 import { anvilBinary, startNode, type RunningNode } from "./nodes.js";
@@ -38,7 +38,7 @@ for (const kind of ["hardhat", "anvil"] as const) {
       });
       chain = await chainFrom(connection);
       chainBlockBefore = Number(await chain.rpc<string>("eth_blockNumber"));
-      const scenario = await loadScenario("scenarios/e2e.json");
+      const scenario = await readScenario("scenarios/e2e.json");
       report = await runSimulation({
         chain,
         scenario,

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildTwinInput } from "../../scripts/scenario/community.js";
 import { ScenarioError } from "../../scripts/scenario/fields.js";
-import { loadScenario } from "../../scripts/scenario/load.js";
+import { readScenario } from "../../scripts/scenario/read.js";
 import { parseProfiles, type SlotGrid } from "../../scripts/scenario/profiles.js";
 import { parseScenario } from "../../scripts/scenario/schema.js";
 import { simulateCommunity } from "../../scripts/twin/community.js";
@@ -164,7 +164,7 @@ describe("scenario: measured profiles (CSV)", function () {
   });
 
   it("drives the twin from the shipped sample: measured households replay the file", async function () {
-    const scenario = await loadScenario("scenarios/measured.json");
+    const scenario = await readScenario("scenarios/measured.json");
     expect(scenario.measured!.file).to.equal(path.join("scenarios", "profiles", "sample.csv"));
     expect(await readFile("scenarios/profiles/sample.csv", "utf8")).to.match(/^# Synthetic/);
     const twin = simulateCommunity(buildTwinInput(scenario));
@@ -189,7 +189,7 @@ describe("scenario: measured profiles (CSV)", function () {
       const scenario = (extra: object) =>
         JSON.stringify({ households: 2, slots: 2, startSlotOfDay: 40, ...extra });
       await writeFile(path.join(dir, "a.json"), scenario({ profiles: "none.csv" }));
-      expect(await rejection(loadScenario(path.join(dir, "a.json")))).to.match(
+      expect(await rejection(readScenario(path.join(dir, "a.json")))).to.match(
         /^scenario\.profiles: cannot read .*none\.csv: ENOENT$/,
       );
       await writeFile(path.join(dir, "p.csv"), "household,slot,pv_wh,load_wh\n1,0,5,1\n1,1,5,1\n");
@@ -197,14 +197,14 @@ describe("scenario: measured profiles (CSV)", function () {
         path.join(dir, "b.json"),
         scenario({ profiles: "p.csv", householdOverrides: [{ household: 1, load: { noise: 0 } }] }),
       );
-      expect(await rejection(loadScenario(path.join(dir, "b.json")))).to.match(
+      expect(await rejection(readScenario(path.join(dir, "b.json")))).to.match(
         /^scenario\.householdOverrides \(household 1\): load parameters do not apply: its load is measured/,
       );
       await writeFile(
         path.join(dir, "c.json"),
         scenario({ profiles: "p.csv", householdOverrides: [{ household: 1, kind: "consumer" }] }),
       );
-      expect(await rejection(loadScenario(path.join(dir, "c.json")))).to.match(
+      expect(await rejection(readScenario(path.join(dir, "c.json")))).to.match(
         /kind consumer, but .*p\.csv has PV generation for it/,
       );
     } finally {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { renderHtml } from "../../scripts/report/html.js";
 import { toJson } from "../../scripts/report/model.js";
 import { collectProvenance, runName, strategyLabel } from "../../scripts/report/provenance.js";
-import { loadScenario } from "../../scripts/scenario/load.js";
+import { readScenario } from "../../scripts/scenario/read.js";
 import { parseScenario } from "../../scripts/scenario/schema.js";
 import { sampleReport } from "./fixtures.js";
 
@@ -38,7 +38,7 @@ describe("report provenance", function () {
   });
 
   it("records the resolved scenario, the strategies per household, the commit and the tools", async function () {
-    const scenario = await loadScenario("scenarios/measured.json", { slots: 4 });
+    const scenario = await readScenario("scenarios/measured.json", { slots: 4 });
     const p = await collectProvenance(scenario, "t");
     const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
     expect(p.commit).to.equal(head);

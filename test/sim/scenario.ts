@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readdir } from "node:fs/promises";
 import { householdKinds } from "../../scripts/scenario/community.js";
 import { ScenarioError } from "../../scripts/scenario/fields.js";
-import { loadScenario, parseScenarioText } from "../../scripts/scenario/load.js";
+import { readScenario, parseScenarioText } from "../../scripts/scenario/read.js";
 import { parseScenario } from "../../scripts/scenario/schema.js";
 
 function refusal(data: unknown, overrides = {}): string {
@@ -17,7 +17,7 @@ function refusal(data: unknown, overrides = {}): string {
 
 describe("scenario", function () {
   it("loads the default scenario: 20 households, 96 slots of 15 minutes, faults of every kind", async function () {
-    const s = await loadScenario("scenarios/default.json");
+    const s = await readScenario("scenarios/default.json");
     expect(s.households).to.equal(20);
     expect(s.slots).to.equal(96);
     expect(s.slotLengthSeconds).to.equal(900);
@@ -29,7 +29,7 @@ describe("scenario", function () {
   it("loads every scenario file shipped in scenarios/", async function () {
     const files = (await readdir("scenarios")).filter((f) => /\.(json|ya?ml)$/.test(f));
     expect(files.length).to.be.at.least(2);
-    for (const file of files) await loadScenario(`scenarios/${file}`);
+    for (const file of files) await readScenario(`scenarios/${file}`);
   });
 
   it("applies command-line overrides and caps slots at the days simulated", function () {
@@ -103,7 +103,7 @@ describe("scenario", function () {
   });
 
   it("drops, with a notice, faults and overrides of households beyond a smaller --households", async function () {
-    const s = await loadScenario("scenarios/e2e.json", { households: 3 });
+    const s = await readScenario("scenarios/e2e.json", { households: 3 });
     expect(s.faults.map((f) => f.type)).to.deep.equal([
       "overPromise",
       "meterOffline",

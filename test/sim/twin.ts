@@ -4,7 +4,7 @@ import { parseScenario } from "../../scripts/scenario/schema.js";
 import { buildTwinInput } from "../../scripts/scenario/community.js";
 import { dispatchBattery, type BatterySpec } from "../../scripts/twin/battery.js";
 import { simulateCommunity, type SlotFlows } from "../../scripts/twin/community.js";
-import { loadShape } from "../../scripts/twin/load.js";
+import { demandShape } from "../../scripts/twin/demand.js";
 import { clearSkyGhi, cosZenith } from "../../scripts/twin/solar.js";
 import { simulateSky } from "../../scripts/twin/weather.js";
 import { expectClose, expectWithin } from "../helpers/approx.js";
@@ -36,10 +36,10 @@ describe("twin: solar", function () {
 
 describe("twin: load shape", function () {
   it("has mean 1 over the day, a morning and a higher evening peak, and a night trough", function () {
-    const samples = Array.from({ length: 96 }, (_, i) => loadShape((i + 0.5) / 4));
+    const samples = Array.from({ length: 96 }, (_, i) => demandShape((i + 0.5) / 4));
     expectClose(samples.reduce((a, b) => a + b, 0) / 96, 1, 0.01);
-    expect(loadShape(19.5)).to.be.above(loadShape(7.5));
-    expect(loadShape(7.5)).to.be.above(loadShape(3.5));
+    expect(demandShape(19.5)).to.be.above(demandShape(7.5));
+    expect(demandShape(7.5)).to.be.above(demandShape(3.5));
   });
 });
 

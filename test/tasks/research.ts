@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { loadScenario } from "../../scripts/scenario/load.js";
+import { readScenario } from "../../scripts/scenario/read.js";
 import { expectOneLineError, runTask } from "./harness.js";
 
 describe("tasks: simulate from measured profiles, then compare", function () {
@@ -69,7 +69,7 @@ describe("tasks: simulate from measured profiles, then compare", function () {
     expect(rows).to.have.lengthOf(6 * 4);
     const col = (name: string) => header!.indexOf(name);
     const of = (household: number) => rows.filter((r) => r[col("household")] === String(household));
-    const scenario = await loadScenario("scenarios/measured.json", { slots: 4 });
+    const scenario = await readScenario("scenarios/measured.json", { slots: 4 });
     const measured = scenario.measured!.households.get(1)!;
     expect(of(1).map((r) => Number(r[col("pv_wh")]))).to.deep.equal(
       measured.pvWh.map((wh) => Number(wh.toFixed(1))),

@@ -59,19 +59,23 @@ export async function parseScenarioText(
   return parseScenario(data, overrides, path.basename(file, ext));
 }
 
-export async function loadScenario(
-  file: string = DEFAULT_SCENARIO,
-  overrides: ScenarioOverrides = {},
-): Promise<Scenario> {
-  let text: string;
+/** A file's text, or a one-line error naming the option or field that named the file. */
+async function readText(file: string, namedBy: string): Promise<string> {
   try {
-    text = await readFile(file, "utf8");
+    return await readFile(file, "utf8");
   } catch (error) {
     throw new ScenarioError(
-      "--scenario",
+      namedBy,
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
   }
+}
+
+export async function readScenario(
+  file: string = DEFAULT_SCENARIO,
+  overrides: ScenarioOverrides = {},
+): Promise<Scenario> {
+  const text = await readText(file, "--scenario");
   const scenario = await parseScenarioText(text, file, overrides);
   scenario.file = file;
   if (scenario.profiles)
@@ -81,15 +85,7 @@ export async function loadScenario(
 
 /** Reads the scenario's measured profiles, and refuses overrides they would make meaningless. */
 async function attachProfiles(scenario: Scenario, file: string): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new ScenarioError(
-      "scenario.profiles",
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  const text = await readText(file, "scenario.profiles");
   scenario.measured = parseProfiles(text, file, {
     firstSlotStart: localMidnight(scenario) + scenario.startSlotOfDay * scenario.slotLengthSeconds,
     slotSeconds: scenario.slotLengthSeconds,

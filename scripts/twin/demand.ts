@@ -17,7 +17,7 @@ const HOURLY_SHAPE = [
 const SHAPE_MEAN = HOURLY_SHAPE.reduce((a, b) => a + b, 0) / HOURLY_SHAPE.length;
 
 /** Relative power (mean 1 over the day) at `localHour` in [0, 24), interpolated between hour centres. */
-export function loadShape(localHour: number): number {
+export function demandShape(localHour: number): number {
   const h = (((localHour - 0.5) % 24) + 24) % 24;
   const i = Math.floor(h);
   const frac = h - i;
@@ -26,7 +26,7 @@ export function loadShape(localHour: number): number {
   return (a + (b - a) * frac) / SHAPE_MEAN;
 }
 
-export interface LoadParameters {
+export interface DemandParameters {
   /** Annual consumption in kWh (3,500 is a typical 3-person home). */
   annualKWh: number;
   /** Standard deviation of the multiplicative noise (0.2 = 20 %). */
@@ -37,7 +37,7 @@ export interface LoadParameters {
   spikePowerW: number;
 }
 
-export interface LoadSeries {
+export interface DemandSeries {
   forecastWh: number[];
   actualWh: number[];
 }
@@ -45,19 +45,19 @@ export interface LoadSeries {
 /**
  * Load per slot for `localHours[s]` (local time of day at each slot's middle), each slot `slotSeconds` long.
  */
-export function simulateLoad(
+export function simulateDemand(
   rng: Rng,
   localHours: readonly number[],
   slotSeconds: number,
-  params: LoadParameters,
-): LoadSeries {
+  params: DemandParameters,
+): DemandSeries {
   const meanPowerW = (params.annualKWh * 1000) / 8760;
   const hours = slotSeconds / 3600;
   let noise = 0;
   const forecastWh: number[] = [];
   const actualWh: number[] = [];
   for (const hour of localHours) {
-    const expected = meanPowerW * loadShape(hour) * hours;
+    const expected = meanPowerW * demandShape(hour) * hours;
     noise = 0.7 * noise + rng.normal(0, params.noise * Math.sqrt(1 - 0.49));
     const spike = rng.chance(params.spikeProbability)
       ? params.spikePowerW * hours * rng.uniform(0.3, 1)
