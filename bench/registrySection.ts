@@ -36,9 +36,16 @@ export async function measureRegistry(ethers: HardhatEthers, warpTo: WarpTo): Pr
   ])) as unknown as MeterRegistry;
   await (await registry.grantRole(await registry.GRID_OPERATOR_ROLE(), admin.address)).wait();
 
-  const meters = Array.from({ length: BATCH + 1 }, (_, i) => new Wallet(ethers.toBeHex(1000 + i, 32)));
+  const meters = Array.from(
+    { length: BATCH + 1 },
+    (_, i) => new Wallet(ethers.toBeHex(1000 + i, 32)),
+  );
   const figures: GasFigure[] = [
-    { key: "registry.registerMeter", operation: "register a meter", gas: await register(meters[0]) },
+    {
+      key: "registry.registerMeter",
+      operation: "register a meter",
+      gas: await register(meters[0]),
+    },
   ];
   for (const meter of meters.slice(1)) await register(meter);
 
@@ -54,7 +61,9 @@ export async function measureRegistry(ethers: HardhatEthers, warpTo: WarpTo): Pr
     });
   const endOf = (slot: bigint) => genesis + (slot + 1n) * SLOT_LENGTH;
 
-  figures.push(...(await measureDay(registry, meters.slice(1), sign, (slot) => warpTo(endOf(slot)))));
+  figures.push(
+    ...(await measureDay(registry, meters.slice(1), sign, (slot) => warpTo(endOf(slot)))),
+  );
   const lastSlot = FIRST_SLOT + BigInt(DAY_SLOTS + CATCH_UP_SLOTS);
   await warpTo(endOf(lastSlot - 1n));
   figures.push(...(await measureSingleMeters(registry, meters, sign, lastSlot - 1n)));
@@ -130,7 +139,8 @@ async function measureSingleMeters(
     },
     {
       key: "registry.submitReading.warmWord",
-      operation: "one reading, alone in a transaction (a neighbouring meter's reading of the slot already in its word)",
+      operation:
+        "one reading, alone in a transaction (a neighbouring meter's reading of the slot already in its word)",
       gas: neighbour,
     },
     {

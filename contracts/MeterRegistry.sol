@@ -536,7 +536,9 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     function _readingOf(uint32 index, uint64 slot) private view returns (Reading memory reading) {
         if (index == 0) return reading;
-        (reading.recorded, reading.exportedWh) = _readings[ReadingWordLibrary.keyOf(index, slot)].unpack(index);
+        (reading.recorded, reading.exportedWh) = _readings[ReadingWordLibrary.keyOf(index, slot)].unpack(
+            index
+        );
     }
 
     /// @dev Opens the one pending change of `meter` from the slot `changeDelaySlots` after the current one, and

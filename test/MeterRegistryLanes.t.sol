@@ -10,7 +10,7 @@ contract MeterRegistryLanesTest is MeterRegistryTestBase {
     /// @dev Meters 1 .. 17: words {1..7}, {8..15}, {16, 17} of every slot.
     uint32 internal constant METERS = 17;
     /// @dev Most Wh a reading can claim at the largest rated capacity (2^32 - 1 W for 15 minutes).
-    uint32 internal constant MAX_EXPORT = uint32(uint256(type(uint32).max) * 900 / 3600);
+    uint32 internal constant MAX_EXPORT = uint32((uint256(type(uint32).max) * 900) / 3600);
 
     function setUp() public {
         _deployRegistry();
@@ -133,9 +133,12 @@ contract MeterRegistryLanesTest is MeterRegistryTestBase {
     }
 
     /// @notice Over any (index, slot) pair a view can be asked for, only the recorded one holds a reading.
-    function testFuzz_readingOfIndex_onlyTheRecordedPair(uint32 index, uint64 slot, uint32 otherIndex, uint64 otherSlot)
-        public
-    {
+    function testFuzz_readingOfIndex_onlyTheRecordedPair(
+        uint32 index,
+        uint64 slot,
+        uint32 otherIndex,
+        uint64 otherSlot
+    ) public {
         index = uint32(bound(index, 1, METERS));
         slot = uint64(bound(slot, 0, 1_000_000));
         vm.warp(_slotEnd(slot));

@@ -53,7 +53,11 @@ library ReadingWordLibrary {
 
     /// @notice Returns `word` with meter `meterIndex`'s lane set to a recorded reading. The lane must be empty
     /// and `exportedWh` must not exceed MAX_WH_PER_SLOT (the registry checks both before calling).
-    function pack(ReadingWord word, uint32 meterIndex, uint32 exportedWh) internal pure returns (ReadingWord) {
+    function pack(
+        ReadingWord word,
+        uint32 meterIndex,
+        uint32 exportedWh
+    ) internal pure returns (ReadingWord) {
         return
             ReadingWord.wrap(
                 ReadingWord.unwrap(word) | ((_RECORDED_BIT | uint256(exportedWh)) << _shift(meterIndex))

@@ -74,7 +74,11 @@ contract ReadingWordTest is Test {
     }
 
     /// @notice Packing into an empty lane round-trips the value and leaves the other seven lanes untouched.
-    function testFuzz_pack_roundTripsAndKeepsOtherLanes(uint32 index, uint256 others, uint32 exportedWh) public pure {
+    function testFuzz_pack_roundTripsAndKeepsOtherLanes(
+        uint32 index,
+        uint256 others,
+        uint32 exportedWh
+    ) public pure {
         exportedWh = uint32(bound(exportedWh, 0, MAX_WH));
         uint256 raw = others & ~_laneMask(index);
         ReadingWord packed = _word(raw).pack(index, exportedWh);
@@ -86,7 +90,16 @@ contract ReadingWordTest is Test {
 
     /// @notice Every lane at the field limits, all eight meters in one word, each read back unchanged.
     function test_pack_everyLaneAtFieldLimits() public pure {
-        uint32[8] memory exported = [uint32(MAX_WH), 0, uint32(MAX_WH), 1, uint32(MAX_WH - 1), 0, 1 << 30, uint32(MAX_WH)];
+        uint32[8] memory exported = [
+            uint32(MAX_WH),
+            0,
+            uint32(MAX_WH),
+            1,
+            uint32(MAX_WH - 1),
+            0,
+            1 << 30,
+            uint32(MAX_WH)
+        ];
         uint32 base = 8 * 1_000_003;
         ReadingWord word;
         for (uint32 i; i < 8; ++i) word = word.pack(base + i, exported[i]);
@@ -98,7 +111,11 @@ contract ReadingWordTest is Test {
     }
 
     /// @notice Eight random readings packed in random order into one word all read back.
-    function testFuzz_pack_eightLanesIndependent(uint32 group, uint32[8] memory exported, uint8 order) public pure {
+    function testFuzz_pack_eightLanesIndependent(
+        uint32 group,
+        uint32[8] memory exported,
+        uint8 order
+    ) public pure {
         uint32 base = uint32(bound(group, 0, type(uint32).max / 8)) * 8;
         ReadingWord word;
         for (uint32 k; k < 8; ++k) {
