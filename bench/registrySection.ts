@@ -115,8 +115,8 @@ async function measureDay(
 
 /**
  * Meters that submit their own readings, after the day: two neighbours alone in a transaction each (the
- * first opens the storage word of their slot, the second finds it), and one meter catching up every slot
- * still in its reading window in one batch. `slot` is the newest ended slot; no reading of it or of the
+ * first opens the storage word of their slot, the second finds it), a meter submitting its next slot
+ * alone, and one meter catching up every slot still in its reading window in one batch. `slot` is the newest ended slot; no reading of it or of the
  * CATCH_UP_SLOTS - 1 before it is recorded yet.
  */
 async function measureSingleMeters(
@@ -127,6 +127,10 @@ async function measureSingleMeters(
 ): Promise<GasFigure[]> {
   const alone = await gasOf(registry.submitReading(await sign(meters[0], slot, 2)));
   const neighbour = await gasOf(registry.submitReading(await sign(meters[1], slot, 3)));
+  // A meter that submits its own readings, one per transaction: here its slot before, then this one.
+  const ownMeter = meters[16];
+  await (await registry.submitReading(await sign(ownMeter, slot - 1n, 5))).wait();
+  const ownNext = await gasOf(registry.submitReading(await sign(ownMeter, slot, 6)));
   const catchUp = await Promise.all(
     Array.from({ length: CATCH_UP_SLOTS }, (_, k) => sign(meters[9], slot - BigInt(k), 4 + k)),
   );
@@ -142,6 +146,12 @@ async function measureSingleMeters(
       operation:
         "one reading, alone in a transaction (a neighbouring meter's reading of the slot already in its word)",
       gas: neighbour,
+    },
+    {
+      key: "registry.submitReading.ownNextSlot",
+      operation:
+        "one reading, alone in a transaction, of a meter whose reading of the slot before is recorded",
+      gas: ownNext,
     },
     {
       key: `registry.submitReadings.catchUp${CATCH_UP_SLOTS}`,
