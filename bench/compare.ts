@@ -46,7 +46,7 @@ export function comparison(snapshot: GasSnapshot, rows: SlotRow[]): string[] {
     "runs (10,000 left it 139 bytes over the 24,576-byte limit with the events; see hardhat.config.ts);",
     "(2) the registry judges a reading by the meter's record for its slot and keeps the owner of record",
     "and suspension spans per slot (a sell order and each certified meter read it); (3) a reading stores",
-    "only its exported Wh, eight slots per word, and logs a commitment to the imported Wh.",
+    "only its exported Wh (now one slot of eight neighbouring meters per word), and logs a commitment to the imported Wh.",
     "",
     ...eventsParagraph(before, now, rows),
     "",

@@ -8,9 +8,9 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
-import {ReadingPacking} from "./libraries/ReadingPacking.sol";
 import {SlotClock} from "./libraries/SlotClock.sol";
 import {DeviceWord, DeviceWordLibrary} from "./types/DeviceWord.sol";
+import {ReadingWord, ReadingWordLibrary} from "./types/ReadingWord.sol";
 
 /// @title MeterRegistry
 /// @notice Smart meters and their signed interval readings; the source of truth for metered energy.
@@ -81,8 +81,9 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     mapping(address meter => PendingChange) private _pending;
     mapping(address meter => History) private _history;
     mapping(uint32 index => address meter) private _meterAt;
-    /// @dev Eight slots per word (exported Wh and the recorded flag), see ReadingPacking.
-    mapping(uint32 index => mapping(uint256 word => uint256 lanes)) private _readings;
+    /// @dev One slot of eight meters with neighbouring indices per word (exported Wh and the recorded flag),
+    /// keyed by `ReadingWordLibrary.keyOf(meterIndex, slot)`, see ReadingWord.
+    mapping(uint256 key => ReadingWord) private _readings;
     uint32 private _meterCount;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (grants the operator and regulator roles)
@@ -420,16 +421,16 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
         error = _checkMeterAndTime(reading, device);
         if (error.length != 0) return error;
 
-        mapping(uint256 => uint256) storage lanes = _readings[device.index()];
-        uint256 wordKey = ReadingPacking.wordOf(slot);
-        uint256 word = lanes[wordKey];
-        if (ReadingPacking.isRecorded(word, slot)) {
+        uint32 index = device.index();
+        uint256 key = ReadingWordLibrary.keyOf(index, slot);
+        ReadingWord word = _readings[key];
+        if (word.isRecorded(index)) {
             return abi.encodeWithSelector(RegistryReadingExists.selector, meter, slot);
         }
         error = _checkSignature(reading, device.signer());
         if (error.length != 0) return error;
 
-        lanes[wordKey] = ReadingPacking.pack(word, slot, reading.exportedWh);
+        _readings[key] = word.pack(index, reading.exportedWh);
         // The log, not storage, keeps the commitment: emitted once per (meter, slot), it is the authentic
         // and permanent record a household opens later (32 bytes of log data cost 256 gas, a word 22,100).
         emit ReadingRecorded(meter, slot, reading.exportedWh, reading.importedCommitment);
@@ -438,8 +439,9 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
     /// @dev Whether (meter, slot) holds a reading with `reading`'s exported Wh. The commitment is not stored,
     /// so a copy that differs only in it is skipped as well: it changes nothing, the first record stands.
     function _isRecordedAs(SignedReading calldata reading) private view returns (bool) {
-        uint256 word = _readings[_devices[reading.meter].index()][ReadingPacking.wordOf(reading.slot)];
-        (bool recorded, uint32 exportedWh) = ReadingPacking.unpack(word, reading.slot);
+        uint32 index = _devices[reading.meter].index();
+        ReadingWord word = _readings[ReadingWordLibrary.keyOf(index, reading.slot)];
+        (bool recorded, uint32 exportedWh) = word.unpack(index);
         return recorded && exportedWh == reading.exportedWh;
     }
 
@@ -534,9 +536,8 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     function _readingOf(uint32 index, uint64 slot) private view returns (Reading memory reading) {
         if (index == 0) return reading;
-        (reading.recorded, reading.exportedWh) = ReadingPacking.unpack(
-            _readings[index][ReadingPacking.wordOf(slot)],
-            slot
+        (reading.recorded, reading.exportedWh) = _readings[ReadingWordLibrary.keyOf(index, slot)].unpack(
+            index
         );
     }
 
@@ -653,7 +654,7 @@ contract MeterRegistry is IMeterRegistry, AccessControl, EIP712 {
 
     function _checkCapacity(uint32 ratedCapacityW) private view {
         uint256 maxWh = _maxWhPerSlot(ratedCapacityW);
-        if (ratedCapacityW == 0 || maxWh > ReadingPacking.MAX_WH_PER_SLOT) {
+        if (ratedCapacityW == 0 || maxWh > ReadingWordLibrary.MAX_WH_PER_SLOT) {
             revert RegistryInvalidCapacity(ratedCapacityW, maxWh);
         }
     }

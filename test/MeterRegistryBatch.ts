@@ -16,13 +16,16 @@ const connection = await network.create();
 const { networkHelpers } = connection;
 const { deployRegistry, registryWithMeters } = registryFixtures(connection);
 
-/** Gas budget per reading in a batch of 100 (issue 2); the 4-slots-per-word layout meets it (19,580). */
+/**
+ * Gas budget per reading in a batch of 100 (issue 12): one slot's readings of meters with neighbouring
+ * indices share a storage word eight at a time (ReadingWord), so a data hub's batch of one slot meets it.
+ */
 const GAS_PER_READING_TARGET = 20_000n;
 /**
- * One fresh storage word per reading costs about 24.2k on its own (cold meter word, cold zero-to-nonzero lane
- * word): no batch of distinct meters can meet the target. Regression ceiling about 1% above today's 37,516.
+ * A reading that opens a fresh storage word pays about 24.2k on its own (cold meter word, cold zero-to-nonzero
+ * lane word): a meter alone in its word misses the target. Regression ceiling about 1% above 37,516.
  */
-const GAS_CEILING_ONE_SLOT_PER_METER = 37_900n;
+const GAS_CEILING_FRESH_WORD_PER_READING = 37_900n;
 
 /** Coverage instrumentation adds gas to every statement: gas figures are only checked without it. */
 const gasIsReal = hre.globalOptions.coverage !== true;
@@ -227,34 +230,41 @@ describe("MeterRegistry batches", function () {
   });
 
   describe("batch of 100 readings (gas)", function () {
-    /** Slots 4..7 share one storage word per meter (ReadingPacking: eight lanes per word, slots 0..7). */
-    async function fourSlotsPerMeter(ctx: BatchContext): Promise<SignedReading[]> {
+    it("100 meters x 1 slot (a data hub's batch): all recorded, <= 20,000 gas per reading", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithHundredMeters);
+      const readings = await Promise.all(
+        ctx.meters.map((meter, i) => signedReading(ctx, meter, 7n, ...valuesFor(i, 7n))),
+      );
+      const perReading = await expectBatchRecorded(ctx, "100 meters x 1 slot", readings);
+      if (gasIsReal) expect(perReading).to.be.at.most(GAS_PER_READING_TARGET);
+    });
+
+    it("25 meters x 4 slots (consecutive indices share a word per slot): all recorded, <= 20,000 gas per reading", async function () {
+      const ctx = await networkHelpers.loadFixture(registryWithHundredMeters);
       const readings: SignedReading[] = [];
       for (const [i, meter] of ctx.meters.slice(0, 25).entries()) {
         for (const slot of [4n, 5n, 6n, 7n]) {
           readings.push(await signedReading(ctx, meter, slot, ...valuesFor(i, slot)));
         }
       }
-      return readings;
-    }
-
-    it("25 meters x 4 slots sharing one storage word each: all recorded, <= 20,000 gas per reading", async function () {
-      const ctx = await networkHelpers.loadFixture(registryWithHundredMeters);
-      const perReading = await expectBatchRecorded(
-        ctx,
-        "25 meters x 4 slots",
-        await fourSlotsPerMeter(ctx),
-      );
+      const perReading = await expectBatchRecorded(ctx, "25 meters x 4 slots", readings);
       if (gasIsReal) expect(perReading).to.be.at.most(GAS_PER_READING_TARGET);
     });
 
-    it("100 meters x 1 slot: all recorded; each reading opens a fresh storage word", async function () {
+    it("one meter per storage word x 4 slots: all recorded; each reading opens a fresh storage word", async function () {
       const ctx = await networkHelpers.loadFixture(registryWithHundredMeters);
-      const readings = await Promise.all(
-        ctx.meters.map((meter, i) => signedReading(ctx, meter, 7n, ...valuesFor(i, 7n))),
-      );
-      const perReading = await expectBatchRecorded(ctx, "100 meters x 1 slot", readings);
-      if (gasIsReal) expect(perReading).to.be.at.most(GAS_CEILING_ONE_SLOT_PER_METER);
+      const loners: RegisteredMeter[] = [];
+      for (const meter of ctx.meters) {
+        if ((await ctx.registry.meterOf(meter.address)).index % 8n === 0n) loners.push(meter);
+      }
+      const readings: SignedReading[] = [];
+      for (const [i, meter] of loners.entries()) {
+        for (const slot of [4n, 5n, 6n, 7n]) {
+          readings.push(await signedReading(ctx, meter, slot, ...valuesFor(i, slot)));
+        }
+      }
+      const perReading = await expectBatchRecorded(ctx, "one meter per word x 4 slots", readings);
+      if (gasIsReal) expect(perReading).to.be.at.most(GAS_CEILING_FRESH_WORD_PER_READING);
     });
   });
 });

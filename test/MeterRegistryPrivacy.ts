@@ -38,9 +38,9 @@ const SLOT = 3n;
 const digits = (text: string) => text.toLowerCase().replace(/^0x/, "");
 
 /**
- * The storage key of `_readings[index][slot >> 3]` in the registry, found by probing the declaration
- * order for the mapping whose lane holds the exported value (so a layout change cannot make the scan
- * look at an empty word and pass).
+ * The storage key of `_readings[(slot << 29) | (index >> 3)]` in the registry (ReadingWord: one slot of
+ * eight meters per word, lane = index % 8), found by probing the declaration order for the mapping whose
+ * lane holds the exported value (so a layout change cannot make the scan look at an empty word and pass).
  */
 async function laneWordKey(
   registry: string,
@@ -49,11 +49,11 @@ async function laneWordKey(
   exportedWh: bigint,
 ): Promise<string> {
   const abi = AbiCoder.defaultAbiCoder();
+  const wordKey = (slot << 29n) | (index >> 3n);
   for (let base = 0n; base < 32n; base++) {
-    const inner = keccak256(abi.encode(["uint256", "uint256"], [index, base]));
-    const key = keccak256(abi.encode(["uint256", "bytes32"], [slot >> 3n, inner]));
+    const key = keccak256(abi.encode(["uint256", "uint256"], [wordKey, base]));
     const word = BigInt(await ethers.provider.getStorage(registry, key));
-    const lane = (word >> ((slot & 7n) * 32n)) & 0xffffffffn;
+    const lane = (word >> ((index & 7n) * 32n)) & 0xffffffffn;
     if (lane === (1n << 31n) + exportedWh) return key;
   }
   throw new Error("no storage word holds the reading's lane");

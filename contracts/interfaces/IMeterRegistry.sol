@@ -273,6 +273,9 @@ interface IMeterRegistry {
     /// reading whose (meter, slot) already holds exactly its values is skipped (so copying one reading out
     /// of a pending batch and submitting it first cannot revert the batch), while a different value for a
     /// recorded (meter, slot) reverts with `RegistryReadingExists`. Anyone may call.
+    /// @dev Cheapest as a data hub submits: one slot's readings of meters with neighbouring indices (the
+    /// meters `8k .. 8k + 7` of a slot share one storage word), about 18k gas a reading in a batch of 100;
+    /// a meter catching up several slots opens one fresh word per slot.
     function submitReadings(SignedReading[] calldata readings) external;
 
     /// @notice Records the valid readings of a batch and emits `ReadingRejected` for each refused one,

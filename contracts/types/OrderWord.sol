@@ -15,7 +15,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// The limit price field is reused once the limit has done its work (a filled sell's limit is in its
 /// OrderPlaced event): priorFillWh = the fills of the same meter's filled sell orders with a lower index in
 /// the slot, meterFillWh = the fills of all of them, each capped at 2^32 - 1. A meter's export is at most
-/// 2^31 - 1 Wh per slot (ReadingPacking.MAX_WH_PER_SLOT), so the caps never change min(fill, export - prior)
+/// 2^31 - 1 Wh per slot (ReadingWordLibrary.MAX_WH_PER_SLOT), so the caps never change min(fill, export - prior)
 /// nor min(export, meterFill). With them, settlement and certification can take a slot's sell orders in any
 /// pages: no state has to be carried from one order to the next.
 type OrderWord is uint256;
