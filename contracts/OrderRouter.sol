@@ -14,10 +14,9 @@ import {IOrderRouter} from "./interfaces/IOrderRouter.sol";
 /// storage access of its own. See IOrderRouter for the nonce rules and what a relayer can and cannot do.
 contract OrderRouter is IOrderRouter, EIP712 {
     /// @inheritdoc IOrderRouter
-    bytes32 public constant ORDER_TYPEHASH =
-        keccak256(
-            "Order(address trader,uint64 slot,uint8 side,uint48 quantityWh,uint64 limitPrice,address meter,uint32 nonce,uint40 expiry)"
-        );
+    bytes32 public constant ORDER_TYPEHASH = keccak256(
+        "Order(address trader,uint64 slot,uint8 side,uint48 quantityWh,uint64 limitPrice,address meter,uint32 nonce,uint40 expiry)"
+    );
 
     /// @inheritdoc IOrderRouter
     uint256 public constant NOT_PLACED = type(uint256).max;
@@ -82,16 +81,21 @@ contract OrderRouter is IOrderRouter, EIP712 {
         bytes32 orderHash = hashOrder(o);
         if (!SignatureChecker.isValidSignatureNow(o.trader, orderHash, signed.signature)) {
             // Nothing is consumed: a forged order must not burn the trader's nonce.
-            return _skip(orderHash, o, false, abi.encodeWithSelector(RouterInvalidSignature.selector, o.trader));
+            return
+                _skip(orderHash, o, false, abi.encodeWithSelector(RouterInvalidSignature.selector, o.trader));
         }
         if (block.timestamp > o.expiry) {
-            bytes memory expired = abi.encodeWithSelector(RouterOrderExpired.selector, o.expiry, block.timestamp);
+            bytes memory expired = abi.encodeWithSelector(
+                RouterOrderExpired.selector,
+                o.expiry,
+                block.timestamp
+            );
             return _skip(orderHash, o, _consume(o), expired);
         }
         uint256 gasBefore = gasleft();
-        try _market.placeOrderFor(o.trader, o.nonce, o.slot, o.side, o.quantityWh, o.limitPrice, o.meter) returns (
-            uint256 orderId
-        ) {
+        try
+            _market.placeOrderFor(o.trader, o.nonce, o.slot, o.side, o.quantityWh, o.limitPrice, o.meter)
+        returns (uint256 orderId) {
             return orderId;
         } catch (bytes memory reason) {
             // The call got at most 63/64 of gasBefore: if less than 1/63 is left, it may have run out of gas,

@@ -10,7 +10,14 @@ import { Signature, type TypedDataDomain } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import type { EnergyMarket, MockERC1271Wallet, OrderRouter } from "../typechain-types/index.js";
-import { DEPOSIT, MIN_ORDER_WH, Side, deployMarket, latestTime, openSlot } from "../fixtures/market.js";
+import {
+  DEPOSIT,
+  MIN_ORDER_WH,
+  Side,
+  deployMarket,
+  latestTime,
+  openSlot,
+} from "../fixtures/market.js";
 import {
   orderDigest,
   orderDomain,
@@ -26,7 +33,10 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 
 async function routerFixture() {
   const f = await deployMarket(connection);
-  const router = (await ethers.getContractAt("OrderRouter", await f.market.orderRouter())) as unknown as OrderRouter;
+  const router = (await ethers.getContractAt(
+    "OrderRouter",
+    await f.market.orderRouter(),
+  )) as unknown as OrderRouter;
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const domain = orderDomain(await router.getAddress(), chainId);
   const slot = await openSlot(f.market);
@@ -40,34 +50,69 @@ type RouterFixture = Awaited<ReturnType<typeof routerFixture>>;
 async function fullSideFixture() {
   const f = await routerFixture();
   const deployed = await deployMarket(connection, { maxOrdersPerSlot: 1_000n });
-  const router = (await ethers.getContractAt("OrderRouter", await deployed.market.orderRouter())) as unknown as OrderRouter;
-  const g = { ...f, ...deployed, router, domain: orderDomain(await router.getAddress(), BigInt(f.domain.chainId!)) };
+  const router = (await ethers.getContractAt(
+    "OrderRouter",
+    await deployed.market.orderRouter(),
+  )) as unknown as OrderRouter;
+  const g = {
+    ...f,
+    ...deployed,
+    router,
+    domain: orderDomain(await router.getAddress(), BigInt(f.domain.chainId!)),
+  };
   const order = { slot: g.slot, side: Side.Buy, quantityWh: 100n, limitPrice: 10n, meter: ZERO };
   for (let batch = 0; batch < 5; ++batch)
-    await (await router.connect(g.bob).placeOrders(Array(100).fill(order), { gasLimit: 15_000_000n })).wait();
+    await (
+      await router.connect(g.bob).placeOrders(Array(100).fill(order), { gasLimit: 15_000_000n })
+    ).wait();
   return g;
 }
 
 function buyOf(f: RouterFixture, trader: string, nonce: bigint, quantityWh = 100n): OrderValues {
-  return { trader, slot: f.slot, side: Side.Buy, quantityWh, limitPrice: 10n, meter: ZERO, nonce, expiry: f.expiry };
+  return {
+    trader,
+    slot: f.slot,
+    side: Side.Buy,
+    quantityWh,
+    limitPrice: 10n,
+    meter: ZERO,
+    nonce,
+    expiry: f.expiry,
+  };
 }
 
-async function signedBuy(f: RouterFixture, trader: HardhatEthersSigner, nonce: bigint, quantityWh = 100n) {
+async function signedBuy(
+  f: RouterFixture,
+  trader: HardhatEthersSigner,
+  nonce: bigint,
+  quantityWh = 100n,
+) {
   return signOrder(trader, f.domain, buyOf(f, trader.address, nonce, quantityWh));
 }
 
 interface BatchOutcome {
   placed: { orderId: bigint; account: string }[];
-  skipped: { orderHash: string; trader: string; nonce: bigint; nonceConsumed: boolean; reason: string }[];
+  skipped: {
+    orderHash: string;
+    trader: string;
+    nonce: bigint;
+    nonceConsumed: boolean;
+    reason: string;
+  }[];
 }
 
 /** Submits `orders` from the relayer and returns what was placed (OrderPlaced) and skipped. */
-async function relay(f: RouterFixture, orders: SignedOrder[], relayer = f.relayer): Promise<BatchOutcome> {
+async function relay(
+  f: RouterFixture,
+  orders: SignedOrder[],
+  relayer = f.relayer,
+): Promise<BatchOutcome> {
   const receipt = await (await f.router.connect(relayer).placeSignedOrders(orders)).wait();
   const outcome: BatchOutcome = { placed: [], skipped: [] };
   for (const log of receipt!.logs) {
     const placed = f.market.interface.parseLog(log);
-    if (placed?.name === "OrderPlaced") outcome.placed.push({ orderId: placed.args.orderId, account: placed.args.account });
+    if (placed?.name === "OrderPlaced")
+      outcome.placed.push({ orderId: placed.args.orderId, account: placed.args.account });
     const skipped = f.router.interface.parseLog(log);
     if (skipped?.name === "SignedOrderSkipped") {
       const { orderHash, trader, nonce, nonceConsumed, reason } = skipped.args;
@@ -103,8 +148,16 @@ describe("OrderRouter", function () {
   describe("placeSignedOrders", function () {
     it("places a valid signed buy and sell for their traders and consumes their nonces", async function () {
       const f = await networkHelpers.loadFixture(routerFixture);
-      const sell: OrderValues = { ...buyOf(f, f.alice.address, 0n), side: Side.Sell, limitPrice: 5n, meter: f.meterAlice.address };
-      const out = await relay(f, [await signOrder(f.alice, f.domain, sell), await signedBuy(f, f.bob, 0n)]);
+      const sell: OrderValues = {
+        ...buyOf(f, f.alice.address, 0n),
+        side: Side.Sell,
+        limitPrice: 5n,
+        meter: f.meterAlice.address,
+      };
+      const out = await relay(f, [
+        await signOrder(f.alice, f.domain, sell),
+        await signedBuy(f, f.bob, 0n),
+      ]);
       expect(out.skipped).to.deep.equal([]);
       expect(out.placed.map((p) => p.account)).to.deep.equal([f.alice.address, f.bob.address]);
       expect(await f.market.nonceOf(f.alice.address)).to.equal(1n);
@@ -150,7 +203,9 @@ describe("OrderRouter", function () {
     it("skips an order signed for another chain id", async function () {
       const f = await networkHelpers.loadFixture(routerFixture);
       const otherChain: TypedDataDomain = { ...f.domain, chainId: 1n };
-      const out = await relay(f, [await signOrder(f.alice, otherChain, buyOf(f, f.alice.address, 0n))]);
+      const out = await relay(f, [
+        await signOrder(f.alice, otherChain, buyOf(f, f.alice.address, 0n)),
+      ]);
       expect(reasonName(f, out.skipped[0].reason)).to.equal("RouterInvalidSignature");
     });
 
@@ -158,14 +213,19 @@ describe("OrderRouter", function () {
       const f = await networkHelpers.loadFixture(routerFixture);
       const other = await deployMarket(connection);
       const otherDomain = orderDomain(await other.market.orderRouter(), BigInt(f.domain.chainId!));
-      const out = await relay(f, [await signOrder(f.alice, otherDomain, buyOf(f, f.alice.address, 0n))]);
+      const out = await relay(f, [
+        await signOrder(f.alice, otherDomain, buyOf(f, f.alice.address, 0n)),
+      ]);
       expect(reasonName(f, out.skipped[0].reason)).to.equal("RouterInvalidSignature");
     });
 
     it("skips an expired order and consumes its nonce, so later orders go on", async function () {
       const f = await networkHelpers.loadFixture(routerFixture);
       const now = await latestTime(f);
-      const expired = await signOrder(f.alice, f.domain, { ...buyOf(f, f.alice.address, 0n), expiry: now });
+      const expired = await signOrder(f.alice, f.domain, {
+        ...buyOf(f, f.alice.address, 0n),
+        expiry: now,
+      });
       const out = await relay(f, [expired, await signedBuy(f, f.alice, 1n)]);
       expect(reasonName(f, out.skipped[0].reason)).to.equal("RouterOrderExpired");
       expect(out.skipped[0].nonceConsumed).to.equal(true);
@@ -202,12 +262,19 @@ describe("OrderRouter", function () {
     it("places the good orders of a batch with one bad order among them", async function () {
       const f = await networkHelpers.loadFixture(routerFixture);
       const bad = await signOrder(f.carol, f.domain, buyOf(f, f.dave.address, 0n));
-      const out = await relay(f, [await signedBuy(f, f.alice, 0n), bad, await signedBuy(f, f.bob, 0n)]);
+      const out = await relay(f, [
+        await signedBuy(f, f.alice, 0n),
+        bad,
+        await signedBuy(f, f.bob, 0n),
+      ]);
       expect(out.placed.map((p) => p.account)).to.deep.equal([f.alice.address, f.bob.address]);
       expect(out.skipped).to.have.length(1);
       expect(out.skipped[0].trader).to.equal(f.dave.address);
       expect(out.skipped[0].orderHash).to.equal(orderDigest(f.domain, bad.order));
-      const ids = await f.router.placeSignedOrders.staticCall([await signedBuy(f, f.alice, 1n), bad]);
+      const ids = await f.router.placeSignedOrders.staticCall([
+        await signedBuy(f, f.alice, 1n),
+        bad,
+      ]);
       expect(ids[1]).to.equal(await f.router.NOT_PLACED());
     });
 
@@ -215,14 +282,18 @@ describe("OrderRouter", function () {
       // The attack needs an attempt that uses most of the gas: an eviction from a full side of 500 orders
       // (one pass of cold reads), so that 1/64 of the gas is still enough to skip the order and burn its nonce.
       const f = await networkHelpers.loadFixture(fullSideFixture);
-      const orders = [await signOrder(f.alice, f.domain, { ...buyOf(f, f.alice.address, 0n), limitPrice: 11n })];
+      const orders = [
+        await signOrder(f.alice, f.domain, { ...buyOf(f, f.alice.address, 0n), limitPrice: 11n }),
+      ];
       const needed = await f.router.placeSignedOrders.estimateGas(orders);
       let reverted = 0;
       for (let gas = needed - 30_000n; gas < needed; gas += 500n) {
         try {
           const out = await (await f.router.placeSignedOrders(orders, { gasLimit: gas })).wait();
           // Mined without revert: the order must have been placed, never skipped with its nonce burnt.
-          expect(out!.logs.some((l) => f.router.interface.parseLog(l)?.name === "SignedOrderSkipped")).to.equal(false);
+          expect(
+            out!.logs.some((l) => f.router.interface.parseLog(l)?.name === "SignedOrderSkipped"),
+          ).to.equal(false);
           expect(await f.market.nonceOf(f.alice.address)).to.equal(1n);
           return;
         } catch (error) {
@@ -238,7 +309,9 @@ describe("OrderRouter", function () {
   describe("ERC-1271 contract wallets", function () {
     async function walletFixture() {
       const f = await routerFixture();
-      const wallet = (await ethers.deployContract("MockERC1271Wallet", [f.alice.address])) as unknown as MockERC1271Wallet;
+      const wallet = (await ethers.deployContract("MockERC1271Wallet", [
+        f.alice.address,
+      ])) as unknown as MockERC1271Wallet;
       await (await f.token.connect(f.admin).mint(f.admin.address, DEPOSIT)).wait();
       await (await f.token.connect(f.admin).approve(await f.market.getAddress(), DEPOSIT)).wait();
       await (await f.market.connect(f.admin).depositFor(await wallet.getAddress(), DEPOSIT)).wait();
@@ -279,7 +352,10 @@ describe("OrderRouter", function () {
       await expect(f.router.connect(f.alice).invalidateNonces(2n))
         .to.be.revertedWithCustomError(f.router, "RouterNonceNotAhead")
         .withArgs(2n, 2n);
-      await expect(f.router.connect(f.alice).invalidateNonces(1n)).to.be.revertedWithCustomError(f.router, "RouterNonceNotAhead");
+      await expect(f.router.connect(f.alice).invalidateNonces(1n)).to.be.revertedWithCustomError(
+        f.router,
+        "RouterNonceNotAhead",
+      );
       expect((await relay(f, [await signedBuy(f, f.alice, 2n)])).placed).to.have.length(1);
     });
 
@@ -299,7 +375,11 @@ describe("OrderRouter", function () {
   describe("router-only market entries", function () {
     it("refuse anyone but the router with MarketNotRouter", async function () {
       const f = await networkHelpers.loadFixture(routerFixture);
-      await expect(f.market.connect(f.alice).placeOrderFor(f.bob.address, 0n, f.slot, Side.Buy, 100n, 10n, ZERO))
+      await expect(
+        f.market
+          .connect(f.alice)
+          .placeOrderFor(f.bob.address, 0n, f.slot, Side.Buy, 100n, 10n, ZERO),
+      )
         .to.be.revertedWithCustomError(f.market, "MarketNotRouter")
         .withArgs(f.alice.address);
       await expect(f.market.connect(f.alice).advanceNonce(f.bob.address, 0n, 5n))
@@ -313,8 +393,20 @@ describe("OrderRouter", function () {
       const f = await networkHelpers.loadFixture(routerFixture);
       const orders = [];
       for (let k = 0n; k < 8n; ++k) {
-        orders.push({ slot: f.slot + k, side: Side.Buy, quantityWh: 100n, limitPrice: 10n, meter: ZERO });
-        orders.push({ slot: f.slot + k, side: Side.Sell, quantityWh: 100n, limitPrice: 5n, meter: f.meterAlice.address });
+        orders.push({
+          slot: f.slot + k,
+          side: Side.Buy,
+          quantityWh: 100n,
+          limitPrice: 10n,
+          meter: ZERO,
+        });
+        orders.push({
+          slot: f.slot + k,
+          side: Side.Sell,
+          quantityWh: 100n,
+          limitPrice: 5n,
+          meter: f.meterAlice.address,
+        });
       }
       const ids = await f.router.connect(f.alice).placeOrders.staticCall(orders);
       await expect(f.router.connect(f.alice).placeOrders(orders)).to.emit(f.market, "OrderPlaced");

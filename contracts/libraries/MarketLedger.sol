@@ -54,16 +54,24 @@ library MarketLedger {
         uint256 lockedOut
     ) internal {
         uint256 word = self.words[id];
-        self.words[id] = _balanced(self, id, word, freeIn, freeOut, lockedIn, lockedOut) | (word & _NONCE_MASK);
+        self.words[id] =
+            _balanced(self, id, word, freeIn, freeOut, lockedIn, lockedOut) | (word & _NONCE_MASK);
     }
 
     /// @dev Moves `lock` from free to locked and consumes the signed-order nonce `nonce` of `account` (id
     /// `id`): reverts with MarketNonceMismatch unless `nonce` is the account's next nonce (and not the last
     /// one, which is never usable so that the field cannot wrap).
-    function lockWithNonce(State storage self, uint32 id, address account, uint256 lock, uint256 nonce) internal {
+    function lockWithNonce(
+        State storage self,
+        uint32 id,
+        address account,
+        uint256 lock,
+        uint256 nonce
+    ) internal {
         uint256 word = self.words[id];
         uint256 next = word & _NONCE_MASK;
-        if (nonce != next || nonce == _NONCE_MASK) revert IEnergyMarket.MarketNonceMismatch(account, next, nonce);
+        if (nonce != next || nonce == _NONCE_MASK)
+            revert IEnergyMarket.MarketNonceMismatch(account, next, nonce);
         // nonce < 2^32 - 1: nonce + 1 fits the field.
         self.words[id] = _balanced(self, id, word, 0, lock, lock, 0) | (nonce + 1);
     }

@@ -35,7 +35,8 @@ contract MockERC1271Wallet is IERC1271 {
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(hash, signature);
-        if (_accepting && error == ECDSA.RecoverError.NoError && signer == _owner) return this.isValidSignature.selector;
+        if (_accepting && error == ECDSA.RecoverError.NoError && signer == _owner)
+            return this.isValidSignature.selector;
         return 0xffffffff;
     }
 }

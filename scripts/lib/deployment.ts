@@ -13,6 +13,8 @@ import { UsageError } from "./errors.js";
 export interface Suite {
   registry: Contract;
   market: Contract;
+  /** The market's OrderRouter (signed orders, placeOrders), read from `market.orderRouter()`. */
+  orderRouter: Contract;
   certificates: Contract;
   token: Contract;
   addresses: Record<"registry" | "market" | "certificates" | "token", string>;
@@ -51,9 +53,14 @@ async function attach(
     );
   }
   const token = await at("GridStablecoin", tokenAddress);
+  const orderRouter = await at(
+    "OrderRouter",
+    (await market.getFunction("orderRouter")()) as string,
+  );
   return {
     registry,
     market,
+    orderRouter,
     certificates,
     token,
     addresses: { ...addresses, token: tokenAddress },
