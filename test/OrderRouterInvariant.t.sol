@@ -61,7 +61,10 @@ contract OrderRouterHandler is Test {
             nonce: market.nonceOf(traders[i]) + uint32(ahead % 3),
             expiry: uint40(block.timestamp + (ahead % 5 == 0 ? 0 : 3_600))
         });
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(ahead % 7 == 0 ? keys[(i + 1) % SIGNERS] : keys[i], router.hashOrder(o));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(
+            ahead % 7 == 0 ? keys[(i + 1) % SIGNERS] : keys[i],
+            router.hashOrder(o)
+        );
         _signed.push(IOrderRouter.SignedOrder(o, abi.encodePacked(r, s, v)));
         _relay(_signed.length - 1, twice);
     }
@@ -132,7 +135,10 @@ contract OrderRouterInvariantTest is MarketSetup {
     function setUp() public {
         deployMarket(1, 2, 3);
         // The handler's constructor funds its signers: it needs the minter role before it exists.
-        token.grantRole(token.MINTER_ROLE(), vm.computeCreateAddress(address(this), vm.getNonce(address(this))));
+        token.grantRole(
+            token.MINTER_ROLE(),
+            vm.computeCreateAddress(address(this), vm.getNonce(address(this)))
+        );
         handler = new OrderRouterHandler(market);
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](5);
