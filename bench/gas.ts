@@ -18,6 +18,7 @@ import { measureCertificates } from "./certificatesSection.js";
 import { measureFullSide } from "./evictionSection.js";
 import { measureOrderOperations } from "./marketSection.js";
 import { measureRegistry } from "./registrySection.js";
+import { measureSignedOrders } from "./routerSection.js";
 import { renderMarkdown } from "./render.js";
 import {
   GAS_LIMIT_WITH_MARGIN,
@@ -49,6 +50,8 @@ progress("registry");
 const figures: GasFigure[] = [...(await measureRegistry(ethers, warpTo))];
 progress("market: orders and money");
 figures.push(...(await measureOrderOperations(connection)));
+progress("router: signed orders in batches, placeOrders");
+figures.push(...(await measureSignedOrders(connection)));
 progress("market: full sides (eviction, cancelled index reused)");
 figures.push(...(await measureFullSide(connection)));
 progress("certificates");

@@ -3,6 +3,7 @@
  *   GridStablecoin (testbed token, the grid operator may mint)  -- skipped by GridLedgerExternalToken
  *   MeterRegistry(admin, genesis, slotLength, readingWindow, changeDelaySlots)
  *   EnergyMarket({ token, registry, admin, gridOperator, gridOperatorAccount, horizon, gate closure, cap, params })
+ *   OrderRouter (created by the market's constructor; found with market.orderRouter())
  *   EnergyCertificates(registry, admin, uri)
  *   market.setSettlementHook(certificates); certificates.bindMarket(market)
  *   registry: GRID_OPERATOR_ROLE -> gridOperator, REGULATOR_ROLE -> regulator
@@ -57,6 +58,13 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
     },
   ]);
 
+  // The market creates its router: nobody can change whom it trusts with placeOrderFor.
+  const orderRouter = m.contractAt(
+    "OrderRouter",
+    m.staticCall(market, "orderRouter", [], 0, { id: "orderRouterAddress" }),
+    { id: "OrderRouter" },
+  );
+
   const certificates = m.contract("EnergyCertificates", [
     registry,
     deployer,
@@ -91,6 +99,7 @@ export function buildSuite(m: IgnitionModuleBuilder, token: ContractFuture<strin
   return {
     registry,
     market,
+    orderRouter,
     certificates,
     admin,
     adminRole,
@@ -109,6 +118,7 @@ export default buildModule("GridLedger", (m) => {
     stablecoin,
     registry: suite.registry,
     market: suite.market,
+    orderRouter: suite.orderRouter,
     certificates: suite.certificates,
   };
 });

@@ -13,6 +13,7 @@ export default buildModule("GridLedgerExternalToken", (m) => {
     token,
     registry: suite.registry,
     market: suite.market,
+    orderRouter: suite.orderRouter,
     certificates: suite.certificates,
   };
 });
