@@ -39,8 +39,34 @@ contract OrderRouter is IOrderRouter, EIP712 {
 
     /// @inheritdoc IOrderRouter
     function hashOrder(Order calldata order) public view returns (bytes32) {
-        // Every field is static: abi.encode lays them out as EIP-712 encodeData does.
-        return _hashTypedDataV4(keccak256(abi.encode(ORDER_TYPEHASH, order)));
+        return _hashTypedDataV4(_structHash(order));
+    }
+
+    /// @dev EIP-712 hashStruct of `order`, hashed straight from calldata in scratch memory past the free memory
+    /// pointer (which is not moved: nothing allocated grows the memory of a batch). Every field of Order is
+    /// static, so EIP-712 encodeData is each field as one 32-byte word in declaration order (the enum as its
+    /// uint8), which is the calldata layout of the struct: keccak256(ORDER_TYPEHASH ‖ the 8 words). The words
+    /// are checked clean first, with the revert Solidity's own decoding of a dirty field gives (no data), so
+    /// that the raw words hashed are the values the fields hold.
+    function _structHash(Order calldata order) private pure returns (bytes32 structHash) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let dirty := shr(160, calldataload(order)) // trader
+            dirty := or(dirty, shr(64, calldataload(add(order, 0x20)))) // slot
+            dirty := or(dirty, gt(calldataload(add(order, 0x40)), 1)) // side: Buy or Sell
+            dirty := or(dirty, shr(48, calldataload(add(order, 0x60)))) // quantityWh
+            dirty := or(dirty, shr(64, calldataload(add(order, 0x80)))) // limitPrice
+            dirty := or(dirty, shr(160, calldataload(add(order, 0xa0)))) // meter
+            dirty := or(dirty, shr(32, calldataload(add(order, 0xc0)))) // nonce
+            dirty := or(dirty, shr(40, calldataload(add(order, 0xe0)))) // expiry
+            if dirty {
+                revert(0, 0)
+            }
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), order, 0x100)
+            structHash := keccak256(ptr, 0x120)
+        }
     }
 
     /// @inheritdoc IOrderRouter
