@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {IEnergyMarket} from "./interfaces/IEnergyMarket.sol";
@@ -38,8 +39,34 @@ contract OrderRouter is IOrderRouter, EIP712 {
 
     /// @inheritdoc IOrderRouter
     function hashOrder(Order calldata order) public view returns (bytes32) {
-        // Every field is static: abi.encode lays them out as EIP-712 encodeData does.
-        return _hashTypedDataV4(keccak256(abi.encode(ORDER_TYPEHASH, order)));
+        return _hashTypedDataV4(_structHash(order));
+    }
+
+    /// @dev EIP-712 hashStruct of `order`, hashed straight from calldata in scratch memory past the free memory
+    /// pointer (which is not moved: nothing allocated grows the memory of a batch). Every field of Order is
+    /// static, so EIP-712 encodeData is each field as one 32-byte word in declaration order (the enum as its
+    /// uint8), which is the calldata layout of the struct: keccak256(ORDER_TYPEHASH ‖ the 8 words). The words
+    /// are checked clean first, with the revert Solidity's own decoding of a dirty field gives (no data), so
+    /// that the raw words hashed are the values the fields hold.
+    function _structHash(Order calldata order) private pure returns (bytes32 structHash) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let dirty := shr(160, calldataload(order)) // trader
+            dirty := or(dirty, shr(64, calldataload(add(order, 0x20)))) // slot
+            dirty := or(dirty, gt(calldataload(add(order, 0x40)), 1)) // side: Buy or Sell
+            dirty := or(dirty, shr(48, calldataload(add(order, 0x60)))) // quantityWh
+            dirty := or(dirty, shr(64, calldataload(add(order, 0x80)))) // limitPrice
+            dirty := or(dirty, shr(160, calldataload(add(order, 0xa0)))) // meter
+            dirty := or(dirty, shr(32, calldataload(add(order, 0xc0)))) // nonce
+            dirty := or(dirty, shr(40, calldataload(add(order, 0xe0)))) // expiry
+            if dirty {
+                revert(0, 0)
+            }
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), order, 0x100)
+            structHash := keccak256(ptr, 0x120)
+        }
     }
 
     /// @inheritdoc IOrderRouter
@@ -80,7 +107,7 @@ contract OrderRouter is IOrderRouter, EIP712 {
     function _placeSigned(SignedOrder calldata signed) private returns (uint256) {
         Order calldata o = signed.order;
         bytes32 orderHash = hashOrder(o);
-        if (!SignatureChecker.isValidSignatureNow(o.trader, orderHash, signed.signature)) {
+        if (!_isSignedBy(o.trader, orderHash, signed.signature)) {
             // Nothing is consumed: a forged order must not burn the trader's nonce.
             return
                 _skip(orderHash, o, false, abi.encodeWithSelector(RouterInvalidSignature.selector, o.trader));
@@ -106,6 +133,29 @@ contract OrderRouter is IOrderRouter, EIP712 {
             // A nonce that is not the next one (used, or ahead) stays as it is: `_consume` changes nothing then.
             return _skip(orderHash, o, _consume(o), reason);
         }
+    }
+
+    /// @dev Whether `signature` is `trader`'s over `hash`: an ECDSA signature (65 bytes r, s, v; OZ's ECDSA
+    /// rejects high s and malleable or invalid ones) recovering to `trader`, or else an ERC-1271 approval by the
+    /// contract at `trader`. ECDSA comes first so that an EOA costs no EXTCODESIZE on its (cold) address, which
+    /// SignatureChecker.isValidSignatureNow pays to choose the branch. Trying ECDSA on a contract is sound: a
+    /// contract's address has no private key, so a match proves the holder of the key of `trader`; an EIP-7702
+    /// delegated EOA is an EOA and its key may sign for it. Only when ECDSA does not yield `trader` is the
+    /// ERC-1271 call made (a call to an address without code returns nothing and fails the check).
+    function _isSignedBy(address trader, bytes32 hash, bytes calldata signature) private view returns (bool) {
+        if (signature.length == 65) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                r := calldataload(signature.offset)
+                s := calldataload(add(signature.offset, 0x20))
+                v := byte(0, calldataload(add(signature.offset, 0x40)))
+            }
+            (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, v, r, s);
+            if (err == ECDSA.RecoverError.NoError && recovered == trader) return true;
+        }
+        return SignatureChecker.isValidERC1271SignatureNow(trader, hash, signature);
     }
 
     /// @dev Consumes the order's nonce if it is its trader's next one; returns whether it did.
