@@ -15,7 +15,8 @@ import {IOrderRouter} from "./interfaces/IOrderRouter.sol";
 contract OrderRouter is IOrderRouter, EIP712 {
     /// @inheritdoc IOrderRouter
     bytes32 public constant ORDER_TYPEHASH = keccak256(
-        "Order(address trader,uint64 slot,uint8 side,uint48 quantityWh,uint64 limitPrice,address meter,uint32 nonce,uint40 expiry)"
+        "Order(address trader,uint64 slot,uint8 side,uint48 quantityWh,uint64 limitPrice,address meter,"
+        "uint32 nonce,uint40 expiry)"
     );
 
     /// @inheritdoc IOrderRouter

@@ -19,6 +19,7 @@ import {
   openSlot,
 } from "../fixtures/market.js";
 import {
+  ORDER_TYPE,
   orderDigest,
   orderDomain,
   signOrder,
@@ -136,6 +137,11 @@ describe("OrderRouter", function () {
       const domain = await f.router.eip712Domain();
       expect(domain.name).to.equal("GridLedger OrderRouter");
       expect(domain.verifyingContract).to.equal(await f.router.getAddress());
+    });
+
+    it("has the type of scripts/lib/orders.ts, the only TypeScript copy (ORDER_TYPEHASH)", async function () {
+      const f = await networkHelpers.loadFixture(routerFixture);
+      expect(await f.router.ORDER_TYPEHASH()).to.equal(ethers.id(ORDER_TYPE));
     });
 
     it("hashes an order as scripts/lib/orders.ts does", async function () {

@@ -6,7 +6,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 /// @title MockERC1271Wallet
 /// @notice Test double of a contract wallet (a Safe, say): accepts a digest signed by its owner key, unless
-/// switched off, and can cancel its own orders in the market.
+/// switched off.
 contract MockERC1271Wallet is IERC1271 {
     address private immutable _owner;
     bool private _accepting = true;
@@ -18,18 +18,6 @@ contract MockERC1271Wallet is IERC1271 {
     /// @dev Turns signature acceptance on or off (a revoked owner key).
     function setAccepting(bool accepting) external {
         _accepting = accepting;
-    }
-
-    /// @dev Forwards `data` to `target` (e.g. the market's cancelOrder): the wallet acting for itself.
-    function execute(address target, bytes calldata data) external returns (bytes memory) {
-        require(msg.sender == _owner, "not owner");
-        (bool ok, bytes memory result) = target.call(data);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
-        return result;
     }
 
     /// @inheritdoc IERC1271
