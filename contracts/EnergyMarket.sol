@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
+import {OrderRouter} from "./OrderRouter.sol";
 import {IEnergyMarket} from "./interfaces/IEnergyMarket.sol";
 import {IEnergyMarketView} from "./interfaces/IEnergyMarketView.sol";
 import {IMeterRegistry} from "./interfaces/IMeterRegistry.sol";
@@ -51,6 +52,9 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_PENALTY_PER_WH = 1_000_000;
     uint256 public constant MAX_MIN_BUY_PRICE_PER_WH = 1_000_000;
 
+    /// @dev The `nonce` of `_place` for an order from the trader's own account: no nonce is used.
+    uint256 private constant _NO_NONCE = type(uint256).max;
+
     IERC20 private immutable _token;
     IMeterRegistry private immutable _registry;
     uint256 private immutable _genesis;
@@ -60,6 +64,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     uint64 private immutable _gateClosureSeconds;
     uint32 private immutable _maxOrdersPerSlot;
     uint32 private immutable _maxOrdersPerSide;
+    /// @dev Created here, so that nobody can ever change whom the market trusts with placeOrderFor.
+    OrderRouter private immutable _orderRouter;
 
     /// @dev A parameter change waiting for its activation slot (one word).
     struct PendingParams {
@@ -114,6 +120,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
         _grantRole(GRID_OPERATOR_ROLE, config.gridOperator);
         _setGridOperatorAccount(config.gridOperatorAccount);
+        _orderRouter = new OrderRouter(this);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -153,29 +160,27 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         uint64 limitPrice,
         address meter
     ) external returns (uint256 orderId) {
-        (uint256 position, BookWord book) = _bookForNewOrder(slot, quantityWh);
-        uint32 meterIndex;
-        if (side == Side.Buy) {
-            if (meter != address(0)) revert MarketBuyWithMeter(meter);
-        } else {
-            meterIndex = _sellerMeterIndex(meter, slot);
-        }
-        (uint256 sideBit, uint256 lock, OrderWord word) = SlotBook.orderTerms(
-            book,
-            slot,
-            side == Side.Sell,
-            quantityWh,
-            limitPrice,
-            meterIndex
-        );
-        uint32 accountId = _ledger.idOf[msg.sender];
-        if (accountId == 0) accountId = _ledger.open(msg.sender);
-        // lock >= minOrderWh >= 1: the parameters' lower bounds make every order lock something.
-        _ledger.update(accountId, 0, lock, lock, 0);
-        // The account id field of `word` is zero: OR-ing the id in sets it.
-        word = OrderWord.wrap(OrderWord.unwrap(word) | accountId);
-        orderId = _slots.record(_ledger, slot, position, book, sideBit, word, _maxOrdersPerSide);
-        emit OrderPlaced(orderId, msg.sender, slot, side, quantityWh, limitPrice, meterIndex, lock);
+        return _place(msg.sender, _NO_NONCE, slot, side, quantityWh, limitPrice, meter);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function placeOrderFor(
+        address trader,
+        uint256 nonce,
+        uint64 slot,
+        Side side,
+        uint48 quantityWh,
+        uint64 limitPrice,
+        address meter
+    ) external returns (uint256 orderId) {
+        if (msg.sender != address(_orderRouter)) revert MarketNotRouter(msg.sender);
+        return _place(trader, nonce, slot, side, quantityWh, limitPrice, meter);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function advanceNonce(address trader, uint32 from, uint32 to) external returns (bool) {
+        if (msg.sender != address(_orderRouter)) revert MarketNotRouter(msg.sender);
+        return _ledger.advanceNonce(_accountOf(trader), from, to);
     }
 
     /// @inheritdoc IEnergyMarket
@@ -461,6 +466,16 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IEnergyMarket
+    function orderRouter() external view returns (address) {
+        return address(_orderRouter);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function nonceOf(address account) external view returns (uint32) {
+        return _ledger.nonceOf(account);
+    }
+
+    /// @inheritdoc IEnergyMarket
     function settledTrade(
         uint64 slot
     ) public view returns (bool held, uint256 clearedWh, uint256 buyOrders, uint256 sellOrders) {
@@ -518,8 +533,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     function _deposit(address account, uint256 amount) private {
         if (amount == 0) revert MarketZeroAmount();
-        uint32 id = _ledger.idOf[account];
-        if (id == 0) id = _ledger.open(account);
+        uint32 id = _accountOf(account);
         // Credit what arrived (not what was asked), so a token that takes a fee cannot make the market
         // insolvent; the guard keeps a re-entrant token from counting one arrival twice.
         uint256 before = _token.balanceOf(address(this));
@@ -530,11 +544,57 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     }
 
     function _setGridOperatorAccount(address account) private {
-        uint32 id = _ledger.idOf[account];
-        if (id == 0) id = _ledger.open(account);
+        uint32 id = _accountOf(account);
         _ledger.gridOperatorAccount = account;
         _ledger.gridOperatorId = id;
         emit GridOperatorAccountSet(account);
+    }
+
+    /// @dev Places an order for `trader` (the caller, or a signer whose signature the router checked); a
+    /// signed order (`nonce` != _NO_NONCE) also consumes `trader`'s nonce `nonce` in the same ledger write.
+    function _place(
+        address trader,
+        uint256 nonce,
+        uint64 slot,
+        Side side,
+        uint48 quantityWh,
+        uint64 limitPrice,
+        address meter
+    ) private returns (uint256 orderId) {
+        (uint256 position, BookWord book) = _bookForNewOrder(slot, quantityWh);
+        uint32 meterIndex;
+        if (side == Side.Buy) {
+            if (meter != address(0)) revert MarketBuyWithMeter(meter);
+        } else {
+            meterIndex = _sellerMeterIndex(meter, slot, trader);
+        }
+        (uint256 sideBit, uint256 lock, OrderWord word) = SlotBook.orderTerms(
+            book,
+            slot,
+            side == Side.Sell,
+            quantityWh,
+            limitPrice,
+            meterIndex
+        );
+        // The account id field of `word` is zero: OR-ing the id in sets it.
+        word = OrderWord.wrap(OrderWord.unwrap(word) | _lockFor(trader, nonce, lock));
+        orderId = _slots.record(_ledger, slot, position, book, sideBit, word, _maxOrdersPerSide);
+        emit OrderPlaced(orderId, trader, slot, side, quantityWh, limitPrice, meterIndex, lock);
+    }
+
+    /// @dev Locks `lock` of `trader`'s free balance (opening its account if needed) and, for a signed order,
+    /// consumes its nonce in the same ledger write; returns the account id.
+    function _lockFor(address trader, uint256 nonce, uint256 lock) private returns (uint32 accountId) {
+        accountId = _accountOf(trader);
+        // lock >= minOrderWh >= 1: the parameters' lower bounds make every order lock something.
+        if (nonce == _NO_NONCE) _ledger.update(accountId, 0, lock, lock, 0);
+        else _ledger.lockWithNonce(accountId, trader, lock, nonce);
+    }
+
+    /// @dev The account id of `account`, opening its account if it has none.
+    function _accountOf(address account) private returns (uint32 id) {
+        id = _ledger.idOf[account];
+        if (id == 0) id = _ledger.open(account);
     }
 
     /// @dev Checks the order window, the cap and the minimum size; returns the ring position and the
@@ -593,13 +653,13 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @dev The registry index of `meter`, a generation (or bidirectional) meter active for `slot` whose owner
-    /// of record for `slot` is the caller.
-    function _sellerMeterIndex(address meter, uint64 slot) private view returns (uint32) {
+    /// of record for `slot` is `trader`.
+    function _sellerMeterIndex(address meter, uint64 slot, address trader) private view returns (uint32) {
         IMeterRegistry.Meter memory m = _registry.meterOfSlot(meter, slot);
         if (m.status != IMeterRegistry.MeterStatus.Active || m.kind == IMeterRegistry.MeterKind.Consumption) {
             revert MarketInvalidMeter(meter, m.kind, m.status);
         }
-        if (m.owner != msg.sender) revert MarketNotMeterOwner(meter, m.owner, msg.sender);
+        if (m.owner != trader) revert MarketNotMeterOwner(meter, m.owner, trader);
         return m.index;
     }
 

@@ -219,7 +219,7 @@ interface IEnergyMarket {
     error MarketParamOutOfBounds(uint256 value, uint256 minimum, uint256 maximum);
     /// @notice Thrown when an account's free balance does not cover what it must pay or lock.
     error MarketInsufficientBalance(address account, uint256 free, uint256 needed);
-    /// @notice Thrown when a balance would exceed 128 bits.
+    /// @notice Thrown when a balance would exceed 112 bits (the ledger word also holds the signed-order nonce).
     error MarketBalanceOverflow(address account);
     /// @notice Thrown when an order is placed or cancelled at or after its slot's gate closure.
     error MarketGateClosed(uint64 slot, uint256 gateClosure, uint256 timestamp);
@@ -265,6 +265,11 @@ interface IEnergyMarket {
     error MarketConservationViolated(uint64 slot, uint256 buyFills, uint256 sellFills, uint256 quantityWh);
     /// @notice Thrown when the settlement hook was already set.
     error MarketHookAlreadySet(address hook);
+    /// @notice Thrown when someone other than the market's order router calls a router-only function.
+    error MarketNotRouter(address caller);
+    /// @notice Thrown when a signed order's nonce is not `account`'s next nonce `expected` (already used, or
+    /// ahead: place the earlier ones first), or is the last nonce 2^32 - 1, which is never usable.
+    error MarketNonceMismatch(address account, uint256 expected, uint256 given);
 
     // ----------------------------------------------------------------------------------------------
     // Money (anyone)
@@ -306,7 +311,28 @@ interface IEnergyMarket {
         address meter
     ) external returns (uint256 orderId);
 
+    /// @notice Router only: places an order for `trader` exactly as `placeOrder` from `trader`'s account would
+    /// (the lock comes from `trader`'s free balance, a sell's meter must be `trader`'s). A signed order (the
+    /// router checked `trader`'s signature) also consumes `trader`'s nonce `nonce`, which must be
+    /// `nonceOf(trader)` (else MarketNonceMismatch); `nonce` = 2^256 - 1 means no nonce: `trader` itself sent
+    /// the order through the router's `placeOrders`. Reverts MarketNotRouter for anyone else.
+    function placeOrderFor(
+        address trader,
+        uint256 nonce,
+        uint64 slot,
+        Side side,
+        uint48 quantityWh,
+        uint64 limitPrice,
+        address meter
+    ) external returns (uint256 orderId);
+
+    /// @notice Router only: sets `trader`'s next signed-order nonce to `to` if it is `from` and `to` > `from`
+    /// (a refused signed order's nonce, or the trader's own invalidation); else changes nothing.
+    /// @return advanced whether the nonce changed
+    function advanceNonce(address trader, uint32 from, uint32 to) external returns (bool advanced);
+
     /// @notice Cancels the caller's live order before its slot's gate closure and releases its lock at once.
+    /// A signed order placed by a relayer belongs to its trader: only the trader can cancel it.
     function cancelOrder(uint256 orderId) external;
 
     // ----------------------------------------------------------------------------------------------
@@ -413,6 +439,13 @@ interface IEnergyMarket {
 
     /// @notice Cap on the orders of one slot.
     function maxOrdersPerSlot() external view returns (uint32);
+
+    /// @notice The order router this market created in its constructor: the only caller of `placeOrderFor`
+    /// and `advanceNonce`; nobody can change it.
+    function orderRouter() external view returns (address);
+
+    /// @notice The next signed-order nonce of `account` (signed orders are placed in nonce order).
+    function nonceOf(address account) external view returns (uint32);
 
     /// @notice Cap on the orders of one side of a slot (maxOrdersPerSlot / 2).
     function maxOrdersPerSide() external view returns (uint32);

@@ -1,6 +1,6 @@
 /**
  * Adversarial: quantities and prices at the limits of their types (uint48 Wh, uint64 token base units per
- * Wh) and balances at 128 bits. Attack: pick values whose products overflow the lock, payment, escrow or
+ * Wh) and balances at 112 bits (the ledger word also holds the signed-order nonce). Attack: pick values whose products overflow the lock, payment, escrow or
  * balance arithmetic, to lock less than the order is worth or to wrap a balance. The market must compute
  * every product exactly (2^48 x 2^64 < 2^112) or refuse with a clear error.
  */
@@ -25,7 +25,7 @@ const { ethers, networkHelpers } = connection;
 const { time } = networkHelpers;
 const MAX_QUANTITY = 2n ** 48n - 1n;
 const MAX_PRICE = 2n ** 64n - 1n;
-const MAX_BALANCE = 2n ** 128n - 1n;
+const MAX_BALANCE = 2n ** 112n - 1n;
 
 /** Mints `amount` to the trader and deposits it. */
 async function topUp(s: GridSystem, trader: typeof s.alice, amount: bigint) {
@@ -96,7 +96,7 @@ describe("Adversarial: quantities, prices and balances at their type limits", fu
       .withArgs(s.carol.address, DEPOSIT, MAX_QUANTITY * MAX_PRICE);
   });
 
-  it("refuses a deposit that would take a balance past 128 bits with MarketBalanceOverflow", async function () {
+  it("refuses a deposit that would take a balance past 112 bits with MarketBalanceOverflow", async function () {
     const s = await networkHelpers.loadFixture(gridSystem);
     await topUp(s, s.carol, MAX_BALANCE - DEPOSIT);
     expect(await s.market.balanceOf(s.carol.address)).to.deep.equal([MAX_BALANCE, 0n]);

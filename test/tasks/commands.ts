@@ -405,7 +405,7 @@ describe("role commands", function () {
     });
 
     it("says which steps were done when a later step fails", async function () {
-      // 10^33 gUSD: the token mints it and the approval passes, the market refuses a balance above 128 bits.
+      // 10^33 gUSD: the token mints it and the approval passes, the market refuses a balance above 112 bits.
       const amount = `1${"0".repeat(33)}`;
       const outcome = await run(["token", "mint"], { to: me, amount, deposit: true });
       expectOneLineError(

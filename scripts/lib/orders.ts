@@ -1,0 +1,90 @@
+/**
+ * The one home of the signed-order typed data: what a prosumer signs so that a relayer (an aggregator, or
+ * anyone) can submit its order through the market's OrderRouter, and the ERC-1271/EOA signature it sends.
+ *
+ * The trader signs `Order(address trader,uint64 slot,uint8 side,uint48 quantityWh,uint64 limitPrice,
+ * address meter,uint32 nonce,uint40 expiry)` under the router's domain ("GridLedger OrderRouter", "1", the
+ * chain id, the router): a signature is good on one chain and one market only. `nonce` must be the trader's
+ * next nonce (`market.nonceOf(trader)`) when the order is placed; a trader's orders are placed in nonce order.
+ *
+ * Imports nothing above scripts/lib.
+ */
+import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+
+/** EIP-712 domain name and version of the OrderRouter (its constructor's `EIP712(name, version)`). */
+export const ORDER_DOMAIN_NAME = "GridLedger OrderRouter";
+export const ORDER_DOMAIN_VERSION = "1";
+
+/**
+ * EIP-712 type `Order` as traders sign it. The only TypeScript copy of the type: test/lib/orders.ts checks it
+ * against the router's `ORDER_TYPEHASH`.
+ */
+export const ORDER_TYPES: Record<string, TypedDataField[]> = {
+  Order: [
+    { name: "trader", type: "address" },
+    { name: "slot", type: "uint64" },
+    { name: "side", type: "uint8" },
+    { name: "quantityWh", type: "uint48" },
+    { name: "limitPrice", type: "uint64" },
+    { name: "meter", type: "address" },
+    { name: "nonce", type: "uint32" },
+    { name: "expiry", type: "uint40" },
+  ],
+};
+
+/** The EIP-712 type string, `Order(address trader,...)`, whose keccak256 is `ORDER_TYPEHASH`. */
+export const ORDER_TYPE = TypedDataEncoder.from(ORDER_TYPES).encodeType("Order");
+
+/** `IOrderRouter.Order`: units Wh and token base units per Wh; `meter` is the zero address for a buy. */
+export interface OrderValues {
+  trader: string;
+  slot: bigint;
+  /** 0 buy, 1 sell (`IEnergyMarket.Side`). */
+  side: number | bigint;
+  quantityWh: bigint;
+  limitPrice: bigint;
+  meter: string;
+  nonce: bigint;
+  /** Unix seconds, inclusive: the order may be placed until then. */
+  expiry: bigint;
+}
+
+/** `IOrderRouter.SignedOrder`: what a relayer submits in `placeSignedOrders`. */
+export interface SignedOrder {
+  order: OrderValues;
+  signature: string;
+}
+
+/** Anything that signs EIP-712 typed data: an ethers Wallet, a Hardhat signer, a wallet's owner key. */
+export interface TypedDataSigner {
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
+}
+
+/** The router's EIP-712 domain on `chainId`. */
+export function orderDomain(router: string, chainId: bigint): TypedDataDomain {
+  return {
+    name: ORDER_DOMAIN_NAME,
+    version: ORDER_DOMAIN_VERSION,
+    chainId,
+    verifyingContract: router,
+  };
+}
+
+/** The EIP-712 digest of `order` (what the router's `hashOrder` returns). */
+export function orderDigest(domain: TypedDataDomain, order: OrderValues): string {
+  return TypedDataEncoder.hash(domain, ORDER_TYPES, { ...order });
+}
+
+/** Signs `order` with `signer` (the trader, or the key an ERC-1271 wallet of the trader accepts). */
+export async function signOrder(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  order: OrderValues,
+): Promise<SignedOrder> {
+  const signature = await signer.signTypedData(domain, ORDER_TYPES, { ...order });
+  return { order, signature };
+}
