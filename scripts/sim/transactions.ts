@@ -13,7 +13,14 @@ import { Interface, Wallet, type TransactionReceipt, type Log } from "ethers";
 import type { Chain } from "../lib/chain.js";
 import type { ErrorDecoder } from "../lib/errors.js";
 
-export type Role = "deployer" | "grid operator" | "household" | "data hub" | "keeper" | "regulator";
+export type Role =
+  | "deployer"
+  | "grid operator"
+  | "household"
+  | "aggregator"
+  | "data hub"
+  | "keeper"
+  | "regulator";
 
 /** An account that sends transactions, with its own nonce counter (shared by every role it plays). */
 export interface Account {
@@ -67,7 +74,8 @@ export class TxRunner {
   constructor(
     readonly chain: Chain,
     readonly mode: "mine" | "wait",
-    private readonly decoder: ErrorDecoder,
+    /** Decodes the suite's custom errors (reverts, and the reasons of skipped signed orders). */
+    readonly decoder: ErrorDecoder,
   ) {}
 
   private readonly accounts = new Map<string, Promise<Account>>();
