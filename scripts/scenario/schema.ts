@@ -374,7 +374,8 @@ function parseTariffs(s: Fields): Scenario["tariffs"] {
 
 function parseOrders(s: Fields, overrides: ScenarioOverrides): Scenario["orders"] {
   const ordersF = s.object("orders");
-  const flow = overrides.orders ?? ordersF.oneOf("flow", "relayed", ORDER_FLOWS);
+  const fromFile = ordersF.oneOf("flow", "relayed", ORDER_FLOWS);
+  const flow = overrides.orders ?? fromFile;
   const batchSize = ordersF.number("batchSize", DEFAULT_RELAY_BATCH, {
     integer: true,
     min: 1,

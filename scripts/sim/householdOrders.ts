@@ -34,7 +34,10 @@ export interface OrderSubmitter {
   readonly signingSeconds: number;
 }
 
-export /** The battery's state of charge at the start of twin slot j, when the household has one. */
+/** The market's `Side` enum values. */
+export const SIDE = { buy: 0, sell: 1 } as const;
+
+/** The battery's state of charge at the start of twin slot j, when the household has one. */
 function batterySocAt(h: HouseholdRuntime, j: number): number | undefined {
   const battery = h.series.spec.battery;
   if (!battery) return undefined;

@@ -14,12 +14,15 @@ import { runSimulation } from "../../scripts/sim/run.js";
 import type { HouseholdRuntime } from "../../scripts/sim/state.js";
 import { EnergyMarket__factory } from "../../typechain-types/index.js";
 
-/** Five households trading four late-morning slots, orders in batches of `batchSize`. */
+/**
+ * Five households trading four late-morning slots, orders in batches of `batchSize`; each run its own seed,
+ * so its households are new accounts (no ETH, nonces from 0) on the shared chain.
+ */
 function smallDay(batchSize: number, deposit = "20", overrides: ScenarioOverrides = {}) {
   return parseScenario(
     {
       name: "relay-test",
-      seed: "relay-test",
+      seed: `relay-test-${batchSize}-${deposit}-${overrides.orders ?? "relayed"}`,
       households: 5,
       slots: 4,
       startSlotOfDay: 44,
