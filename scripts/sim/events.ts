@@ -51,6 +51,11 @@ const REDUCERS: Record<string, (r: Reduction) => void> = {
     if (order) order.id = BigInt(a.orderId);
   },
   SignedOrderSkipped: (r) => recordSkipped(r),
+  OrderFilled: ({ slotOf, a }) => {
+    const id = BigInt(a.orderId);
+    const order = slotOf()?.orders.find((o) => o.id === id);
+    if (order) order.fillWh = BigInt(a.fillWh);
+  },
   SlotCleared: ({ slotOf, a }) => {
     const slot = slotOf();
     if (slot) slot.cleared = { price: BigInt(a.price), quantityWh: BigInt(a.quantityWh) };

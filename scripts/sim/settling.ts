@@ -26,16 +26,6 @@ export async function clearSlot(ctx: RunContext, slot: SlotRuntime): Promise<voi
   );
 }
 
-/** The fill of each order of a traded slot, read from the market after the clearing was mined. */
-export async function readFills(ctx: RunContext, slot: SlotRuntime): Promise<void> {
-  if (!traded(slot)) return;
-  await Promise.all(
-    slot.orders.map(async (o) => {
-      o.fillWh = await ctx.suite.market.fillOf(o.id);
-    }),
-  );
-}
-
 /** The pages of one certification pass over `orders` orders of the slot. */
 async function sendPages(
   ctx: RunContext,

@@ -16,7 +16,7 @@ import { reduceEvents } from "./events.js";
 import { bidsOf, type OrderSubmitter } from "./householdOrders.js";
 import { issueUnsold } from "./issuance.js";
 import { readingsOfSlot, submitReadings } from "./meterReadings.js";
-import { clearSlot, readFills, settleSlot } from "./settling.js";
+import { clearSlot, settleSlot } from "./settling.js";
 import type { SlotRuntime } from "./state.js";
 
 /** What the ticks share beyond the run's context. */
@@ -79,6 +79,6 @@ export async function runTick(ctx: RunContext, state: TickState, k: number): Pro
   const mined = await timed(state, "mining", () =>
     ctx.runner.flush(fastForward ? tickTime(plan, k) : undefined),
   );
+  // The fills of the slot cleared now come with its OrderFilled events (one per live order).
   await timed(state, "events", async () => reduceEvents(ctx, plan, mined));
-  if (clearing) await timed(state, "fills", () => readFills(ctx, clearing)); // of the slot cleared now
 }
