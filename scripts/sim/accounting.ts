@@ -30,7 +30,9 @@ const ROLE_ORDER: Role[] = [
 /** Gas per role; households always have a row, so that "households paid nothing" shows as 0. */
 function roleStatsOf(input: AccountingInput): RoleStats[] {
   return ROLE_ORDER.flatMap((role) => {
-    const t = input.roles.get(role) ?? (role === "household" ? { transactions: 0, gasUsed: 0n } : undefined);
+    const t =
+      input.roles.get(role) ??
+      (role === "household" ? { transactions: 0, gasUsed: 0n } : undefined);
     return t ? [{ role, transactions: t.transactions, gasUsed: t.gasUsed }] : [];
   });
 }

@@ -16,7 +16,12 @@ import type { OrderIntent, Side } from "../strategy/types.js";
 import { orderDomain, signOrder, type SignedOrder } from "../lib/orders.js";
 import type { RunContext } from "./context.js";
 import { chunk, GAS_LIMITS } from "./gas.js";
-import { SIDE, type HouseholdBids, type OrderSubmitter, type PlacedOrder } from "./householdOrders.js";
+import {
+  SIDE,
+  type HouseholdBids,
+  type OrderSubmitter,
+  type PlacedOrder,
+} from "./householdOrders.js";
 import type { SlotRuntime } from "./state.js";
 
 export const ROUTER = OrderRouter__factory.createInterface();

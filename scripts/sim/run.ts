@@ -168,7 +168,8 @@ function report(ctx: RunContext, state: TickState, phases: Phases, wallStart: nu
   const plan = state.plan;
   const wallSeconds = (performance.now() - wallStart) / 1000;
   // The trading phase's parts: each tick step's time (sending included), signing the orders within it.
-  for (const [step, seconds] of Object.entries(state.seconds)) phases.seconds[`trading: ${step}`] = seconds;
+  for (const [step, seconds] of Object.entries(state.seconds))
+    phases.seconds[`trading: ${step}`] = seconds;
   phases.seconds["trading: orders: signing (EIP-712)"] = state.submitOrders.signingSeconds;
   phases.seconds["send (sign + submit), all phases"] = runner.seconds.send;
   phases.seconds["mine + receipts, all phases"] = runner.seconds.mine;

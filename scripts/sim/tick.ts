@@ -68,9 +68,7 @@ export async function runTick(ctx: RunContext, state: TickState, k: number): Pro
   if (ordering) await timed(state, "orders", () => placeOrders(ctx, state, ordering)); // (a) for slot k+1
   const clearing = slotAt(plan, k);
   if (clearing) await timed(state, "clearing", () => clearSlot(ctx, clearing)); // (b) clear slot k
-  await timed(state, "readings", async () =>
-    submitReadings(ctx, await readingsDue(ctx, state, k)),
-  ); // (c) readings of k-1, late ones due now
+  await timed(state, "readings", async () => submitReadings(ctx, await readingsDue(ctx, state, k))); // (c) readings of k-1, late ones due now
   const settling = slotAt(plan, k - 1 - plan.windowSlots);
   if (settling) await timed(state, "settlement", () => settleSlot(ctx, settling)); // (d) and certify it
   const issuing = slotAt(plan, k - 2 - plan.windowSlots);

@@ -14,13 +14,7 @@ import type { Chain } from "../lib/chain.js";
 import type { ErrorDecoder } from "../lib/errors.js";
 
 export type Role =
-  | "deployer"
-  | "grid operator"
-  | "household"
-  | "aggregator"
-  | "data hub"
-  | "keeper"
-  | "regulator";
+  "deployer" | "grid operator" | "household" | "aggregator" | "data hub" | "keeper" | "regulator";
 
 /** An account that sends transactions, with its own nonce counter (shared by every role it plays). */
 export interface Account {

@@ -129,7 +129,9 @@ describe("simulation: relayed orders", function () {
       skipped.filter((o) => o.reason.startsWith("MarketInsufficientBalance(")).length,
     );
     expect(skipped[0]!.reason).to.match(/^MarketInsufficientBalance\(account=0x[0-9a-fA-F]{40}, /);
-    expect(formatSummary(report)).to.match(/\d+ skipped by the router \(\d+ MarketInsufficientBalance/);
+    expect(formatSummary(report)).to.match(
+      /\d+ skipped by the router \(\d+ MarketInsufficientBalance/,
+    );
     const failed = report.ledger.filter((c) => !c.ok);
     expect(failed, failed.map((c) => `${c.name}: ${c.detail}`).join("; ")).to.deep.equal([]);
   });
