@@ -4,8 +4,8 @@
  */
 import { modelCertification, type CertificationModel } from "../lib/certification.js";
 import type { LedgerCheck } from "../report/model.js";
-import type { AccountingInput } from "./state.js";
-import { check, sumBig } from "./sums.js";
+import type { AccountingInput, HouseholdRuntime, SlotRuntime } from "./state.js";
+import { check, sumBig, total } from "./sums.js";
 
 /** Order index within its side of the slot (the low 32 bits of the market's order id). */
 const orderIndex = (id: bigint) => id & 0xffff_ffffn;
@@ -49,56 +49,46 @@ export function modelSlotCertificates(input: AccountingInput): Map<number, Certi
 
 const SOLAR = 1;
 
-/** The certificate pages against our model: pools, per-buy-order shares, remainders, each holder's total. */
-export function certificateChecks(input: AccountingInput): LedgerCheck[] {
+const same = (a: Map<string, bigint>, b: Map<string, bigint>) =>
+  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+
+/** One traded slot's pages against the model: pools, claims and remainders, and its pool accounted for. */
+function compareSlot(slot: SlotRuntime, model: CertificationModel) {
+  const chainPool = new Map(
+    [...slot.issued].filter(([, c]) => c.toBuyersWh > 0n).map(([m, c]) => [m, c.toBuyersWh]),
+  );
+  const modelPool = new Map([...model.toBuyersWh].filter(([, wh]) => wh > 0n));
+  const poolOff =
+    chainPool.size !== modelPool.size || [...modelPool].some(([m, wh]) => chainPool.get(m) !== wh);
+  const modelClaims = new Map(
+    [...model.claimsByBuyer].map(([b, bySource]) => [
+      b,
+      [...bySource.values()].reduce((a, x) => a + x, 0n),
+    ]),
+  );
+  const modelReturned = new Map<string, bigint>();
+  for (const v of model.vintages.values())
+    if (v.returnedWh > 0n && v.remainderMeter)
+      modelReturned.set(
+        v.remainderMeter,
+        (modelReturned.get(v.remainderMeter) ?? 0n) + v.returnedWh,
+      );
+  const claimsOff = !same(modelClaims, slot.claimed) || !same(modelReturned, slot.returned);
+  const pool = total(chainPool);
+  const claimed = total(slot.claimed);
+  const returned = total(slot.returned);
+  return { poolOff, claimsOff, lost: pool !== claimed + returned, pool, claimed, returned };
+}
+
+/**
+ * The households whose certificates differ from their share: the unsold export of their meter, their
+ * buy orders' shares, their remainders.
+ */
+function holdersOff(
+  input: AccountingInput,
+  models: Map<number, CertificationModel>,
+): HouseholdRuntime[] {
   const { slots, households } = input;
-  const models = modelSlotCertificates(input);
-  const traded = slots.filter((s) => (s.cleared?.quantityWh ?? 0n) > 0n && s.settled);
-  const undelivered = traded.filter((s) => !s.sellersCertified || !s.buyersClaimed);
-  const poolsOff: number[] = [];
-  const claimsOff: number[] = [];
-  const lost: number[] = [];
-  let pools = 0n;
-  let claimed = 0n;
-  let returned = 0n;
-  for (const slot of traded) {
-    const model = models.get(slot.index)!;
-    const chainPool = new Map(
-      [...slot.issued].filter(([, c]) => c.toBuyersWh > 0n).map(([m, c]) => [m, c.toBuyersWh]),
-    );
-    const modelPool = new Map([...model.toBuyersWh].filter(([, wh]) => wh > 0n));
-    if (
-      chainPool.size !== modelPool.size ||
-      [...modelPool].some(([m, wh]) => chainPool.get(m) !== wh)
-    )
-      poolsOff.push(slot.index);
-    const modelClaims = new Map(
-      [...model.claimsByBuyer].map(([b, bySource]) => [
-        b,
-        [...bySource.values()].reduce((a, x) => a + x, 0n),
-      ]),
-    );
-    const modelReturned = new Map<string, bigint>();
-    for (const v of model.vintages.values())
-      if (v.returnedWh > 0n && v.remainderMeter)
-        modelReturned.set(
-          v.remainderMeter,
-          (modelReturned.get(v.remainderMeter) ?? 0n) + v.returnedWh,
-        );
-    const same = (a: Map<string, bigint>, b: Map<string, bigint>) =>
-      a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-    if (!same(modelClaims, slot.claimed) || !same(modelReturned, slot.returned))
-      claimsOff.push(slot.index);
-    const pool = sumBig([...chainPool.values()], (x) => x);
-    const out =
-      sumBig([...slot.claimed.values()], (x) => x) + sumBig([...slot.returned.values()], (x) => x);
-    if (pool !== out) lost.push(slot.index);
-    pools += pool;
-    claimed += sumBig([...slot.claimed.values()], (x) => x);
-    returned += sumBig([...slot.returned.values()], (x) => x);
-  }
-  const list = (xs: number[]) => xs.join(", ");
-  // Each household's certificates: the unsold export of its meter, its buy orders' shares, its remainders.
   const expected = new Map(households.map((h) => [h.index, 0n]));
   for (const slot of slots) {
     const model = models.get(slot.index);
@@ -114,9 +104,29 @@ export function certificateChecks(input: AccountingInput): LedgerCheck[] {
       expected.set(h.index, expected.get(h.index)! + wh);
     }
   }
-  const holdersOff = households.filter(
-    (h) => BigInt(h.certificatesReceivedWh) !== expected.get(h.index),
-  );
+  return households.filter((h) => BigInt(h.certificatesReceivedWh) !== expected.get(h.index));
+}
+
+/** The certificate pages against our model: pools, per-buy-order shares, remainders, each holder's total. */
+export function certificateChecks(input: AccountingInput): LedgerCheck[] {
+  const { slots, households } = input;
+  const models = modelSlotCertificates(input);
+  const traded = slots.filter((s) => (s.cleared?.quantityWh ?? 0n) > 0n && s.settled);
+  const undelivered = traded.filter((s) => !s.sellersCertified || !s.buyersClaimed);
+  const compared = traded.map((slot) => ({
+    index: slot.index,
+    ...compareSlot(slot, models.get(slot.index)!),
+  }));
+  const where = (off: (c: (typeof compared)[number]) => boolean) =>
+    compared.filter(off).map((c) => c.index);
+  const poolsOff = where((c) => c.poolOff);
+  const claimsOff = where((c) => c.claimsOff);
+  const lost = where((c) => c.lost);
+  const pools = sumBig(compared, (c) => c.pool);
+  const claimed = sumBig(compared, (c) => c.claimed);
+  const returned = sumBig(compared, (c) => c.returned);
+  const list = (xs: number[]) => xs.join(", ");
+  const offHolders = holdersOff(input, models);
   return [
     check(
       "every traded slot's certificates delivered (sellers certified, buyers claimed)",
@@ -142,9 +152,9 @@ export function certificateChecks(input: AccountingInput): LedgerCheck[] {
     ),
     check(
       "each household's certificates = unsold export + its claims + its remainders",
-      holdersOff.length === 0,
-      holdersOff.length
-        ? `off for households ${holdersOff.map((h) => h.index).join(", ")}`
+      offHolders.length === 0,
+      offHolders.length
+        ? `off for households ${offHolders.map((h) => h.index).join(", ")}`
         : `${households.length} households`,
     ),
   ];

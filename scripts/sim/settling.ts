@@ -13,17 +13,25 @@ export function traded(slot: SlotRuntime): boolean {
   return (slot.cleared?.quantityWh ?? 0n) > 0n;
 }
 
-/** The keeper clears the slot when it has orders. */
-export async function clearSlot(ctx: RunContext, slot: SlotRuntime): Promise<void> {
-  if (slot.orders.length === 0) return;
+/** The keeper's clear or settle of the slot (the market's two slot calls, gas by the slot's orders). */
+async function keeperSlotCall(ctx: RunContext, fn: "clear" | "settle", slot: SlotRuntime) {
   const { suite } = ctx;
+  const data =
+    fn === "clear"
+      ? suite.market.interface.encodeFunctionData("clear", [slot.chainSlot])
+      : suite.market.interface.encodeFunctionData("settle", [slot.chainSlot]);
   await ctx.runner.send(
     ctx.actors.keeper,
-    `clear slot ${slot.index}`,
+    `${fn} slot ${slot.index}`,
     suite.addresses.market,
-    suite.market.interface.encodeFunctionData("clear", [slot.chainSlot]),
-    GAS_LIMITS.clear(slot.orders.length),
+    data,
+    GAS_LIMITS[fn](slot.orders.length),
   );
+}
+
+/** The keeper clears the slot when it has orders (their fills come with its OrderFilled events). */
+export async function clearSlot(ctx: RunContext, slot: SlotRuntime): Promise<void> {
+  if (slot.orders.length > 0) await keeperSlotCall(ctx, "clear", slot);
 }
 
 /** The pages of one certification pass over `orders` orders of the slot. */
@@ -62,13 +70,6 @@ async function certifySlot(ctx: RunContext, slot: SlotRuntime): Promise<void> {
 /** The keeper settles a traded slot, then delivers its certificates. */
 export async function settleSlot(ctx: RunContext, slot: SlotRuntime): Promise<void> {
   if (!traded(slot)) return;
-  const { suite } = ctx;
-  await ctx.runner.send(
-    ctx.actors.keeper,
-    `settle slot ${slot.index}`,
-    suite.addresses.market,
-    suite.market.interface.encodeFunctionData("settle", [slot.chainSlot]),
-    GAS_LIMITS.settle(slot.orders.length),
-  );
+  await keeperSlotCall(ctx, "settle", slot);
   await certifySlot(ctx, slot);
 }
