@@ -10,7 +10,7 @@
  * Gas limits are explicit (no estimation against a state that is still pending); see GAS_LIMITS.
  */
 import { Interface, Wallet, type TransactionReceipt, type Log } from "ethers";
-import type { Chain } from "../lib/chain.js";
+import { retryOnClosedConnection, type Chain } from "../lib/chain.js";
 import type { ErrorDecoder } from "../lib/errors.js";
 
 export type Role =
@@ -187,7 +187,9 @@ export class TxRunner {
         await this.chain.rpc("evm_mine");
         const missing = batch.filter((tx) => !receipts.has(tx.hash));
         const found = await Promise.all(
-          missing.map((tx) => provider.getTransactionReceipt(tx.hash)),
+          missing.map((tx) =>
+            retryOnClosedConnection(() => provider.getTransactionReceipt(tx.hash)),
+          ),
         );
         found.forEach((r, i) => r && receipts.set(missing[i]!.hash, r));
         if (receipts.size === batch.length) break;
