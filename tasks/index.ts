@@ -91,6 +91,12 @@ export const gridLedgerTasks = [
       defaultValue: "",
     })
     .addOption({
+      name: "orders",
+      description:
+        "order flow: relayed (households sign, the aggregator submits batches) or direct (overrides the scenario)",
+      defaultValue: "",
+    })
+    .addOption({
       name: "name",
       description: "the run's name in the report (default <scenario>-<strategies>-<UTC time>)",
       defaultValue: "",

@@ -28,9 +28,38 @@ export interface Chain {
   latestTimestamp(): Promise<number>;
 }
 
+/**
+ * Whether `error` is the connection closing under a request: a keep-alive socket the node closed while idle
+ * ("other side closed"), which a loaded machine's late timers make likely between two busy ticks. The request
+ * never reached the node, so it may be sent again.
+ */
+export function isConnectionClosed(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 6; depth++, e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "UND_ERR_SOCKET" || code === "ECONNRESET") return true;
+  }
+  return false;
+}
+
+/** `fn`, tried again (withRetry: 3 tries, 200 then 400 ms apart) only while its connection closes under it. */
+export async function retryOnClosedConnection<T>(fn: () => Promise<T>): Promise<T> {
+  const policy = { baseDelayMs: 200, maxDelayMs: 400, maxAttempts: 3 };
+  const outcome = await withRetry(policy, async (): Promise<{ value: T } | { error: unknown }> => {
+    try {
+      return { value: await fn() };
+    } catch (error) {
+      if (isConnectionClosed(error)) throw error; // tried again
+      return { error }; // any other failure ends the retries at once
+    }
+  });
+  if ("error" in outcome) throw outcome.error;
+  return outcome.value;
+}
+
 export async function chainFrom(connection: Connection): Promise<Chain> {
   const rpc = <T>(method: string, params: unknown[] = []) =>
-    connection.provider.request({ method, params }) as Promise<T>;
+    retryOnClosedConnection(() => connection.provider.request({ method, params }) as Promise<T>);
   const chainId = Number(await rpc<string>("eth_chainId"));
   const embedded = connection.networkConfig.type === "edr-simulated";
   return {

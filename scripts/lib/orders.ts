@@ -10,6 +10,7 @@
  * Imports nothing above scripts/lib.
  */
 import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+import { TypedDataType, type TypedDataSigner } from "./typedData.js";
 
 /** EIP-712 domain name and version of the OrderRouter (its constructor's `EIP712(name, version)`). */
 export const ORDER_DOMAIN_NAME = "GridLedger OrderRouter";
@@ -56,13 +57,9 @@ export interface SignedOrder {
 }
 
 /** Anything that signs EIP-712 typed data: an ethers Wallet, a Hardhat signer, a wallet's owner key. */
-export interface TypedDataSigner {
-  signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, TypedDataField[]>,
-    value: Record<string, unknown>,
-  ): Promise<string>;
-}
+export type { TypedDataSigner } from "./typedData.js";
+
+const ORDER = new TypedDataType(ORDER_TYPES);
 
 /** The router's EIP-712 domain on `chainId`. */
 export function orderDomain(router: string, chainId: bigint): TypedDataDomain {
@@ -76,7 +73,7 @@ export function orderDomain(router: string, chainId: bigint): TypedDataDomain {
 
 /** The EIP-712 digest of `order` (what the router's `hashOrder` returns). */
 export function orderDigest(domain: TypedDataDomain, order: OrderValues): string {
-  return TypedDataEncoder.hash(domain, ORDER_TYPES, { ...order });
+  return ORDER.digest(domain, { ...order });
 }
 
 /** Signs `order` with `signer` (the trader, or the key an ERC-1271 wallet of the trader accepts). */
@@ -85,6 +82,6 @@ export async function signOrder(
   domain: TypedDataDomain,
   order: OrderValues,
 ): Promise<SignedOrder> {
-  const signature = await signer.signTypedData(domain, ORDER_TYPES, { ...order });
+  const signature = await ORDER.sign(signer, domain, { ...order });
   return { order, signature };
 }

@@ -29,6 +29,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import { TypedDataType, type TypedDataSigner } from "./typedData.js";
 
 /** EIP-712 domain name and version of the MeterRegistry (its constructor's `EIP712(name, version)`). */
 export const REGISTRY_DOMAIN_NAME = "GridLedger MeterRegistry";
@@ -49,6 +50,8 @@ export const READING_TYPES: Record<string, TypedDataField[]> = {
 
 /** The EIP-712 type string, `Reading(address meter,...)`, whose keccak256 is `READING_TYPEHASH`. */
 export const READING_TYPE = TypedDataEncoder.from(READING_TYPES).encodeType("Reading");
+
+const READING = new TypedDataType(READING_TYPES);
 
 const SALT_SEED_LABEL = toUtf8Bytes("GridLedger reading salt seed v1");
 const MAX_UINT32 = (1n << 32n) - 1n;
@@ -82,13 +85,8 @@ export interface ImportOpening {
 }
 
 /** A meter's device key: signs typed data and holds the secret the salts derive from (an ethers Wallet). */
-export interface MeterKey {
+export interface MeterKey extends TypedDataSigner {
   readonly privateKey: string;
-  signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, TypedDataField[]>,
-    value: Record<string, unknown>,
-  ): Promise<string>;
 }
 
 /** The registry's EIP-712 domain on `chainId` at `verifyingContract`. */
@@ -153,7 +151,7 @@ export function readingDigest(
   domain: TypedDataDomain,
   reading: Pick<SignedReading, "meter" | "slot" | "exportedWh" | "importedCommitment">,
 ): string {
-  return TypedDataEncoder.hash(domain, READING_TYPES, signedValue(reading));
+  return READING.digest(domain, signedValue(reading));
 }
 
 /** A 65-byte signature in the registry's compact EIP-2098 form `(r, vs)`. */
@@ -176,7 +174,7 @@ export async function signReading(
     exportedWh: values.exportedWh,
     importedCommitment: commitment,
   };
-  const signature = await key.signTypedData(domain, READING_TYPES, signedValue(reading));
+  const signature = await READING.sign(key, domain, signedValue(reading));
   return { ...reading, ...compactSignature(signature) };
 }
 

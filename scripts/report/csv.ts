@@ -27,6 +27,7 @@ export function slotsCsv(report: SimulationReport): string {
       "seller_proceeds",
       "readings_recorded",
       "readings_rejected",
+      "orders_skipped",
     ],
     report.slots.map((s) => [
       s.index,
@@ -48,6 +49,7 @@ export function slotsCsv(report: SimulationReport): string {
       baseToCurrency(s.sellerProceeds),
       s.readingsRecorded,
       s.readingsRejected,
+      s.ordersSkipped.length,
     ]),
   );
 }

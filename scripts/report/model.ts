@@ -34,6 +34,8 @@ export interface SlotReport {
   sellerProceeds: bigint;
   readingsRecorded: number;
   readingsRejected: number;
+  /** Signed orders of the slot the router skipped: household, side, quantity and the decoded reason. */
+  ordersSkipped: Array<{ household: number; side: string; quantityWh: number; reason: string }>;
 }
 
 export interface HouseholdReport {
@@ -179,6 +181,12 @@ export interface RunInfo {
   ordersRefusedAtCap: number;
   /** The market's per-slot order cap. */
   maxOrdersPerSlot: number;
+  /** How orders reached the market: signed and relayed by the aggregator, or each household's own. */
+  orderFlow: "relayed" | "direct";
+  /** Orders the aggregator kept back because their side of the slot was full (largest bids kept). */
+  ordersHeldBackAtCap: number;
+  /** Signed orders the router skipped (SignedOrderSkipped), by error name; per order in slots[].skipped. */
+  ordersSkipped: Record<string, number>;
   /** Where the wall time went, seconds per phase. */
   phases: Record<string, number>;
   contracts: Record<string, string>;

@@ -12,6 +12,23 @@ function money(base: bigint, currency: string): string {
   return `${whole}.${fraction.padEnd(2, "0").slice(0, 2)} ${currency}`;
 }
 
+/** How orders reached the market, and every relayed order that was not placed, by reason. */
+function orderLines(report: SimulationReport): string[] {
+  const { run } = report;
+  const skipped = Object.entries(run.ordersSkipped);
+  const total = skipped.reduce((n, [, count]) => n + count, 0);
+  const lines = [
+    run.orderFlow === "relayed"
+      ? `Orders: signed by the households, submitted by the aggregator; ${total} skipped by the router${total ? ` (${skipped.map(([name, count]) => `${count} ${name}`).join(", ")})` : ""}`
+      : "Orders: each household's own placeOrder transaction",
+  ];
+  if (run.ordersHeldBackAtCap > 0)
+    lines.push(
+      `Orders held back by the aggregator at the side cap of ${run.maxOrdersPerSlot / 2} (largest kept): ${run.ordersHeldBackAtCap}`,
+    );
+  return lines;
+}
+
 export function formatSummary(report: SimulationReport): string {
   const { run, totals } = report;
   const cur = run.currency;
@@ -39,6 +56,7 @@ export function formatSummary(report: SimulationReport): string {
           `Orders refused at the market's cap of ${run.maxOrdersPerSlot} per slot: ${run.ordersRefusedAtCap}`,
         ]
       : []),
+    ...orderLines(report),
     `Transactions ${run.transactions} in ${run.wallSeconds.toFixed(1)} s (${run.transactionsPerSecond.toFixed(1)} tx/s), gas ${totals.gasUsed}`,
     "Gas per role:",
     ...roleLines,

@@ -73,8 +73,16 @@ export interface Scenario {
     retailPerWh: bigint;
     feedInPerWh: bigint;
   };
-  /** Market deposit per household (currency) and gas money per household (ETH). */
+  /**
+   * Market deposit per household (currency, deposited for it by the grid operator) and gas money per
+   * household (ETH): "1" by default in the direct flow, "0" in the relayed flow (households hold no ETH).
+   */
   funding: { deposit: string; depositBase: bigint; gasEth: string };
+  /**
+   * How orders reach the market: "relayed" (default) households sign, the aggregator submits each slot's
+   * orders in `placeSignedOrders` batches of `batchSize`; "direct" each household sends its own placeOrder.
+   */
+  orders: { flow: OrderFlow; batchSize: number };
   strategy: StrategyChoice;
   /** Per-household kind, strategy and equipment (scripts/scenario/households.ts). */
   householdOverrides: HouseholdOverride[];
@@ -94,8 +102,16 @@ export interface Scenario {
   notices: string[];
 }
 
-/** Command-line overrides (`--households`, `--days`, `--slots`, `--start`, `--seed`, `--strategy`). */
+export type OrderFlow = "relayed" | "direct";
+export const ORDER_FLOWS: readonly OrderFlow[] = ["relayed", "direct"];
+/** Orders per placeSignedOrders batch: the default, and the most that fit the gas cap (scripts/sim/gas.ts). */
+export const DEFAULT_RELAY_BATCH = 100;
+export const MAX_RELAY_BATCH = 130;
+
+/** Command-line overrides (`--households`, `--days`, `--slots`, `--start`, `--seed`, `--strategy`, `--orders`). */
 export interface ScenarioOverrides {
+  /** The order flow (`--orders relayed|direct`). */
+  orders?: OrderFlow;
   households?: number;
   days?: number;
   slots?: number;
@@ -356,13 +372,27 @@ function parseTariffs(s: Fields): Scenario["tariffs"] {
   };
 }
 
-function parseFunding(s: Fields): Scenario["funding"] {
+function parseOrders(s: Fields, overrides: ScenarioOverrides): Scenario["orders"] {
+  const ordersF = s.object("orders");
+  const fromFile = ordersF.oneOf("flow", "relayed", ORDER_FLOWS);
+  const flow = overrides.orders ?? fromFile;
+  const batchSize = ordersF.number("batchSize", DEFAULT_RELAY_BATCH, {
+    integer: true,
+    min: 1,
+    max: MAX_RELAY_BATCH,
+  });
+  ordersF.done();
+  return { flow, batchSize };
+}
+
+/** Households hold gas money only in the direct flow, unless the scenario gives them some. */
+function parseFunding(s: Fields, flow: OrderFlow): Scenario["funding"] {
   const fundF = s.object("funding");
   const deposit = fundF.string("deposit", "100", DECIMAL, "an amount of currency such as 100");
   const depositBase = currencyToBase(deposit, fundF.at("deposit"));
   const gasEth = fundF.string(
     "gasEth",
-    "1",
+    flow === "direct" ? "1" : "0",
     /^\d+(\.\d{1,6})?$/,
     "an amount of ETH with at most 6 decimals such as 0.05",
   );
@@ -449,7 +479,8 @@ export function parseScenario(
   const battery = parseBattery(s);
   const sky = parseSky(s);
   const tariffs = parseTariffs(s);
-  const funding = parseFunding(s);
+  const orders = parseOrders(s, overrides);
+  const funding = parseFunding(s, orders.flow);
   const choices = parseChoices(
     s,
     overrides,
@@ -471,6 +502,7 @@ export function parseScenario(
     sky,
     tariffs,
     funding,
+    orders,
     ...choices,
     notices,
   };

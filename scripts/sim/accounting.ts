@@ -21,16 +21,31 @@ const ROLE_ORDER: Role[] = [
   "deployer",
   "grid operator",
   "household",
+  "aggregator",
   "data hub",
   "keeper",
   "regulator",
 ];
 
+/** Gas per role; households always have a row, so that "households paid nothing" shows as 0. */
 function roleStatsOf(input: AccountingInput): RoleStats[] {
   return ROLE_ORDER.flatMap((role) => {
-    const t = input.roles.get(role);
+    const t =
+      input.roles.get(role) ??
+      (role === "household" ? { transactions: 0, gasUsed: 0n } : undefined);
     return t ? [{ role, transactions: t.transactions, gasUsed: t.gasUsed }] : [];
   });
+}
+
+/** The relayed orders the router skipped, counted by error name (the arguments are in the slots' lists). */
+function skippedByReason(slots: AccountingInput["slots"]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const slot of slots)
+    for (const o of slot.skipped) {
+      const name = o.reason.split("(")[0]!;
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
+  return counts;
 }
 
 function runSummary(input: AccountingInput, roles: readonly RoleStats[]): SimulationReport["run"] {
@@ -53,6 +68,9 @@ function runSummary(input: AccountingInput, roles: readonly RoleStats[]): Simula
     transactions,
     transactionsPerSecond: transactions / Math.max(input.wallSeconds, 1e-9),
     ordersRefusedAtCap: input.totals.ordersRefusedAtCap,
+    orderFlow: scenario.orders.flow,
+    ordersHeldBackAtCap: input.totals.ordersHeldBackAtCap,
+    ordersSkipped: skippedByReason(input.slots),
     maxOrdersPerSlot: input.maxOrdersPerSlot,
     phases: input.phases,
     contracts: { ...input.suite.addresses },

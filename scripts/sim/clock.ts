@@ -41,6 +41,7 @@ function emptySlot(index: number, chainSlot: bigint): SlotRuntime {
     sellersCertified: false,
     buyersClaimed: false,
     submitted: new Map(),
+    skipped: [],
   };
 }
 

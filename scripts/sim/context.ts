@@ -20,6 +20,11 @@ export interface MarketFacts {
   sellerCollateralPerWh: bigint;
   penaltyPerWh: bigint;
   maxOrdersPerSlot: number;
+  maxOrdersPerSide: number;
+  /** Seconds before a slot's start at which its gate closes (orders refused after). */
+  gateClosureSeconds: number;
+  /** The market's OrderRouter (signed orders, relayed in batches). */
+  orderRouter: string;
 }
 
 /** The role accounts that send the suite's transactions. */
@@ -28,6 +33,8 @@ export interface Actors {
   operator: Actor;
   hub: Actor;
   keeper: Actor;
+  /** Submits the households' signed orders in batches (relayed flow) and pays their gas. */
+  aggregator: Actor;
 }
 
 export interface RunContext {

@@ -6,6 +6,7 @@ import { ZeroAddress, type Interface } from "ethers";
 import type { DayPlan, RunContext } from "./context.js";
 import type { PlacedOrder } from "./householdOrders.js";
 import type { HouseholdRuntime, SlotRuntime } from "./state.js";
+import { ROUTER } from "./relayedOrders.js";
 import { parseLogs, type MinedTx } from "./transactions.js";
 
 /** An event's arguments by name (the driver reads each as the type its event declares). */
@@ -18,7 +19,7 @@ interface Reduction {
   /** The run's slot the event names (read only by the events that have a slot argument). */
   slotOf: () => SlotRuntime | undefined;
   byAccount: Map<string, HouseholdRuntime>;
-  /** The mined placeOrder transaction that emitted the event, if it was one. */
+  /** The mined placeOrder or placeSignedOrders transaction that emitted the event, if it was one. */
   orderTx: MinedTx | undefined;
 }
 
@@ -40,10 +41,20 @@ function registryError(ctx: RunContext, selector: string): string {
 }
 
 const REDUCERS: Record<string, (r: Reduction) => void> = {
-  OrderPlaced: ({ slotOf, a, orderTx }) => {
-    const slot = slotOf();
-    const order = slot?.orders.find((o) => (o as PlacedOrder).hash === orderTx?.hash);
+  OrderPlaced: ({ slotOf, a, orderTx, byAccount }) => {
+    // A batch carries many orders: the first of this transaction's orders by this trader still without an
+    // id (the router places a trader's orders in nonce order, and events.ts sees them in emission order).
+    const household = byAccount.get(lower(a.account))?.index;
+    const order = slotOf()?.orders.find(
+      (o) => (o as PlacedOrder).hash === orderTx?.hash && o.household === household && o.id === -1n,
+    );
     if (order) order.id = BigInt(a.orderId);
+  },
+  SignedOrderSkipped: (r) => recordSkipped(r),
+  OrderFilled: ({ slotOf, a }) => {
+    const id = BigInt(a.orderId);
+    const order = slotOf()?.orders.find((o) => o.id === id);
+    if (order) order.fillWh = BigInt(a.fillWh);
   },
   SlotCleared: ({ slotOf, a }) => {
     const slot = slotOf();
@@ -115,6 +126,42 @@ const REDUCERS: Record<string, (r: Reduction) => void> = {
   },
 };
 
+/** `MarketInsufficientBalance(account=0x.., free=.., needed=..)`: the skip reason as a user reads it. */
+function skipReason(ctx: RunContext, data: string): string {
+  const decoded = ctx.runner.decoder.decode(data);
+  if (!decoded) return `unknown error ${data.slice(0, 10)}`;
+  const args = Object.entries(decoded.args).map(([k, v]) => `${k}=${v}`);
+  return `${decoded.name}(${args.join(", ")})`;
+}
+
+/**
+ * A signed order the router skipped: out of its slot's orders (it was never placed) and into the slot's
+ * skipped list with its reason. When its nonce was not consumed, the household's counter goes back to it,
+ * so that its next orders are signed with the nonce the market expects.
+ */
+function recordSkipped({ ctx, plan, a, byAccount, orderTx }: Reduction) {
+  const h = byAccount.get(lower(a.trader));
+  const nonce = Number(a.nonce);
+  for (const slot of plan.slots) {
+    const i = slot.orders.findIndex(
+      (o) =>
+        (o as PlacedOrder).hash === orderTx?.hash &&
+        o.household === h?.index &&
+        (o as PlacedOrder).nonce === nonce,
+    );
+    if (i < 0) continue;
+    const [order] = slot.orders.splice(i, 1);
+    const nonceConsumed = Boolean(a.nonceConsumed);
+    const reason = skipReason(ctx, String(a.reason));
+    slot.skipped.push({ ...order!, nonce, nonceConsumed, reason });
+    if (h && !nonceConsumed && nonce < h.orderNonce) h.orderNonce = nonce;
+    return;
+  }
+  throw new Error(
+    `SignedOrderSkipped for ${String(a.trader)} nonce ${nonce} in ${orderTx?.hash}: no such order was sent`,
+  );
+}
+
 /** The contracts whose events the run reads. */
 function eventSources(ctx: RunContext): Array<{ address: string; iface: Interface }> {
   const { suite } = ctx;
@@ -122,6 +169,7 @@ function eventSources(ctx: RunContext): Array<{ address: string; iface: Interfac
     { address: suite.addresses.registry, iface: suite.registry.interface },
     { address: suite.addresses.market, iface: suite.market.interface },
     { address: suite.addresses.certificates, iface: suite.certificates.interface },
+    { address: ctx.facts.orderRouter, iface: ROUTER },
   ];
 }
 
@@ -132,7 +180,7 @@ export function reduceEvents(ctx: RunContext, plan: DayPlan, mined: MinedTx[]): 
     eventSources(ctx),
   );
   const orderByHash = new Map(
-    mined.filter((m) => m.label.startsWith("placeOrder")).map((m) => [m.hash, m]),
+    mined.filter((m) => m.label.startsWith("place")).map((m) => [m.hash, m]),
   );
   const byAccount = new Map(ctx.households.map((h) => [h.account.address.toLowerCase(), h]));
   for (const e of events) {

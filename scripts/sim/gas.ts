@@ -14,6 +14,9 @@ export const GAS_LIMITS = {
   approve: 100_000n,
   depositFor: 250_000n,
   placeOrder: 220_000n,
+  // Per signed order: a placement (at most about 70k, gas/GAS.md), its calldata, the signature check and the
+  // nonce; MAX_RELAY_BATCH (scripts/scenario/schema.ts) orders stay under the cap.
+  placeSignedOrders: (orders: number) => capped(100_000n + 120_000n * BigInt(orders)),
   clear: (orders: number) => capped(200_000n + 30_000n * BigInt(orders)),
   readings: (count: number) => capped(100_000n + 60_000n * BigInt(count)),
   settle: (orders: number) => capped(300_000n + 150_000n * BigInt(orders)),

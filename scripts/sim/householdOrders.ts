@@ -1,8 +1,8 @@
 /**
  * A household's bids for a slot and the transactions that carry them. The bids are the strategy's, shaped
- * by the scenario's faults and the market's rules; how they reach the chain is an `OrderSubmitter`: today
- * each household sends its own placeOrder, a relayed flow (households sign, a relayer batches) is another
- * submitter with the same bids.
+ * by the scenario's faults and the market's rules; how they reach the chain is an `OrderSubmitter`: each
+ * household's own placeOrder (`directOrders`, here), or signed orders the aggregator submits in batches
+ * (relayedOrders.ts), with the same bids.
  */
 import { ZeroAddress } from "ethers";
 import type { Rng } from "../lib/prng.js";
@@ -12,18 +12,30 @@ import { faultFor } from "./faultWindows.js";
 import { GAS_LIMITS } from "./gas.js";
 import type { HouseholdRuntime, OrderRecord, SlotRuntime } from "./state.js";
 
-const SIDE = { buy: 0, sell: 1 } as const;
+/**
+ * An order the simulation sent, with the hash of its transaction until its id is known (events.ts) and,
+ * when it was signed, its nonce (to match the router's SignedOrderSkipped).
+ */
+export type PlacedOrder = OrderRecord & { hash: string; nonce?: number };
 
-/** An order the simulation sent, with the hash of its transaction until its id is known (events.ts). */
-export type PlacedOrder = OrderRecord & { hash: string };
+/** One household's bids for a slot. */
+export interface HouseholdBids {
+  household: HouseholdRuntime;
+  bids: readonly OrderIntent[];
+}
 
-/** Carries one household's bids for one slot to the market, recording each order it sends in the slot. */
-export type OrderSubmitter = (
-  ctx: RunContext,
-  h: HouseholdRuntime,
-  slot: SlotRuntime,
-  bids: readonly OrderIntent[],
-) => Promise<void>;
+/**
+ * Carries a slot's bids, every household's, to the market, recording each order it sends in the slot (not
+ * yet mined: the tick flushes).
+ */
+export interface OrderSubmitter {
+  submit(ctx: RunContext, slot: SlotRuntime, bids: readonly HouseholdBids[]): Promise<void>;
+  /** Seconds spent signing orders (EIP-712) before they were sent. */
+  readonly signingSeconds: number;
+}
+
+/** The market's `Side` enum values. */
+export const SIDE = { buy: 0, sell: 1 } as const;
 
 /** The battery's state of charge at the start of twin slot j, when the household has one. */
 function batterySocAt(h: HouseholdRuntime, j: number): number | undefined {
@@ -70,8 +82,20 @@ export function bidsOf(
   return bids;
 }
 
-/** Each bid as the household's own placeOrder transaction. */
-export const directOrders: OrderSubmitter = async (ctx, h, slot, bids) => {
+/** Each bid as the household's own placeOrder transaction (the household pays the gas). */
+export const directOrders: OrderSubmitter = {
+  signingSeconds: 0,
+  async submit(ctx, slot, bids) {
+    for (const { household, bids: own } of bids) await placeOwnOrders(ctx, household, slot, own);
+  },
+};
+
+async function placeOwnOrders(
+  ctx: RunContext,
+  h: HouseholdRuntime,
+  slot: SlotRuntime,
+  bids: readonly OrderIntent[],
+) {
   const { suite } = ctx;
   for (const bid of bids) {
     // At the cap the market refuses the order (MarketSlotFull): first come, first served; the
@@ -103,4 +127,4 @@ export const directOrders: OrderSubmitter = async (ctx, h, slot, bids) => {
     };
     slot.orders.push(order);
   }
-};
+}

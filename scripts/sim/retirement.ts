@@ -1,6 +1,7 @@
 /**
  * After the last tick: consumers retire the certificates they received (a green-electricity claim), one
- * retire transaction per vintage they hold.
+ * retire transaction per vintage they hold. Retiring is the holder's own transaction: a household without
+ * gas money (the relayed flow's default) keeps its certificates, to retire them whenever it likes.
  */
 import { toUtf8Bytes } from "ethers";
 import type { DayPlan, RunContext } from "./context.js";
@@ -12,6 +13,11 @@ import type { HouseholdRuntime } from "./state.js";
 function issuedIds(plan: DayPlan): bigint[] {
   const slots = plan.slots.flatMap((s) => (s.issued.size > 0 ? [s.chainSlot] : []));
   return [...new Set(slots)].map((chainSlot) => (chainSlot << 8n) | BigInt(SOURCE.solar));
+}
+
+async function holdsGasMoney(ctx: RunContext, h: HouseholdRuntime): Promise<boolean> {
+  const balance = await ctx.chain.rpc<string>("eth_getBalance", [h.account.address, "latest"]);
+  return BigInt(balance) > 0n;
 }
 
 async function retireHeld(ctx: RunContext, h: HouseholdRuntime, ids: bigint[]): Promise<void> {
@@ -42,5 +48,5 @@ export async function retireCertificates(ctx: RunContext, plan: DayPlan): Promis
   const ids = issuedIds(plan);
   const consumers = ctx.households.filter((h) => !h.canSell);
   if (ids.length === 0 || consumers.length === 0) return;
-  for (const h of consumers) await retireHeld(ctx, h, ids);
+  for (const h of consumers) if (await holdsGasMoney(ctx, h)) await retireHeld(ctx, h, ids);
 }

@@ -19,6 +19,7 @@ import { planDay, waitForTick } from "./clock.js";
 import type { DayPlan, RunContext } from "./context.js";
 import { reduceEvents } from "./events.js";
 import { directOrders } from "./householdOrders.js";
+import { relayedOrders } from "./relayedOrders.js";
 import { readingDomain } from "./meterReadings.js";
 import { retireCertificates } from "./retirement.js";
 import {
@@ -116,14 +117,16 @@ async function startTrading(ctx: RunContext, plan: DayPlan, progressOptions?: Pr
     plan,
     strategies: strategiesOf(scenario),
     bidRng: new Rng(scenario.seed).stream("bids"),
-    submitOrders: directOrders,
+    submitOrders:
+      scenario.orders.flow === "relayed" ? relayedOrders(scenario.orders.batchSize) : directOrders,
     domain: readingDomain(ctx),
     late: new Map(),
+    seconds: {},
   };
   const progress = new Progress("trading", plan.lastTick + 2, progressOptions);
   const c0 = plan.firstChainSlot;
   progress.log(
-    `Trading ${scenario.slots} slots of ${ctx.facts.slotLength} s from chain slot ${c0} (${new Date(plan.startOf(c0) * 1000).toISOString()}), ${ctx.households.length} households, ${ctx.timingMode}`,
+    `Trading ${scenario.slots} slots of ${ctx.facts.slotLength} s from chain slot ${c0} (${new Date(plan.startOf(c0) * 1000).toISOString()}), ${ctx.households.length} households, ${ctx.timingMode}, ${scenario.orders.flow} orders`,
   );
   return { state, progress };
 }
@@ -160,12 +163,18 @@ async function tallyDeployment(ctx: RunContext, deployment: SuiteOfRun): Promise
   });
 }
 
-function report(ctx: RunContext, plan: DayPlan, phases: Phases, wallStart: number) {
+function report(ctx: RunContext, state: TickState, phases: Phases, wallStart: number) {
   const { runner } = ctx;
+  const plan = state.plan;
   const wallSeconds = (performance.now() - wallStart) / 1000;
-  phases.seconds["send (sign + submit)"] = runner.seconds.send;
-  phases.seconds["mine + receipts"] = runner.seconds.mine;
-  return buildReport({
+  // The trading phase's parts: each tick step's time (sending included), signing the orders within it.
+  for (const [step, seconds] of Object.entries(state.seconds))
+    phases.seconds[`trading: ${step}`] = seconds;
+  phases.seconds["trading: orders: signing (EIP-712)"] = state.submitOrders.signingSeconds;
+  phases.seconds["send (sign + submit), all phases"] = runner.seconds.send;
+  phases.seconds["mine + receipts, all phases"] = runner.seconds.mine;
+  const started = performance.now();
+  const built = buildReport({
     scenario: ctx.scenario,
     chain: ctx.chain,
     suite: ctx.suite,
@@ -186,6 +195,8 @@ function report(ctx: RunContext, plan: DayPlan, phases: Phases, wallStart: numbe
     phases: phases.seconds,
     startedAt: new Date(Date.now() - wallSeconds * 1000).toISOString(),
   });
+  built.run.phases["report (accounting)"] = (performance.now() - started) / 1000;
+  return built;
 }
 
 /** Runs the scenario's day on the chain and returns its report (ledger checks included). */
@@ -209,7 +220,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await phases.time("retire", () => retire(ctx, plan));
     await readBalancesAfter(ctx);
     await tallyDeployment(ctx, deployment);
-    return report(ctx, plan, phases, wallStart);
+    return report(ctx, state, phases, wallStart);
   } finally {
     await ctx.runner.restore();
   }

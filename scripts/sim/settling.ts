@@ -29,19 +29,9 @@ async function keeperSlotCall(ctx: RunContext, fn: "clear" | "settle", slot: Slo
   );
 }
 
-/** The keeper clears the slot when it has orders. */
+/** The keeper clears the slot when it has orders (their fills come with its OrderFilled events). */
 export async function clearSlot(ctx: RunContext, slot: SlotRuntime): Promise<void> {
   if (slot.orders.length > 0) await keeperSlotCall(ctx, "clear", slot);
-}
-
-/** The fill of each order of a traded slot, read from the market after the clearing was mined. */
-export async function readFills(ctx: RunContext, slot: SlotRuntime): Promise<void> {
-  if (!traded(slot)) return;
-  await Promise.all(
-    slot.orders.map(async (o) => {
-      o.fillWh = await ctx.suite.market.fillOf(o.id);
-    }),
-  );
 }
 
 /** The pages of one certification pass over `orders` orders of the slot. */

@@ -56,6 +56,12 @@ function slotReportOf(input: AccountingInput, slot: SlotRuntime): SlotReport {
     sellerProceeds: (price ?? 0n) * (settled?.deliveredWh ?? 0n),
     readingsRecorded: slot.recorded.size,
     readingsRejected: slot.rejected.size,
+    ordersSkipped: slot.skipped.map((o) => ({
+      household: o.household,
+      side: o.side,
+      quantityWh: Number(o.quantityWh),
+      reason: o.reason,
+    })),
   };
 }
 

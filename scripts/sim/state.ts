@@ -18,12 +18,26 @@ export interface OrderRecord {
   fillWh: bigint;
 }
 
+/** A signed order the router did not place, and why (the decoded error of SignedOrderSkipped). */
+export interface SkippedOrder {
+  household: number;
+  slot: number;
+  side: Side;
+  quantityWh: bigint;
+  nonce: number;
+  nonceConsumed: boolean;
+  /** The error's name and arguments, e.g. `MarketInsufficientBalance(account=..., free=..., needed=...)`. */
+  reason: string;
+}
+
 export interface HouseholdRuntime {
   index: number;
   series: HouseholdSeries;
   account: Actor;
   meter: Wallet;
   canSell: boolean;
+  /** The household's next order nonce in the market (`market.nonceOf`), for the orders it signs. */
+  orderNonce: number;
   depositBase: bigint;
   /** Market balance (free + locked) before this run. */
   balanceBefore: bigint;
@@ -52,6 +66,8 @@ export interface SlotRuntime {
   /** Whether the last certifySellers and claimBuyers pages reported done. */
   sellersCertified: boolean;
   buyersClaimed: boolean;
+  /** Signed orders the router skipped (SignedOrderSkipped), with their decoded reasons. */
+  skipped: SkippedOrder[];
   /** Readings signed and submitted for this slot, by meter (lower case): "on time" | "late" | "forged". */
   submitted: Map<string, "on time" | "late" | "forged">;
 }
@@ -69,6 +85,11 @@ export interface RunTotals {
   depositsBase: bigint;
   /** Orders the market refused because their slot was at its order cap (MarketSlotFull). */
   ordersRefusedAtCap: number;
+  /**
+   * Orders the aggregator did not submit because their side of the slot was full (the market's side cap):
+   * it keeps the largest bids, and the household trades the rest with the grid.
+   */
+  ordersHeldBackAtCap: number;
 }
 
 /** Everything the report is built from: the scenario, the twin, and what the run recorded. */

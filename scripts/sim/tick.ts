@@ -16,7 +16,7 @@ import { reduceEvents } from "./events.js";
 import { bidsOf, type OrderSubmitter } from "./householdOrders.js";
 import { issueUnsold } from "./issuance.js";
 import { readingsOfSlot, submitReadings } from "./meterReadings.js";
-import { clearSlot, readFills, settleSlot } from "./settling.js";
+import { clearSlot, settleSlot } from "./settling.js";
 import type { SlotRuntime } from "./state.js";
 
 /** What the ticks share beyond the run's context. */
@@ -27,6 +27,18 @@ export interface TickState {
   submitOrders: OrderSubmitter;
   domain: Parameters<typeof readingsOfSlot>[3];
   late: LateReadings;
+  /** Wall seconds per step of the ticks (orders, clearing, readings, settlement, ...), summed over the day. */
+  seconds: Record<string, number>;
+}
+
+/** Runs `fn`, adding its wall time to `state.seconds[name]`. */
+async function timed<T>(state: TickState, name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    state.seconds[name] = (state.seconds[name] ?? 0) + (performance.now() - t0) / 1000;
+  }
 }
 
 /** The twin slot `j`, when the day has one. */
@@ -35,10 +47,11 @@ function slotAt(plan: DayPlan, j: number): SlotRuntime | undefined {
 }
 
 async function placeOrders(ctx: RunContext, state: TickState, slot: SlotRuntime) {
-  for (const h of ctx.households) {
-    const bids = bidsOf(ctx, h, slot.index, state.strategies[h.index - 1]!, state.bidRng);
-    await state.submitOrders(ctx, h, slot, bids);
-  }
+  const bids = ctx.households.map((household) => ({
+    household,
+    bids: bidsOf(ctx, household, slot.index, state.strategies[household.index - 1]!, state.bidRng),
+  }));
+  await state.submitOrders.submit(ctx, slot, bids);
 }
 
 async function readingsDue(ctx: RunContext, state: TickState, k: number): Promise<SignedReading[]> {
@@ -52,15 +65,18 @@ async function readingsDue(ctx: RunContext, state: TickState, k: number): Promis
 export async function runTick(ctx: RunContext, state: TickState, k: number): Promise<void> {
   const { plan } = state;
   const ordering = slotAt(plan, k + 1);
-  if (ordering) await placeOrders(ctx, state, ordering); // (a) orders for slot k+1
+  if (ordering) await timed(state, "orders", () => placeOrders(ctx, state, ordering)); // (a) for slot k+1
   const clearing = slotAt(plan, k);
-  if (clearing) await clearSlot(ctx, clearing); // (b) clear slot k
-  await submitReadings(ctx, await readingsDue(ctx, state, k)); // (c) readings of k-1, late ones due now
+  if (clearing) await timed(state, "clearing", () => clearSlot(ctx, clearing)); // (b) clear slot k
+  await timed(state, "readings", async () => submitReadings(ctx, await readingsDue(ctx, state, k))); // (c) readings of k-1, late ones due now
   const settling = slotAt(plan, k - 1 - plan.windowSlots);
-  if (settling) await settleSlot(ctx, settling); // (d) settle slot k-1-w and certify it
+  if (settling) await timed(state, "settlement", () => settleSlot(ctx, settling)); // (d) and certify it
   const issuing = slotAt(plan, k - 2 - plan.windowSlots);
-  if (issuing) await issueUnsold(ctx, issuing); // (e) meters that sold nothing in k-2-w
+  if (issuing) await timed(state, "issuance", () => issueUnsold(ctx, issuing)); // (e) sold nothing in k-2-w
   const fastForward = ctx.timingMode === "fast-forward";
-  reduceEvents(ctx, plan, await ctx.runner.flush(fastForward ? tickTime(plan, k) : undefined));
-  if (clearing) await readFills(ctx, clearing); // fills of the slot cleared in this tick
+  const mined = await timed(state, "mining", () =>
+    ctx.runner.flush(fastForward ? tickTime(plan, k) : undefined),
+  );
+  // The fills of the slot cleared now come with its OrderFilled events (one per live order).
+  await timed(state, "events", async () => reduceEvents(ctx, plan, mined));
 }

@@ -10,10 +10,11 @@
  * Gas limits are explicit (no estimation against a state that is still pending); see GAS_LIMITS.
  */
 import { Interface, Wallet, type TransactionReceipt, type Log } from "ethers";
-import type { Chain } from "../lib/chain.js";
+import { retryOnClosedConnection, type Chain } from "../lib/chain.js";
 import type { ErrorDecoder } from "../lib/errors.js";
 
-export type Role = "deployer" | "grid operator" | "household" | "data hub" | "keeper" | "regulator";
+export type Role =
+  "deployer" | "grid operator" | "household" | "aggregator" | "data hub" | "keeper" | "regulator";
 
 /** An account that sends transactions, with its own nonce counter (shared by every role it plays). */
 export interface Account {
@@ -67,7 +68,8 @@ export class TxRunner {
   constructor(
     readonly chain: Chain,
     readonly mode: "mine" | "wait",
-    private readonly decoder: ErrorDecoder,
+    /** Decodes the suite's custom errors (reverts, and the reasons of skipped signed orders). */
+    readonly decoder: ErrorDecoder,
   ) {}
 
   private readonly accounts = new Map<string, Promise<Account>>();
@@ -185,7 +187,9 @@ export class TxRunner {
         await this.chain.rpc("evm_mine");
         const missing = batch.filter((tx) => !receipts.has(tx.hash));
         const found = await Promise.all(
-          missing.map((tx) => provider.getTransactionReceipt(tx.hash)),
+          missing.map((tx) =>
+            retryOnClosedConnection(() => provider.getTransactionReceipt(tx.hash)),
+          ),
         );
         found.forEach((r, i) => r && receipts.set(missing[i]!.hash, r));
         if (receipts.size === batch.length) break;

@@ -8,6 +8,7 @@ import path from "node:path";
 import { collectProvenance, RUN_NAME, runName } from "../../scripts/report/provenance.js";
 import { writeReport } from "../../scripts/report/write.js";
 import { DEFAULT_SCENARIO, readScenario } from "../../scripts/scenario/read.js";
+import { ORDER_FLOWS, type OrderFlow } from "../../scripts/scenario/schema.js";
 import { runSimulation } from "../../scripts/sim/run.js";
 
 export interface SimulateArguments {
@@ -22,6 +23,8 @@ export interface SimulateArguments {
   out: string;
   name: string;
   strategy: string;
+  /** "relayed" | "direct", or "" for the scenario's. */
+  orders: string;
   deploymentId: string;
   fresh: boolean;
   quiet: boolean;
@@ -38,6 +41,13 @@ function optional(value: string | undefined, option: string): number | undefined
   return number;
 }
 
+function orderFlowOf(value: string): OrderFlow | undefined {
+  if (value === "") return undefined;
+  if (!(ORDER_FLOWS as readonly string[]).includes(value))
+    throw new UsageError("--orders", `expected ${ORDER_FLOWS.join(" or ")}, got "${value}"`);
+  return value as OrderFlow;
+}
+
 export default async function simulate(args: SimulateArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async () => {
     const scenario = await readScenario(args.scenario || DEFAULT_SCENARIO, {
@@ -47,6 +57,7 @@ export default async function simulate(args: SimulateArguments, hre: HardhatRunt
       start: args.start,
       seed: args.seed || undefined,
       strategy: args.strategy || undefined,
+      orders: orderFlowOf(args.orders),
     });
     if (args.name !== "" && !RUN_NAME.test(args.name))
       throw new UsageError("--name", `letters, digits, '.', '_' or '-' only, got "${args.name}"`);

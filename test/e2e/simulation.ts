@@ -1,7 +1,8 @@
 /**
  * End to end: a real node in its own process (Hardhat node, then Anvil), the suite deployed with Ignition
  * over JSON-RPC, a short scenario run through the same code as `npm run simulate`, then the auditor's
- * report; the ledger must add up and every injected fault must show.
+ * report; the ledger must add up and every injected fault must show. Orders take the relayed flow: the
+ * households sign, the aggregator submits and pays, the households hold no ETH.
  */
 import { expect } from "chai";
 import { rm } from "node:fs/promises";
@@ -96,11 +97,24 @@ for (const kind of ["hardhat", "anvil"] as const) {
       }
     });
 
-    it("counts transactions and gas for every role", function () {
+    it("counts transactions and gas for every role; households, relayed, pay none", function () {
       const roles = new Map(report.roles.map((r) => [r.role, r]));
-      for (const role of ["deployer", "grid operator", "household", "data hub", "keeper"]) {
+      for (const role of ["deployer", "grid operator", "aggregator", "data hub", "keeper"]) {
         expect(roles.get(role)?.transactions, role).to.be.above(0);
         expect(roles.get(role)?.gasUsed, role).to.be.above(0n);
+      }
+      expect(report.run.orderFlow).to.equal("relayed");
+      expect(roles.get("household")).to.deep.include({ transactions: 0, gasUsed: 0n });
+    });
+
+    it("places every signed order the aggregator relayed", async function () {
+      const placed = report.slots.reduce((n, s) => n + s.buyOrders + s.sellOrders, 0);
+      expect(placed).to.be.above(8);
+      expect(report.run.ordersSkipped).to.deep.equal({});
+      expect(report.run.ordersHeldBackAtCap).to.equal(0);
+      for (const h of report.households) {
+        const balance = BigInt(await chain.rpc<string>("eth_getBalance", [h.account, "latest"]));
+        expect(balance, `household ${h.index} holds no ETH`).to.equal(0n);
       }
     });
 

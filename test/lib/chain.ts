@@ -8,7 +8,9 @@ import type { AddressInfo } from "node:net";
 import {
   ConnectionError,
   connectUrl,
+  isConnectionClosed,
   latestTimestampVia,
+  retryOnClosedConnection,
   withDeadline,
   withRetry,
 } from "../../scripts/lib/chain.js";
@@ -107,5 +109,51 @@ describe("scripts/lib/chain connection helpers", function () {
         "RPC not a url does not answer: unsupported protocol not a url",
       );
     });
+  });
+});
+
+/** The message `promise` rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("it resolved");
+}
+
+describe("retryOnClosedConnection", function () {
+  const closed = () =>
+    Object.assign(new Error("Failed to make POST request"), {
+      cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }),
+    });
+
+  it("sends again when the node had closed the idle connection, and gives up after three tries", async function () {
+    let calls = 0;
+    const value = await retryOnClosedConnection(async () => {
+      calls += 1;
+      if (calls < 3) throw closed();
+      return "0x1";
+    });
+    expect([value, calls]).to.deep.equal(["0x1", 3]);
+    calls = 0;
+    const failing = retryOnClosedConnection(async () => {
+      calls += 1;
+      throw closed();
+    });
+    expect(await rejection(failing)).to.equal("Failed to make POST request");
+    expect(calls).to.equal(3);
+  });
+
+  it("never repeats a request that failed for another reason", async function () {
+    let calls = 0;
+    const reverted = retryOnClosedConnection(async () => {
+      calls += 1;
+      throw new Error("execution reverted");
+    });
+    expect(await rejection(reverted)).to.equal("execution reverted");
+    expect(calls).to.equal(1);
+    expect(isConnectionClosed(closed())).to.equal(true);
+    expect(isConnectionClosed(new Error("nonce too low"))).to.equal(false);
   });
 });

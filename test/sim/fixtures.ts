@@ -26,6 +26,7 @@ export function sampleReport(slots = 8, households = 3): SimulationReport {
       sellerProceeds: 0n,
       readingsRecorded: households,
       readingsRejected: i === 2 ? 1 : 0,
+      ordersSkipped: [],
     };
   });
   return {
@@ -47,6 +48,9 @@ export function sampleReport(slots = 8, households = 3): SimulationReport {
       transactionsPerSecond: 28,
       ordersRefusedAtCap: 0,
       maxOrdersPerSlot: 160,
+      orderFlow: "relayed",
+      ordersHeldBackAtCap: 0,
+      ordersSkipped: {},
       phases: { twin: 0.01, trading: 1.2 },
       contracts: { registry: "0x0000000000000000000000000000000000000001" },
     },
