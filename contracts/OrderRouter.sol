@@ -50,6 +50,7 @@ contract OrderRouter is IOrderRouter, EIP712 {
     /// that the raw words hashed are the values the fields hold.
     function _structHash(Order calldata order) private pure returns (bytes32 structHash) {
         bytes32 typeHash = ORDER_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let dirty := shr(160, calldataload(order)) // trader
             dirty := or(dirty, shr(64, calldataload(add(order, 0x20)))) // slot
@@ -147,6 +148,7 @@ contract OrderRouter is IOrderRouter, EIP712 {
             bytes32 r;
             bytes32 s;
             uint8 v;
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 r := calldataload(signature.offset)
                 s := calldataload(add(signature.offset, 0x20))

@@ -193,6 +193,25 @@ describe("OrderRouter", function () {
       expect((await relay(f, [good])).placed).to.have.length(1);
     });
 
+    it("refuses an order with a dirty field word, as Solidity's decoding does (hashed from raw calldata)", async function () {
+      const f = await networkHelpers.loadFixture(routerFixture);
+      const good = await signedBuy(f, f.alice, 0n);
+      const data = ethers.getBytes(
+        f.router.interface.encodeFunctionData("hashOrder", [good.order]),
+      );
+      const to = await f.router.getAddress();
+      expect(await ethers.provider.call({ to, data: ethers.hexlify(data) })).to.equal(
+        await f.router.hashOrder(good.order),
+      );
+      // Field words start after the selector: slot is word 1, side word 2.
+      const dirtySlot = Uint8Array.from(data);
+      dirtySlot[4 + 32] = 1;
+      await expect(ethers.provider.call({ to, data: ethers.hexlify(dirtySlot) })).to.be.rejected;
+      const badSide = Uint8Array.from(data);
+      badSide[4 + 3 * 32 - 1] = 2;
+      await expect(ethers.provider.call({ to, data: ethers.hexlify(badSide) })).to.be.rejected;
+    });
+
     it("places a signed order at most once: a replay in the same batch and in a later one is skipped", async function () {
       const f = await networkHelpers.loadFixture(routerFixture);
       const order = await signedBuy(f, f.alice, 0n);
