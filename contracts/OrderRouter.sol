@@ -129,8 +129,10 @@ contract OrderRouter is IOrderRouter, EIP712 {
         } catch (bytes memory reason) {
             // The call got at most 63/64 of gasBefore: if less than 1/63 is left, it may have run out of gas,
             // which a relayer could cause on purpose to burn the nonce. Revert the batch instead (as OZ's
-            // ERC2771Forwarder does); an honest relayer retries with more gas.
-            if (gasleft() < gasBefore / 63) revert RouterOutOfGas(orderHash);
+            // ERC2771Forwarder does); an honest relayer retries with more gas. Empty revert data is an
+            // out-of-gas too (every refusal of the market carries a selector): one in a call nested in the
+            // placement (the registry lookup, the settlement hook) leaves the router more than 1/63.
+            if (reason.length == 0 || gasleft() < gasBefore / 63) revert RouterOutOfGas(orderHash);
             // A nonce that is not the next one (used, or ahead) stays as it is: `_consume` changes nothing then.
             return _skip(orderHash, o, _consume(o), reason);
         }

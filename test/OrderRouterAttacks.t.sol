@@ -310,17 +310,12 @@ contract OrderRouterAttacksTest is MarketSetup {
         if (!ok) assertEq(market.nonceOf(address(wallet)), 0);
     }
 
-    /// @dev BREAKS (skipped until fixed). The 1/63 guard only sees an out-of-gas in the market's own frame.
-    /// When a call nested inside the placement runs out of gas (here the registry lookup of a sell, made
-    /// slow), the market reverts with empty data and the router gets back about 1/32 of its gas, above the
-    /// 1/63 threshold: the order is skipped and its nonce burned by a relayer choosing the gas limit.
-    /// Measured: a lookup of 200,000 gas or more is enough (150,000 is not), burned at a 228,000 gas limit;
-    /// the skip reason is then empty. Latent today: the real registry and hook are far cheaper.
-    /// Fix (OrderRouter._placeSigned, in the catch): `if (reason.length == 0 || gasleft() < gasBefore / 63)
-    /// revert RouterOutOfGas(orderHash);` (every market refusal carries a selector, an out-of-gas never
-    /// does), or forward a fixed gas amount to placeOrderFor and require gasleft() to cover it first.
-    function test_placeSignedOrders_nestedOutOfGasBurnsNonce_BREAKS() public {
-        vm.skip(true);
+    /// @dev The 1/63 guard alone only sees an out-of-gas in the market's own frame. When a call nested inside
+    /// the placement runs out of gas (here the registry lookup of a sell, made slow), the market reverts with
+    /// empty data and the router gets back about 1/32 of its gas, above 1/63: without the router's
+    /// empty-reason rule a relayer choosing the gas limit burned the nonce (measured: a lookup of 200,000 gas
+    /// or more, at a 228,000 gas limit). With it, every limit places the order or reverts the batch.
+    function test_placeSignedOrders_nestedOutOfGasCannotBurnANonce() public {
         _assertNoGasLimitBurnsASellNonce(
             new SlowRegistryFront(address(registry), 1_000_000),
             60_000,
