@@ -1,7 +1,8 @@
 /**
- * The "what changed" section of gas/GAS.md: today's figures next to the table before the per-order events
- * (bench/before-events-snapshot.json: gas/gas-snapshot.json as committed on `main` before them). The earlier
- * comparisons (before liveness, the paged table) are in the git history of gas/GAS.md.
+ * The "what changed" section of gas/GAS.md: today's figures next to the table before signed orders and the
+ * (slot, meter group) reading layout (bench/before-signed-snapshot.json: gas/gas-snapshot.json as committed
+ * on `main` before them). The earlier comparisons (before the per-order events, before liveness, the paged
+ * table) are in the git history of gas/GAS.md.
  */
 import { readFileSync } from "node:fs";
 
@@ -9,9 +10,9 @@ import { flatten } from "./guard.js";
 import { margin, number, percent } from "./format.js";
 import { TRANSACTION_GAS_CAP, type GasSnapshot, type SlotRow } from "./types.js";
 
-/** gas/gas-snapshot.json before the per-order events, as committed on `main`. */
+/** gas/gas-snapshot.json before signed orders and the new reading layout, as committed on `main`. */
 const BEFORE: GasSnapshot = JSON.parse(
-  readFileSync(new URL("./before-events-snapshot.json", import.meta.url), "utf8"),
+  readFileSync(new URL("./before-signed-snapshot.json", import.meta.url), "utf8"),
 ) as GasSnapshot;
 
 /** A change under this is noise of a different deployment (bytecode layout, dispatch order). */
@@ -40,19 +41,18 @@ export function comparison(snapshot: GasSnapshot, rows: SlotRow[]): string[] {
     "",
     "## What changed",
     "",
-    "Before: `main` before this round. Now, three changes: (1) the market emits each order's record",
-    "(OrderPlaced carries the lock; OrderFilled for every live order at clearing; SellOrderSettled for",
-    "every filled sell order at settlement), and EnergyMarket.sol alone is compiled with 2,000 optimizer",
-    "runs (10,000 left it 139 bytes over the 24,576-byte limit with the events; see hardhat.config.ts);",
-    "(2) the registry judges a reading by the meter's record for its slot and keeps the owner of record",
-    "and suspension spans per slot (a sell order and each certified meter read it); (3) a reading stores",
-    "only its exported Wh (now one slot of eight neighbouring meters per word), and logs a commitment to the imported Wh.",
+    "Before: `main` before this round. Now, two changes: (1) signed orders (issue 12): the market creates an",
+    "OrderRouter and gains its router-only entry points, the trader's ledger word is `| 112 free | 112 locked",
+    "| 32 nonce |` (the nonce of signed orders costs no storage access of its own), and EnergyMarket.sol",
+    "is compiled with 1,500 optimizer runs (2,000 left it 57 bytes over the 24,576-byte limit); (2) a",
+    "reading's word holds one slot of eight neighbouring meters (key (slot, meterIndex / 8)), so a data",
+    "hub's batch of one slot opens one fresh word per eight meters in every slot.",
     "",
-    ...eventsParagraph(before, now, rows),
+    ...changeParagraph(before, now, rows),
     "",
     `Changes under ${percent(NOISE)} are noise of a different deployment. Operations, rises first:`,
     "",
-    "| Operation | Before events | Now | Change |",
+    "| Operation | Before | Now | Change |",
     "| --- | ---: | ---: | ---: |",
   ];
   const ops = snapshot.figures.map((f) => {
@@ -90,9 +90,9 @@ export function comparison(snapshot: GasSnapshot, rows: SlotRow[]): string[] {
   lines.push(
     "",
     `Slots: the figures that moved by ${percent(NOISE)} or more; ${unchanged} other slot figures`,
-    `(certificate pages: the certificates did not change) are within ${percent(NOISE)}.`,
+    `are within ${percent(NOISE)}.`,
     "",
-    "| Figure | Before events | Now | Change |",
+    "| Figure | Before | Now | Change |",
     "| --- | ---: | ---: | ---: |",
     ...slotLines,
     ...WHY,
@@ -100,8 +100,8 @@ export function comparison(snapshot: GasSnapshot, rows: SlotRow[]): string[] {
   return lines;
 }
 
-/** What the events add per order, and the worst clear and settle of a slot under the cap. */
-function eventsParagraph(
+/** What this round changed on a single order, a reading and settlement, and the worst slot under the cap. */
+function changeParagraph(
   before: Map<string, number>,
   now: Map<string, number>,
   rows: SlotRow[],
@@ -114,14 +114,12 @@ function eventsParagraph(
   const settle = worst((r) => r.settleGas);
   const clearMargin = margin(clear.clearGas);
   const text =
-    `What the events add: ${signedGas(delta("market.clear.perOrder"))} gas per order at clearing and ` +
-    `${signedGas(delta("market.settle.perSellOrder"))} per sell order at settlement (the 100-order slot, ` +
-    "this code and compiler setting against `main`); a placement pays for one more data word " +
-    `(${signedGas(delta("market.place.later.warm"))} on a later buy in the steady state, runs included). ` +
-    `The per-slot record adds ${signedGas(delta("market.place.sell.warm") - delta("market.place.later.warm"))} ` +
-    "to a later sell beyond that; a reading in a batch of 100 averaged over a word's slots changes by " +
-    `${signedGas(delta("registry.submitReadings.batch100.steady"))}. ` +
-    `Worst case at 1,000 orders: clear ${number(clear.clearGas)} (${clear.shape}), ` +
+    `A single placeOrder pays for the 1,500 runs and the nonce's mask: ${signedGas(delta("market.place.later.warm"))} ` +
+    `gas on a later buy and ${signedGas(delta("market.place.sell.warm"))} on a later sell in the steady state ` +
+    "(worse, said here: the router's entry points had to fit the market). A reading in a data hub's batch of " +
+    `100 averaged over the day changes by ${signedGas(delta("registry.submitReadings.batch100.steady"))}; ` +
+    `settlement per sell order by ${signedGas(delta("market.settle.perSellOrder"))} (neighbouring sellers ` +
+    `share a reading word). Worst case at 1,000 orders: clear ${number(clear.clearGas)} (${clear.shape}), ` +
     `${clearMargin >= 0 ? percent(clearMargin) : "over"} under the ${number(TRANSACTION_GAS_CAP)}-gas ` +
     `transaction cap of EIP-7825; settle ${number(settle.settleGas)} (${settle.shape}), ` +
     `${percent(margin(settle.settleGas))} under it.`;
@@ -147,21 +145,16 @@ const WHY = [
   "",
   "Why:",
   "",
-  "- Clearing, per live order: one OrderFilled (LOG4: slot, account id, order id as topics; fill and",
-  "  released as data), 375 + 4 x 375 + 64 x 8 = 2,387 gas of log plus its memory and call, about 2.56k",
-  "  measured at 10,000 runs with the size limit lifted (the 100-order slot: 1,147,645 -> 1,404,032).",
-  "  The owner is indexed by its account id, not its address: the address is a cold storage read",
-  "  (2.1k) per order that the loop does not otherwise do; AccountOpened maps the id to the address.",
-  "- Settlement, per filled sell order: one SellOrderSettled (LOG4, delivered and penalty as data),",
-  "  about 2.65k measured the same way (the 100-order slot: 711,319 -> 843,619).",
-  "- Placement: OrderPlaced carries the lock, one more data word (+256 gas of log, about +280 in all),",
-  "  so that a sell's collateral per Wh (a slot parameter no event carried) follows from the logs.",
-  "- 2,000 optimizer runs for EnergyMarket.sol: 23,673 bytes deployed (903 to spare); against 10,000",
-  "  runs on the same code +0.2 to +0.6 % (placement +230 to +310 gas, clear and settle of 100 orders",
-  "  +0.3 %). 5,000 runs cost nothing measurable but leave 154 bytes; the market is also changed in",
-  "  parallel, so the room was preferred. Deposits and withdrawals do not change.",
-  "- Targets: clear per order (12,000) and settle per sell order (15,000) were met before and are missed",
-  "  now by the events' cost: they are the regulator's permanent record. Dropping the slot topic would",
-  "  save 375 gas per event (the order id holds the slot) but lose filtering by slot at the node.",
-  "- Certificate pages, the registry and the other contracts: unchanged (their code and settings are).",
+  "- Signed orders, per order in a batch of 100 distinct traders (steady state), traced by call depth and",
+  "  opcode: the market's placement about 20.8k (cold account id 2,100, cold ledger word 2,100 + 2,900,",
+  "  order word 5,000, OrderPlaced about 3.2k, about 5.1k of checks and book logic), ecrecover 3.1k, the",
+  "  router's decoding, hashing, call and try/catch about 3.5k, calldata about 3.2k (480 bytes an order).",
+  "  The storage, the event, ecrecover and the calldata alone come to about 21.3k: the 20,000 target for a",
+  "  buy is out of reach without changing how the market stores accounts and orders (three cold words per",
+  "  distinct trader). A sell adds the registry's meterOfSlot call (about 9.1k: two cold reads, the",
+  "  returned struct); 22,000 is missed by more. One account's batch (placeOrders) is 20.8k per order.",
+  "- Readings: one fresh word (22,100) per eight meters of a slot and seven warm-dirty lane writes, in",
+  "  every slot alike; a meter submitting its own next slot alone now opens a fresh word almost every time.",
+  "- Clear: unchanged code, the 1,500 runs (+0.4 %). Certificate pages read neighbouring meters' readings",
+  "  from one word (cheaper).",
 ];
