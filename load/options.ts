@@ -68,6 +68,10 @@ export interface LoadReport {
   processes: {
     name: string;
     restarts: number;
+    /** Exits before the stop (the kill fault's, and any crash with the last line it logged). */
+    exits: { code: number | null; signal: string | null; lastLine: string }[];
+    /** Journaled transactions the process resolved when it started, over all its incarnations. */
+    recovered: number;
     ops: number;
     rpcRetries: number;
     longestOutageMs: number;

@@ -142,6 +142,8 @@ function processStats(children: readonly Child[]): LoadReport["processes"] {
   return children.map((c) => ({
     name: c.name,
     restarts: c.restarts,
+    exits: c.exits,
+    recovered: c.recovered,
     ops: c.lastDone?.ops ?? 0,
     rpcRetries: c.lastDone?.rpc.retries ?? 0,
     longestOutageMs: c.lastDone?.rpc.longestOutageMs ?? 0,

@@ -4,7 +4,7 @@
  * and stopped over IPC at the end. Each child's PID is its own Node.js process, so SIGKILL hits it.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { openSync, writeFileSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
 
 import type { FromChild, ToChild } from "./config.js";
 import { nodeBinary, repoFile } from "./node.js";
@@ -18,7 +18,10 @@ export class Child {
   /** Messages of the current incarnation's "ready" and of the last "done". */
   lastReady?: Extract<FromChild, { type: "ready" }>;
   lastDone?: Extract<FromChild, { type: "done" }>;
-  exits: { code: number | null; signal: string | null }[] = [];
+  /** Every exit before the stop: its code or signal, and the last line the process wrote (its error). */
+  exits: { code: number | null; signal: string | null; lastLine: string }[] = [];
+  /** Journaled transactions resolved on start, summed over every incarnation ("ready" messages). */
+  recovered = 0;
   private _process?: ChildProcess;
   private _stopping = false;
   private _ready?: Promise<boolean>;
@@ -54,6 +57,7 @@ export class Child {
       child.on("message", (message: FromChild) => {
         if (message.type === "ready") {
           this.lastReady = message;
+          this.recovered += message.recovered;
           resolve(true);
         }
         if (message.type === "done") this.lastDone = message;
@@ -62,7 +66,7 @@ export class Child {
     });
     this._exited = new Promise<void>((resolve) => {
       child.once("exit", (code, signal) => {
-        this.exits.push({ code, signal });
+        if (!this._stopping) this.exits.push({ code, signal, lastLine: this._lastLogLine() });
         resolve();
         if (!this._stopping && this.restarts < MAX_RESTARTS) {
           this.restarts += 1;
@@ -79,6 +83,15 @@ export class Child {
   async ready(timeoutMs = 60_000): Promise<void> {
     if ((await within(this._ready!, timeoutMs)) !== true) {
       throw new Error(`${this.name} exited or was not ready within ${timeoutMs} ms`);
+    }
+  }
+
+  private _lastLogLine(): string {
+    try {
+      const lines = readFileSync(this._logPath, "utf8").trimEnd().split("\n");
+      return lines[lines.length - 1] ?? "";
+    } catch {
+      return "";
     }
   }
 

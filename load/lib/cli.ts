@@ -40,6 +40,12 @@ export function summary(report: LoadReport): string {
     ...report.faults.map(
       (f) => `fault ${f.kind} at ${f.atSeconds.toFixed(1)} s: ${JSON.stringify(f)}`,
     ),
+    ...report.processes.flatMap((p) =>
+      p.exits.map(
+        (e) =>
+          `exit of ${p.name}: ${e.signal ?? `code ${e.code}`}${e.lastLine ? ` (${e.lastLine})` : ""}; ${p.recovered} resolved from its journal on restarts`,
+      ),
+    ),
     ...report.verification.failures.map((f) => `  failure: ${f}`),
   ];
   return lines.join("\n");
