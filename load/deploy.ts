@@ -4,7 +4,6 @@
  * operator, deposited into the market for them). Three default accounts work in parallel, each with its
  * own nonce sequence.
  */
-import { keccak256, toUtf8Bytes } from "ethers";
 import { ENUMS, enumValue } from "../scripts/lib/enums.js";
 
 import {
@@ -83,6 +82,7 @@ interface Setup {
   admin: AccountSender;
   funder: AccountSender;
   treasurer: AccountSender;
+  rpc: Rpc;
   txs: number;
 }
 
@@ -158,40 +158,36 @@ async function deployContracts(
 
 /**
  * The certificates bound as the Ignition module binds them (settlement pays money only, and the keeper
- * delivers a traded slot's certificates in pages afterwards), the admin made grid operator, and the
- * treasurer's deposits minted.
+ * delivers a traded slot's certificates in pages afterwards), the admin made grid operator (the role id
+ * read from the registry, its one home), and the treasurer's deposits minted.
  */
 async function bindAndMint(setup: Setup, c: Contracts, total: bigint): Promise<void> {
-  const { admin } = setup;
-  await setupTx(
-    setup,
-    admin,
-    c.market,
-    marketInterface.encodeFunctionData("setSettlementHook", [c.certificates]),
-    { what: "settlement hook" },
-  );
-  await setupTx(
-    setup,
-    admin,
-    c.certificates,
-    certificatesInterface.encodeFunctionData("bindMarket", [c.market]),
-    { what: "bind market" },
-  );
-  const operatorRole = keccak256(toUtf8Bytes("GRID_OPERATOR_ROLE"));
-  await setupTx(
-    setup,
-    admin,
-    c.registry,
-    registryInterface.encodeFunctionData("grantRole", [operatorRole, admin.address]),
-    { what: "grant operator" },
-  );
-  await setupTx(
-    setup,
-    admin,
-    c.token,
-    tokenInterface.encodeFunctionData("mint", [setup.treasurer.address, total]),
-    { what: "mint" },
-  );
+  const operatorRole = registryInterface.decodeFunctionResult(
+    "GRID_OPERATOR_ROLE",
+    await setup.rpc.call<string>("eth_call", [
+      { to: c.registry, data: registryInterface.encodeFunctionData("GRID_OPERATOR_ROLE") },
+      "latest",
+    ]),
+  )[0] as string;
+  const steps: [string, string, string][] = [
+    [
+      c.market,
+      marketInterface.encodeFunctionData("setSettlementHook", [c.certificates]),
+      "settlement hook",
+    ],
+    [
+      c.certificates,
+      certificatesInterface.encodeFunctionData("bindMarket", [c.market]),
+      "bind market",
+    ],
+    [
+      c.registry,
+      registryInterface.encodeFunctionData("grantRole", [operatorRole, setup.admin.address]),
+      "grant operator",
+    ],
+    [c.token, tokenInterface.encodeFunctionData("mint", [setup.treasurer.address, total]), "mint"],
+  ];
+  for (const [to, data, what] of steps) await setupTx(setup, setup.admin, to, data, { what });
 }
 
 async function registerMeters(setup: Setup, c: Contracts, indexes: readonly number[]) {
@@ -248,7 +244,7 @@ export async function deployAndFund(
   const open = (index: number) =>
     AccountSender.open(rpc, nodeAccount(index), chainId, journal, `setup${index}`);
   const [admin, funder, treasurer] = await Promise.all([open(0), open(1), open(2)]);
-  const setup: Setup = { admin, funder, treasurer, txs: 0 };
+  const setup: Setup = { admin, funder, treasurer, rpc, txs: 0 };
   const gridOperatorAccount = nodeAccount(4).address;
 
   const now = await latestTimestamp(rpc);

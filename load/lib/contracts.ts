@@ -2,7 +2,7 @@
  * ABIs and error decoding for the load test, from the typechain factories that `npx hardhat build` writes.
  */
 import { Interface, type LogDescription } from "ethers";
-import { ENUMS, enumName, enumValue } from "../../scripts/lib/enums.js";
+import { ENUMS, enumName, enumObject } from "../../scripts/lib/enums.js";
 
 import {
   EnergyCertificates__factory,
@@ -53,18 +53,10 @@ export function marketEvents(logs: { topics: string[]; data: string }[]): LogDes
 }
 
 /** The enum members the load test uses, by value, from the compiler output (scripts/lib/enums.ts). */
-export const Side = {
-  Buy: enumValue(ENUMS.side, "Buy"),
-  Sell: enumValue(ENUMS.side, "Sell"),
-} as const;
+export const Side = enumObject(ENUMS.side, ["Buy", "Sell"]);
 export type Side = (typeof Side)[keyof typeof Side];
 
-export const SlotStatus = {
-  None: enumValue(ENUMS.slotStatus, "None"),
-  Open: enumValue(ENUMS.slotStatus, "Open"),
-  Cleared: enumValue(ENUMS.slotStatus, "Cleared"),
-  Settled: enumValue(ENUMS.slotStatus, "Settled"),
-} as const;
+export const SlotStatus = enumObject(ENUMS.slotStatus, ["None", "Open", "Cleared", "Settled"]);
 export type SlotStatus = (typeof SlotStatus)[keyof typeof SlotStatus];
 
 /** A slot status by member name ("Cleared"). */

@@ -12,6 +12,7 @@ import {
 import { shortMessage } from "./connection.js";
 import { AuditInputError } from "./errors.js";
 import { getLogsPaged, type PageOptions } from "../lib/logs.js";
+import { ENUMS, enumObject } from "../lib/enums.js";
 import { MONEY_EVENTS } from "./money.js";
 import {
   key,
@@ -36,10 +37,11 @@ const ref = (log: Log): EventRef => ({
 });
 
 /** Registry events that change a meter's status, and the status (IMeterRegistry.MeterStatus) they set. */
+const MeterStatus = enumObject(ENUMS.meterStatus, ["Active", "Suspended", "Retired"]);
 const STATUS_EVENTS: Record<string, number | undefined> = {
-  MeterSuspended: 2,
-  MeterReinstated: 1,
-  MeterRetired: 3,
+  MeterSuspended: MeterStatus.Suspended,
+  MeterReinstated: MeterStatus.Active,
+  MeterRetired: MeterStatus.Retired,
 };
 
 const certificatesEvents: EventFragment[] = [];

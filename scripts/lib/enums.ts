@@ -48,6 +48,25 @@ export function enumValue(canonicalName: string, name: string): number {
   return index;
 }
 
+/**
+ * The members `names` of the enum by value, from the compiler output, for code that names members in
+ * source (`enumObject(ENUMS.side, ["Buy", "Sell"]).Sell === 1`): the names are checked against the build
+ * when the object is made, the values are never typed. Throws if the build has no such member.
+ */
+export function enumObject<const N extends string>(
+  canonicalName: string,
+  names: readonly N[],
+): { readonly [K in N]: number } {
+  const members = enumMembers(canonicalName);
+  const object = {} as Record<N, number>;
+  for (const name of names) {
+    const index = members.indexOf(name);
+    if (index < 0) throw new BuildOutputError(`enum ${canonicalName} has no member ${name}`);
+    object[name] = index;
+  }
+  return Object.freeze(object);
+}
+
 /** The members in lower case, as the commands take and print them ("buy", "sell"). */
 export function enumChoices(canonicalName: string): string[] {
   return enumMembers(canonicalName).map((m) => m.toLowerCase());

@@ -4,6 +4,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { MeterRegistry } from "../../typechain-types/index.js";
+import { Kind, Source, Status } from "../../fixtures/certificates.js";
 import { registryDomain, signReading } from "../../fixtures/readings.js";
 import type { SignedReading, MeterKey } from "../../fixtures/readings.js";
 
@@ -11,20 +12,14 @@ export const DEFAULT_ADMIN_ROLE = ZeroHash;
 export const GRID_OPERATOR_ROLE = id("GRID_OPERATOR_ROLE");
 export const REGULATOR_ROLE = id("REGULATOR_ROLE");
 
-/** Mirrors `IMeterRegistry.MeterKind`. */
-export const MeterKind = { Consumption: 0n, Generation: 1n, Bidirectional: 2n } as const;
-/** Mirrors `IMeterRegistry.EnergySource`. */
-export const EnergySource = {
-  None: 0n,
-  Solar: 1n,
-  Wind: 2n,
-  Hydro: 3n,
-  Biomass: 4n,
-  Storage: 5n,
-  Other: 6n,
-} as const;
-/** Mirrors `IMeterRegistry.MeterStatus`. */
-export const MeterStatus = { Unregistered: 0n, Active: 1n, Suspended: 2n, Retired: 3n } as const;
+/** `IMeterRegistry.MeterKind`, `EnergySource`, `MeterStatus` as bigints (views return bigints), from the build. */
+const asBigints = <N extends string>(values: { readonly [K in N]: number }) =>
+  Object.freeze(
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, BigInt(v as number)])),
+  ) as { readonly [K in N]: bigint };
+export const MeterKind = asBigints(Kind);
+export const EnergySource = asBigints(Source);
+export const MeterStatus = asBigints(Status);
 
 /** 15-minute slots, readings accepted for two hours after a slot's end. */
 export const SLOT_LENGTH = 900n;

@@ -9,6 +9,7 @@ import {
   ENUMS,
   enumMembers,
   enumName,
+  enumObject,
   enumOfInternalType,
   enumValue,
 } from "../../scripts/lib/enums.js";
@@ -54,5 +55,16 @@ describe("enums from the compiler output", function () {
 
   it("refuses a member the enum does not have", function () {
     expect(() => enumValue(ENUMS.side, "hold")).to.throw(/has no member hold/);
+    expect(() => enumObject(ENUMS.side, ["Buy", "Hold"])).to.throw(/has no member Hold/);
+    // enumObject names members exactly as the source declares them.
+    expect(() => enumObject(ENUMS.side, ["sell"])).to.throw(/has no member sell/);
+  });
+
+  it("makes objects of members by value that agree with the member list", function () {
+    const status = enumObject(ENUMS.meterStatus, ["Retired", "Active"]);
+    const members = enumMembers(ENUMS.meterStatus);
+    expect(members[status.Retired]).to.equal("Retired");
+    expect(members[status.Active]).to.equal("Active");
+    expect(Object.isFrozen(status)).to.equal(true);
   });
 });
