@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { expectOneLineError, startCommandNode, type CommandNode } from "./harness.js";
+import hre from "hardhat";
+import { expectOneLineError, runTask, startCommandNode, type CommandNode } from "./harness.js";
 
 describe("signed-order commands", function () {
   const deploymentId = `signed-orders-test-${process.pid}`;
@@ -177,6 +178,18 @@ describe("signed-order commands", function () {
       /^error: --nonce: is required/,
     );
     expect(await bed.suite.market.nonceOf(trader), "no usage error moved the nonce").to.equal(4n);
+  });
+
+  it("refuses to relay or invalidate on the embedded network (no --network): its state would be lost", async function () {
+    const embedded = /^error: --network: default is Hardhat's in-process chain/;
+    expectOneLineError(
+      await runTask(hre, ["market", "relay"], { files: [file("two.json")] }),
+      embedded,
+    );
+    expectOneLineError(
+      await runTask(hre, ["market", "invalidate-nonces"], { nonce: "9" }),
+      embedded,
+    );
   });
 
   /** sign-order with the test's defaults, its outcome unchecked. */
