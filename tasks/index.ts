@@ -109,7 +109,7 @@ export const gridLedgerTasks = [
 
   emptyTask(
     "market",
-    "Prosumer commands: deposit, withdraw, orders, balances; anyone: clear and settle",
+    "Prosumer commands: deposit, withdraw, orders, signed orders, balances; anyone: relay, clear and settle",
   ).build(),
   command(
     ["market", "deposit"],
@@ -145,6 +145,71 @@ export const gridLedgerTasks = [
       defaultValue: "",
     })
     .setAction(() => import("./actions/order.js"))
+    .build(),
+  view(
+    ["market", "sign-order"],
+    "Sign an order for a relayer (EIP-712) and add it to a JSON file: no transaction, no ETH needed",
+  )
+    .addOption({ name: "side", description: "buy or sell", defaultValue: "" })
+    .addOption({
+      name: "kwh",
+      description: "quantity in kWh (3 decimals at most)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "price",
+      description: "limit price in currency per kWh (3 decimals at most)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "slot",
+      description: "slot number, 'next' (first still open) or '+N' (N slots after the current)",
+      defaultValue: "next",
+    })
+    .addOption({
+      name: "meter",
+      description: "your generation meter (sell orders only)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "nonce",
+      description:
+        "the order's nonce (default: your next nonce in the market, after your orders already in --out)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "expiresInMinutes",
+      description: "valid for M minutes from now (default: until the slot's gate closure)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "out",
+      description: "the JSON file of signed orders to add it to (created if missing)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/signOrder.js"))
+    .build(),
+  command(
+    ["market", "relay"],
+    "Submit signed orders (files of market sign-order) in one batch, paying its gas (relayer: anyone)",
+  )
+    .addVariadicArgument({
+      name: "files",
+      description: "JSON files of signed orders",
+      defaultValue: [],
+    })
+    .setAction(() => import("./actions/relay.js"))
+    .build(),
+  command(
+    ["market", "invalidate-nonces"],
+    "Void your signed orders not yet placed: move your next signed-order nonce forward",
+  )
+    .addOption({
+      name: "nonce",
+      description: "your new next nonce (signed orders with lower nonces can no longer be placed)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/invalidateNonces.js"))
     .build(),
   command(["market", "cancel"], "Cancel one of your orders before its gate closes")
     .addOption({ name: "order", description: "order id", defaultValue: "" })

@@ -7,6 +7,8 @@ import {
   ZeroAddress,
   type BaseContract,
   type ContractTransactionResponse,
+  type Log,
+  type LogDescription,
 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { EXPORTED_CONTRACTS, exportedAbi } from "./abi.js";
@@ -182,7 +184,7 @@ export async function transact(
   ctx: CommandContext,
   action: string,
   send: () => Promise<ContractTransactionResponse>,
-): Promise<{ hash: string; gasUsed: bigint; logs: readonly import("ethers").Log[] }> {
+): Promise<{ hash: string; gasUsed: bigint; logs: readonly Log[] }> {
   try {
     const tx = await send();
     const receipt = await tx.wait();
@@ -191,6 +193,19 @@ export async function transact(
   } catch (error) {
     throw ctx.decoder.explain(action, error);
   }
+}
+
+/** The events `name` of `contract` among a receipt's `logs`, in log order (other contracts' logs skipped). */
+export function eventsNamed(
+  contract: BaseContract,
+  logs: readonly Log[],
+  name: string,
+): LogDescription[] {
+  const target = String(contract.target).toLowerCase();
+  return logs
+    .filter((log) => log.address.toLowerCase() === target)
+    .map((log) => contract.interface.parseLog(log))
+    .filter((event): event is LogDescription => event?.name === name);
 }
 
 /**

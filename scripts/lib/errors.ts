@@ -196,6 +196,15 @@ export class ErrorDecoder {
     return undefined;
   }
 
+  /** Revert data as one line, `Name(arg=value, ...)`, e.g. a skipped signed order's reason. */
+  describe(data: string): string {
+    if (data === "0x") return "no reason given (empty revert data)";
+    const decoded = this.decode(data);
+    if (!decoded) return `unknown error ${data.slice(0, 10)}`;
+    const args = Object.entries(decoded.args).map(([k, v]) => `${k}=${v}`);
+    return `${decoded.name}(${args.join(", ")})`;
+  }
+
   /** Wraps any error of `action` into a RevertError when it carries decodable revert data. */
   explain(action: string, error: unknown): Error {
     if (error instanceof RevertError || error instanceof UsageError) return error;

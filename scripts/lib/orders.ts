@@ -9,7 +9,15 @@
  *
  * Imports nothing above scripts/lib.
  */
-import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+import {
+  getAddress,
+  isAddress,
+  isHexString,
+  TypedDataEncoder,
+  type TypedDataDomain,
+  type TypedDataField,
+} from "ethers";
+import { FieldError } from "./failure.js";
 import { TypedDataType, type TypedDataSigner } from "./typedData.js";
 
 /** EIP-712 domain name and version of the OrderRouter (its constructor's `EIP712(name, version)`). */
@@ -84,4 +92,45 @@ export async function signOrder(
 ): Promise<SignedOrder> {
   const signature = await ORDER.sign(signer, domain, { ...order });
   return { order, signature };
+}
+
+/** A signed order as JSON: every uint field as a decimal string (JSON has no bigints), the rest as they are. */
+export type SignedOrderJson = { order: Record<keyof OrderValues, string>; signature: string };
+
+/** `signed` as JSON, fields in the order of the EIP-712 type. */
+export function signedOrderToJson(signed: SignedOrder): SignedOrderJson {
+  const order = Object.fromEntries(
+    ORDER_TYPES.Order!.map(({ name }) => [name, String(signed.order[name as keyof OrderValues])]),
+  ) as SignedOrderJson["order"];
+  return { order, signature: signed.signature };
+}
+
+/**
+ * A signed order read from JSON (as signedOrderToJson writes it), each field checked against its EIP-712
+ * type; a bad field throws a FieldError naming it (`where` says which entry of which file).
+ */
+export function signedOrderFromJson(json: unknown, where: string): SignedOrder {
+  const { order, signature } = (json ?? {}) as {
+    order?: Record<string, unknown>;
+    signature?: unknown;
+  };
+  if (typeof order !== "object" || order === null) throw new FieldError(where, `no "order" object`);
+  if (typeof signature !== "string" || !isHexString(signature))
+    throw new FieldError(where, `"signature" is not a hex string`);
+  const values: Record<string, string | bigint> = {};
+  for (const { name, type } of ORDER_TYPES.Order!) {
+    const value = order[name];
+    const text = typeof value === "number" || typeof value === "bigint" ? String(value) : value;
+    if (type === "address") {
+      if (typeof text !== "string" || !isAddress(text))
+        throw new FieldError(where, `order.${name} is not an address`);
+      values[name] = getAddress(text);
+    } else {
+      const bits = BigInt(/^uint(\d+)$/.exec(type)![1]!);
+      if (typeof text !== "string" || !/^\d+$/.test(text) || BigInt(text) >> bits !== 0n)
+        throw new FieldError(where, `order.${name} is not a ${type} (a decimal string)`);
+      values[name] = BigInt(text);
+    }
+  }
+  return { order: values as unknown as OrderValues, signature };
 }

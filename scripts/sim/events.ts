@@ -126,14 +126,6 @@ const REDUCERS: Record<string, (r: Reduction) => void> = {
   },
 };
 
-/** `MarketInsufficientBalance(account=0x.., free=.., needed=..)`: the skip reason as a user reads it. */
-function skipReason(ctx: RunContext, data: string): string {
-  const decoded = ctx.runner.decoder.decode(data);
-  if (!decoded) return `unknown error ${data.slice(0, 10)}`;
-  const args = Object.entries(decoded.args).map(([k, v]) => `${k}=${v}`);
-  return `${decoded.name}(${args.join(", ")})`;
-}
-
 /**
  * A signed order the router skipped: out of its slot's orders (it was never placed) and into the slot's
  * skipped list with its reason. When its nonce was not consumed, the household's counter goes back to it,
@@ -152,7 +144,7 @@ function recordSkipped({ ctx, plan, a, byAccount, orderTx }: Reduction) {
     if (i < 0) continue;
     const [order] = slot.orders.splice(i, 1);
     const nonceConsumed = Boolean(a.nonceConsumed);
-    const reason = skipReason(ctx, String(a.reason));
+    const reason = ctx.runner.decoder.describe(String(a.reason));
     slot.skipped.push({ ...order!, nonce, nonceConsumed, reason });
     if (h && !nonceConsumed && nonce < h.orderNonce) h.orderNonce = nonce;
     return;

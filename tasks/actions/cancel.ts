@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
   type CommandContext,
+  eventsNamed,
   openContext,
   parseWhole,
   runCommand,
@@ -58,15 +59,7 @@ export default async function cancel(
     const { hash, gasUsed, logs } = await transact(ctx, "cancelOrder", () =>
       ctx.suite.market.connect(signer).cancelOrder(orderId),
     );
-    const event = logs
-      .map((l) => {
-        try {
-          return ctx.suite.market.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((e) => e?.name === "OrderCancelled");
+    const [event] = eventsNamed(ctx.suite.market, logs, "OrderCancelled");
     ctx.print(
       `cancelled order ${orderId}, released ${baseToCurrency((event?.args.released as bigint | undefined) ?? 0n)} (tx ${hash}, ${gasUsed} gas)`,
     );

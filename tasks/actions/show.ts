@@ -18,6 +18,7 @@ export default async function show(
     ctx.print(
       `account ${address}: wallet ${baseToCurrency(wallet)}, market free ${baseToCurrency(free!)}, locked ${baseToCurrency(locked!)}; current slot ${current}`,
     );
+    ctx.print(`next signed-order nonce ${await market.nonceOf(address)}`);
     const from = current > BigInt(args.slots) ? current - BigInt(args.slots) : 0n;
     const events = await market.queryFilter(market.filters.OrderPlaced(undefined, address), 0);
     const mine = events.filter((e) => "args" in e && (e.args.slot as bigint) >= from);
