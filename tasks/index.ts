@@ -335,6 +335,42 @@ export const gridLedgerTasks = [
     .addOption(meterOption)
     .setAction(() => import("./actions/reinstate.js"))
     .build(),
+  command(
+    ["meter", "update"],
+    "Schedule a meter's new owner or rated capacity (from changeDelaySlots on) and set its zone (grid operator)",
+  )
+    .addOption(meterOption)
+    .addOption({ name: "owner", description: "the new owner of record", defaultValue: "" })
+    .addOption({ name: "capacityKw", description: "the new rated power in kW", defaultValue: "" })
+    .addOption({
+      name: "zone",
+      description: "the new grid zone (at most 8 bytes)",
+      defaultValue: "",
+    })
+    .setAction(() => import("./actions/meterUpdate.js"))
+    .build(),
+  command(
+    ["meter", "rotate-key"],
+    "Schedule a meter's new signing key, from changeDelaySlots on (grid operator)",
+  )
+    .addOption(meterOption)
+    .addOption({ name: "signer", description: "the new key's address", defaultValue: "" })
+    .setAction(() => import("./actions/rotateKey.js"))
+    .build(),
+  command(
+    ["meter", "revoke-key"],
+    "Schedule the revocation of a meter's key, from changeDelaySlots on (grid operator)",
+  )
+    .addOption(meterOption)
+    .setAction(() => import("./actions/revokeKey.js"))
+    .build(),
+  command(
+    ["meter", "retire"],
+    "Schedule a meter's retirement for good, from changeDelaySlots on (grid operator)",
+  )
+    .addOption(meterOption)
+    .setAction(() => import("./actions/retireMeter.js"))
+    .build(),
   command(["meter", "register"], "Register a smart meter (grid operator)")
     .addOption(meterOption)
     .addOption({

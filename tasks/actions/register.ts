@@ -1,7 +1,7 @@
-import { toUtf8Bytes, zeroPadBytes } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { refuseEmbedded } from "../../scripts/lib/devnode.js";
 import {
+  eventsNamed,
   openContext,
   parseAddress,
   parseChoice,
@@ -11,7 +11,7 @@ import {
 } from "../../scripts/lib/command.js";
 import { ENUMS, enumChoices } from "../../scripts/lib/enums.js";
 import { UsageError } from "../../scripts/lib/errors.js";
-import { parseDecimal } from "../../scripts/lib/units.js";
+import { parseCapacityW, parseZone } from "./meterOptions.js";
 
 interface RegisterArguments {
   meter: string;
@@ -36,34 +36,17 @@ export default async function register(args: RegisterArguments, hre: HardhatRunt
     const kind = kinds.indexOf(parseChoice(args.kind, "--kind", kinds));
     const sources = enumChoices(ENUMS.energySource);
     const source = sources.indexOf(parseChoice(args.source, "--source", sources));
-    const capacityW = parseDecimal(args.capacityKw, 3, "--capacity-kw");
-    if (capacityW === 0n || capacityW > 4_294_967_295n)
-      throw new UsageError(
-        "--capacity-kw",
-        `must be above 0 and below 4294967 kW, got ${args.capacityKw}`,
-      );
-    const zoneBytes = toUtf8Bytes(args.zone);
-    if (zoneBytes.length > 8)
-      throw new UsageError("--zone", `"${args.zone}" is longer than 8 bytes`);
+    const capacityW = parseCapacityW(args.capacityKw);
+    const zone = parseZone(args.zone);
     refuseEmbedded(hre, args.ephemeral);
     const ctx = await openContext(hre, args.deploymentId);
     const registry = ctx.suite.registry;
     const signer = await roleSigner(ctx.chain, registry, "GRID_OPERATOR_ROLE", args.account);
     const now = await ctx.chain.latestTimestamp();
     const { hash, gasUsed, logs } = await transact(ctx, "registerMeter", () =>
-      registry
-        .connect(signer)
-        .registerMeter(meter, owner, kind, source, capacityW, zeroPadBytes(zoneBytes, 8), now),
+      registry.connect(signer).registerMeter(meter, owner, kind, source, capacityW, zone, now),
     );
-    const e = logs
-      .map((l) => {
-        try {
-          return registry.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((x) => x?.name === "MeterRegistered");
+    const [e] = eventsNamed(registry, logs, "MeterRegistered");
     ctx.print(
       `registered meter ${meter} (index ${e?.args.index ?? "?"}) for ${owner}: ${kinds[kind]}, ${sources[source]}, ${args.capacityKw} kW, zone ${args.zone} (tx ${hash}, ${gasUsed} gas)`,
     );

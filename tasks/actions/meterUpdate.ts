@@ -1,0 +1,1 @@
+export { update as default } from "./meterChange.js";

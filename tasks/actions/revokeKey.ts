@@ -1,0 +1,1 @@
+export { revokeKey as default } from "./meterChange.js";

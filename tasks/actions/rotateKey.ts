@@ -1,0 +1,1 @@
+export { rotateKey as default } from "./meterChange.js";
