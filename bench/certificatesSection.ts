@@ -23,8 +23,8 @@ import type {
   MeterRegistry,
   MockCertMarket,
 } from "../typechain-types/index.js";
-import { gasOf, type WarpTo } from "./chain.js";
-import type { GasFigure } from "./types.js";
+import { gasOf } from "./gasUsed.js";
+import { fig, type GasFigure, type WarpTo } from "./types.js";
 
 const TARGET_EXISTING_HOLDER = 35_000;
 const TARGET_NEW_HOLDER = 55_000;
@@ -369,14 +369,4 @@ async function pageFigures(
       "buy order",
     ),
   ];
-}
-
-function fig(
-  key: string,
-  operation: string,
-  gas: number,
-  target?: number,
-  unit?: string,
-): GasFigure {
-  return { key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) };
 }

@@ -9,7 +9,7 @@
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { SLOT_LENGTH, Side, deployMarket, orderIdOf } from "../fixtures/market.js";
-import { gasOf } from "./chain.js";
+import { gasOf } from "./gasUsed.js";
 import { GAS_LIMIT_WITH_MARGIN, MAX_ORDERS_PER_SLOT } from "./slotSection.js";
 import { TRANSACTION_GAS_CAP, type GasFigure } from "./types.js";
 

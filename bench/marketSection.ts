@@ -14,8 +14,8 @@ import {
   place,
   type MarketFixture,
 } from "../fixtures/market.js";
-import { gasOf } from "./chain.js";
-import { TRANSACTION_GAS_CAP, type GasFigure } from "./types.js";
+import { gasOf } from "./gasUsed.js";
+import { TRANSACTION_GAS_CAP, fig, type GasFigure } from "./types.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 const RING = 256n;
@@ -186,14 +186,4 @@ async function measureRingReuseWithCertificates(connection: NetworkConnection): 
   const warmSlot = slot + RING;
   await warpTo(bench, await f.registry.slotStart(warmSlot - (await f.market.horizonSlots())));
   return gasOf(f.market.connect(f.alice).placeOrder(warmSlot, Side.Buy, 100n, 10n, ZERO));
-}
-
-function fig(
-  key: string,
-  operation: string,
-  gas: number,
-  target?: number,
-  unit?: string,
-): GasFigure {
-  return { key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) };
 }

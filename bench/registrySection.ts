@@ -8,8 +8,8 @@ import { Wallet } from "ethers";
 import { CHANGE_DELAY_SLOTS, READING_WINDOW } from "../fixtures/market.js";
 import { registryDomain, signReading } from "../scripts/lib/readings.js";
 import type { MeterRegistry } from "../typechain-types/index.js";
-import { gasOf, type WarpTo } from "./chain.js";
-import type { GasFigure } from "./types.js";
+import { gasOf } from "./gasUsed.js";
+import type { GasFigure, WarpTo } from "./types.js";
 
 const SLOT_LENGTH = 900n;
 /** Readings per data hub batch, of meters with consecutive indices (2 .. 101). */

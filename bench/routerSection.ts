@@ -24,7 +24,7 @@ import {
   type OrderValues,
   type SignedOrder,
 } from "../scripts/lib/orders.js";
-import { gasOf } from "./chain.js";
+import { gasOf } from "./gasUsed.js";
 import type { GasFigure } from "./types.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";

@@ -17,7 +17,7 @@ import {
   signReading,
   type MarketFixture,
 } from "../fixtures/market.js";
-import { gasOf } from "./chain.js";
+import { gasOf } from "./gasUsed.js";
 import { REQUIRED_MARGIN, TRANSACTION_GAS_CAP, type SlotRow } from "./types.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";

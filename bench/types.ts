@@ -12,6 +12,17 @@ export interface GasFigure {
   target?: number;
 }
 
+/** A figure of a whole transaction, or per `unit`, with the issue's `target` if it has one. */
+export function fig(
+  key: string,
+  operation: string,
+  gas: number,
+  target?: number,
+  unit?: string,
+): GasFigure {
+  return { key, operation, gas, ...(unit ? { unit } : {}), ...(target ? { target } : {}) };
+}
+
 /** One costliest slot: every transaction it takes, from clearing to the last certificate page. */
 export interface SlotRow {
   /** Stable key, e.g. "slot.certificates.4src.sellerCrowd.100" or "slot.none.buyerCrowd.1000". */
@@ -64,3 +75,6 @@ export const REQUIRED_MARGIN = 0.1;
 export function worstOf(row: SlotRow): number {
   return Math.max(row.clearGas, row.settleGas, ...(row.sellPages ?? []), ...(row.buyPages ?? []));
 }
+
+/** Moves the clock forward to `timestamp` unless it is there already. */
+export type WarpTo = (timestamp: bigint) => Promise<void>;
