@@ -280,36 +280,33 @@ contract OrderRouterERC1271Test is OrderRouterTestBase {
     }
 
     /// @dev A gas-bomb wallet in a batch cannot burn an honest trader's nonce: at any gas limit either the
-    /// batch reverts or the honest order is placed (and from about 300,000 gas the bomb is only skipped).
+    /// batch reverts or the honest order is placed (and from 300,000 gas the bomb is only skipped).
     function testFuzz_placeSignedOrders_gasBombNeverBurnsAnotherTradersNonce(uint256 gas) public {
-        gas = bound(gas, 100_000, 5_000_000);
-        MockGasBombWallet wallet = new MockGasBombWallet();
-        _wallet(address(wallet));
-        bytes memory call = abi.encodeCall(
-            router.placeSignedOrders,
-            (_two(_walletOrder(address(wallet), ""), _signed(aliceKey, _buy(alice, 0))))
-        );
-        (bool ok, ) = address(router).call{gas: gas}(call);
-        assertEq(market.nonceOf(alice) == 1, _locked(alice) == uint256(QUANTITY) * PRICE);
-        if (!ok) assertEq(market.nonceOf(alice), 0);
-        if (gas >= 300_000) assertTrue(ok, "the stipend bounds the bomb: enough gas always goes through");
-        assertEq(market.nonceOf(address(wallet)), 0, "the bomb's own check fails: nothing consumed");
+        _assertBombBesideAnHonestOrder(address(new MockGasBombWallet()), bound(gas, 100_000, 5_000_000));
     }
 
     /// @dev A returndata bomb (the magic value followed by 200 kB, more than the stipend can pay for) beside an
     /// honest order: placed or the batch reverts, never burned.
     function testFuzz_placeSignedOrders_returnBombNeverBurnsAnotherTradersNonce(uint256 gas) public {
-        gas = bound(gas, 100_000, 10_000_000);
-        MockReturnBombWallet wallet = new MockReturnBombWallet(200_000);
-        _wallet(address(wallet));
+        _assertBombBesideAnHonestOrder(
+            address(new MockReturnBombWallet(200_000)),
+            bound(gas, 100_000, 10_000_000)
+        );
+    }
+
+    /// @dev Relays `bomb`'s order then alice's with `gas`: alice's nonce moves only with her order placed, the
+    /// bomb's never; from 300,000 gas the batch always goes through (the stipend bounds the bomb).
+    function _assertBombBesideAnHonestOrder(address bomb, uint256 gas) internal {
+        _wallet(bomb);
         bytes memory call = abi.encodeCall(
             router.placeSignedOrders,
-            (_two(_walletOrder(address(wallet), ""), _signed(aliceKey, _buy(alice, 0))))
+            (_two(_walletOrder(bomb, ""), _signed(aliceKey, _buy(alice, 0))))
         );
         (bool ok, ) = address(router).call{gas: gas}(call);
         assertEq(market.nonceOf(alice) == 1, _locked(alice) == uint256(QUANTITY) * PRICE);
         if (!ok) assertEq(market.nonceOf(alice), 0);
         if (gas >= 300_000) assertTrue(ok, "the stipend bounds the bomb: enough gas always goes through");
+        assertEq(market.nonceOf(bomb), 0, "the bomb's own check fails: nothing consumed");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -359,33 +356,32 @@ contract OrderRouterERC1271Test is OrderRouterTestBase {
     /// @dev An honest wallet whose check needs almost the whole stipend is never starved into a skip: at every
     /// gas limit its order is placed (nonce consumed) or the batch reverts (nothing consumed).
     function testFuzz_placeSignedOrders_honestWalletIsNeverStarved(uint256 gas) public {
-        gas = bound(gas, 30_000, 600_000);
-        MockSlowERC1271Wallet wallet = new MockSlowERC1271Wallet(router.ERC1271_GAS_STIPEND() - 10_000);
-        _wallet(address(wallet));
-        bytes memory call = abi.encodeCall(
-            router.placeSignedOrders,
-            (_one(_walletOrder(address(wallet), "")))
+        (address wallet, bool ok, bool placed) = _relaySlowWallet(
+            router.ERC1271_GAS_STIPEND() - 10_000,
+            bound(gas, 30_000, 600_000)
         );
-        (bool ok, ) = address(router).call{gas: gas}(call);
-        bool placed = _locked(address(wallet)) == uint256(QUANTITY) * PRICE;
         assertEq(ok, placed, "a batch that went through placed the order: no skip");
-        assertEq(market.nonceOf(address(wallet)) == 1, placed, "a consumed nonce means a placed order");
+        assertEq(market.nonceOf(wallet) == 1, placed, "a consumed nonce means a placed order");
     }
 
     /// @dev An expensive honest ERC-1271 check (above the stipend) makes the order look unsigned at every gas
     /// limit: skipped without consuming the nonce (the wallet cannot sign for the router), or the batch reverts.
     function testFuzz_placeSignedOrders_starvedWalletCheckConsumesNothing(uint256 gas) public {
-        gas = bound(gas, 30_000, 600_000);
-        MockSlowERC1271Wallet wallet = new MockSlowERC1271Wallet(150_000);
-        _wallet(address(wallet));
-        bytes memory call = abi.encodeCall(
-            router.placeSignedOrders,
-            (_one(_walletOrder(address(wallet), "")))
-        );
-        (bool ok, ) = address(router).call{gas: gas}(call);
-        bool placed = _locked(address(wallet)) == uint256(QUANTITY) * PRICE;
-        assertEq(market.nonceOf(address(wallet)) == 1, placed, "a consumed nonce means a placed order");
-        if (!ok) assertEq(market.nonceOf(address(wallet)), 0);
+        (address wallet, , bool placed) = _relaySlowWallet(150_000, bound(gas, 30_000, 600_000));
         assertFalse(placed, "a check above the stipend never passes");
+        assertEq(market.nonceOf(wallet), 0, "nothing consumed");
+    }
+
+    /// @dev Relays, with `gas`, the order of a new honest wallet whose check costs `burn`; whether the call went
+    /// through and whether the order was placed.
+    function _relaySlowWallet(
+        uint256 burn,
+        uint256 gas
+    ) internal returns (address wallet, bool ok, bool placed) {
+        wallet = address(new MockSlowERC1271Wallet(burn));
+        _wallet(wallet);
+        bytes memory call = abi.encodeCall(router.placeSignedOrders, (_one(_walletOrder(wallet, ""))));
+        (ok, ) = address(router).call{gas: gas}(call);
+        placed = _locked(wallet) == uint256(QUANTITY) * PRICE;
     }
 }
