@@ -5,7 +5,8 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 
 /// @title MockSlowERC1271Wallet
 /// @notice Test double of an honest ERC-1271 wallet whose check costs `burn` gas (a large multisig, say) and
-/// then accepts every signature; short of `burn`, it runs out of gas as a real check would.
+/// then accepts every signature. Given less than `burn`, it answers no at once, as a wallet does whose nested
+/// verifier ran out of gas: the starved check fails cheaply, leaving its caller the gas to go on.
 contract MockSlowERC1271Wallet is IERC1271 {
     uint256 private immutable _burn;
 
@@ -15,7 +16,8 @@ contract MockSlowERC1271Wallet is IERC1271 {
 
     /// @inheritdoc IERC1271
     function isValidSignature(bytes32, bytes calldata) external view returns (bytes4) {
-        uint256 stop = gasleft() > _burn ? gasleft() - _burn : 0;
+        if (gasleft() < _burn) return 0xffffffff;
+        uint256 stop = gasleft() - _burn;
         uint256 sink;
         while (gasleft() > stop) sink = uint256(keccak256(abi.encode(sink)));
         return this.isValidSignature.selector;
