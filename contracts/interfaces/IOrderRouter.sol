@@ -75,8 +75,9 @@ interface IOrderRouter {
     error RouterOrderExpired(uint40 expiry, uint256 timestamp);
     /// @notice Thrown when `invalidateNonces` would not move the caller's next nonce `nextNonce` forward.
     error RouterNonceNotAhead(uint32 nextNonce, uint32 newNonce);
-    /// @notice Thrown when a placement attempt ran out of gas: the relayer sent too little gas for the batch
-    /// (the whole batch reverts, so that no order can be made to fail, and its nonce consumed, on purpose).
+    /// @notice Thrown when a placement attempt ran out of gas, or when too little gas was left to give an
+    /// ERC-1271 wallet its whole ERC1271_GAS_STIPEND: the relayer sent too little gas for the batch (the
+    /// whole batch reverts, so that no order can be made to fail, and its nonce consumed, on purpose).
     error RouterOutOfGas(bytes32 orderHash);
 
     /// @notice EIP-712 type hash of `Order`.
