@@ -36,14 +36,28 @@ const marketCompiler = {
   settings: { ...compiler.settings, optimizer: { enabled: true, runs: MARKET_RUNS } },
 };
 // The Solidity tests that deploy EnergyMarket compile it in their own job: they get its settings too, so that
-// they run the bytecode that is deployed. Found by their import, so that a new such test cannot be missed.
-const MARKET_FILES = [
-  "contracts/EnergyMarket.sol",
-  ...readdirSync("test", { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".t.sol"))
-    .map((file) => path.posix.join("test", file.split(path.sep).join("/")))
-    .filter((file) => /import[^;]*\/EnergyMarket\.sol";/.test(readFileSync(file, "utf8"))),
-];
+// they run the bytecode that is deployed. Found by their imports, directly or through a test base (a test
+// inheriting OrderRouterTestBase imports the market only through it), so that a new such test cannot be missed.
+const TEST_FILES = readdirSync("test", { recursive: true, encoding: "utf8" })
+  .filter((file) => file.endsWith(".t.sol"))
+  .map((file) => path.posix.join("test", file.split(path.sep).join("/")));
+const testImports = (file: string): string[] =>
+  [...readFileSync(file, "utf8").matchAll(/import[^;]*"(\.[^"]+)";/g)].map((m) =>
+    path.posix.join(path.posix.dirname(file), m[1]),
+  );
+function marketTests(): string[] {
+  const found = new Set(["contracts/EnergyMarket.sol"]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const file of TEST_FILES)
+      if (!found.has(file) && testImports(file).some((imported) => found.has(imported))) {
+        found.add(file);
+        grew = true;
+      }
+  }
+  return [...found];
+}
+const MARKET_FILES = marketTests();
 const build = {
   compilers: [compiler],
   overrides: Object.fromEntries(MARKET_FILES.map((file) => [file, marketCompiler])),

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 
 import {IEnergyMarket} from "./interfaces/IEnergyMarket.sol";
 import {IOrderRouter} from "./interfaces/IOrderRouter.sol";
@@ -22,6 +22,17 @@ contract OrderRouter is IOrderRouter, EIP712 {
 
     /// @inheritdoc IOrderRouter
     uint256 public constant NOT_PLACED = type(uint256).max;
+
+    /// @inheritdoc IOrderRouter
+    uint256 public constant ERC1271_GAS_STIPEND = 100_000;
+
+    /// @dev Gas the wallet call spends before the wallet runs, on top of what it forwards: the cold access to
+    /// the wallet's account (2,600, EIP-2929) and the few opcodes between the check and the STATICCALL.
+    uint256 private constant _ERC1271_CALL_OVERHEAD = 2_700;
+
+    /// @dev Gas that must be left at the check so that the wallet gets its whole stipend: a call forwards at
+    /// most 63/64 of what remains after its own cost (EIP-150), so stipend * 64 / 63 (rounded up) and the cost.
+    uint256 private constant _ERC1271_MIN_GAS = (ERC1271_GAS_STIPEND * 64 + 62) / 63 + _ERC1271_CALL_OVERHEAD;
 
     /// @dev The market's `placeOrderFor` nonce for an order the trader sent itself: no nonce is used.
     uint256 private constant _NO_NONCE = type(uint256).max;
@@ -140,11 +151,11 @@ contract OrderRouter is IOrderRouter, EIP712 {
 
     /// @dev Whether `signature` is `trader`'s over `hash`: an ECDSA signature (65 bytes r, s, v; OZ's ECDSA
     /// rejects high s and malleable or invalid ones) recovering to `trader`, or else an ERC-1271 approval by the
-    /// contract at `trader`. ECDSA comes first so that an EOA costs no EXTCODESIZE on its (cold) address, which
-    /// SignatureChecker.isValidSignatureNow pays to choose the branch. Trying ECDSA on a contract is sound: a
-    /// contract's address has no private key, so a match proves the holder of the key of `trader`; an EIP-7702
-    /// delegated EOA is an EOA and its key may sign for it. Only when ECDSA does not yield `trader` is the
-    /// ERC-1271 call made (a call to an address without code returns nothing and fails the check).
+    /// contract at `trader` (`_isApprovedByWallet`). ECDSA comes first so that an EOA costs no EXTCODESIZE on its
+    /// (cold) address, which SignatureChecker.isValidSignatureNow pays to choose the branch. Trying ECDSA on a
+    /// contract is sound: a contract's address has no private key, so a match proves the holder of the key of
+    /// `trader`; an EIP-7702 delegated EOA is an EOA and its key may sign for it. Only when ECDSA does not yield
+    /// `trader` is the ERC-1271 call made (a call to an address without code returns nothing and fails it).
     function _isSignedBy(address trader, bytes32 hash, bytes calldata signature) private view returns (bool) {
         if (signature.length == 65) {
             bytes32 r;
@@ -159,7 +170,45 @@ contract OrderRouter is IOrderRouter, EIP712 {
             (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, v, r, s);
             if (err == ECDSA.RecoverError.NoError && recovered == trader) return true;
         }
-        return SignatureChecker.isValidERC1271SignatureNow(trader, hash, signature);
+        return _isApprovedByWallet(trader, hash, signature);
+    }
+
+    /// @dev ERC-1271 check with a bounded cost, which OZ 5.4's SignatureChecker.isValidERC1271SignatureNow
+    /// does not give (it forwards all gas and copies all return data): `isValidSignature(hash, signature)` in a
+    /// STATICCALL with ERC1271_GAS_STIPEND gas, at most 32 bytes of its answer copied, and only an answer of
+    /// exactly one word holding the magic value accepted. A wallet that runs out of its stipend, reverts, or
+    /// answers anything else fails the check, so one wallet costs a batch at most the stipend. Reverts
+    /// RouterOutOfGas (the batch) when less gas is left than the wallet's full stipend needs: a relayer cannot
+    /// make an honest wallet's check fail by sending too little gas.
+    function _isApprovedByWallet(
+        address wallet,
+        bytes32 hash,
+        bytes calldata signature
+    ) private view returns (bool approved) {
+        bytes4 magic = IERC1271.isValidSignature.selector;
+        uint256 minGas = _ERC1271_MIN_GAS;
+        bool starved;
+        // Assembly for the two bounds Solidity's call cannot give: it copies all the return data into memory
+        // (a returndata bomb's cost), and a check of gasleft() right before the STATICCALL, after the encoding
+        // whose cost grows with the signature's length. The calldata is encoded past the free memory pointer,
+        // which is not moved (nothing stays allocated); the answer lands in the scratch space 0x00-0x1f.
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let padded := and(add(signature.length, 31), not(31))
+            mstore(add(ptr, add(0x44, padded)), 0) // zeroes the signature's last word: ABI padding
+            mstore(ptr, magic) // the selector of isValidSignature(bytes32,bytes) is the magic value
+            mstore(add(ptr, 0x04), hash)
+            mstore(add(ptr, 0x24), 0x40) // offset of `signature` in the arguments
+            mstore(add(ptr, 0x44), signature.length)
+            calldatacopy(add(ptr, 0x64), signature.offset, signature.length)
+            starved := lt(gas(), minGas)
+            if iszero(starved) {
+                let success := staticcall(ERC1271_GAS_STIPEND, wallet, ptr, add(0x64, padded), 0x00, 0x20)
+                approved := and(success, and(eq(returndatasize(), 0x20), eq(mload(0x00), magic)))
+            }
+        }
+        if (starved) revert RouterOutOfGas(hash);
     }
 
     /// @dev Consumes the order's nonce if it is its trader's next one; returns whether it did.

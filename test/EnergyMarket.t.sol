@@ -33,19 +33,7 @@ abstract contract MarketSetup is Test {
         registry = new MeterRegistry(address(this), genesis, SLOT_LENGTH, READING_WINDOW, HORIZON + 1);
         registry.grantRole(registry.GRID_OPERATOR_ROLE(), address(this));
         token = new GridStablecoin(address(this));
-        market = new EnergyMarket(
-            IEnergyMarket.MarketConfig({
-                token: token,
-                registry: registry,
-                admin: address(this),
-                gridOperator: address(this),
-                gridOperatorAccount: gridAccount,
-                horizonSlots: HORIZON,
-                gateClosureSeconds: 300,
-                maxOrdersPerSlot: CAP,
-                params: IEnergyMarket.MarketParams(uint32(minOrderWh), collateral, penalty, 1)
-            })
-        );
+        market = newMarket(registry, IEnergyMarket.MarketParams(uint32(minOrderWh), collateral, penalty, 1));
         for (uint256 i; i < ACTORS; ++i) {
             actors[i] = makeAddr(string.concat("actor", vm.toString(i)));
             meterKeys[i] = uint256(keccak256(abi.encode("meter key", i)));
@@ -60,6 +48,28 @@ abstract contract MarketSetup is Test {
                 0
             );
         }
+    }
+
+    /// @dev A market on `registry_` and this setup's token, clock and roles (this contract is admin and grid
+    /// operator), with `params` for its slots: the one place the tests build a MarketConfig.
+    function newMarket(
+        IMeterRegistry registry_,
+        IEnergyMarket.MarketParams memory params
+    ) internal returns (EnergyMarket) {
+        return
+            new EnergyMarket(
+                IEnergyMarket.MarketConfig({
+                    token: token,
+                    registry: registry_,
+                    admin: address(this),
+                    gridOperator: address(this),
+                    gridOperatorAccount: gridAccount,
+                    horizonSlots: HORIZON,
+                    gateClosureSeconds: 300,
+                    maxOrdersPerSlot: CAP,
+                    params: params
+                })
+            );
     }
 
     /// @dev A reading signed with the meter's key, in compact EIP-2098 form.

@@ -1,100 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-
 import {EnergyMarket} from "../contracts/EnergyMarket.sol";
 import {OrderRouter} from "../contracts/OrderRouter.sol";
 import {IEnergyMarket} from "../contracts/interfaces/IEnergyMarket.sol";
 import {IMeterRegistry} from "../contracts/interfaces/IMeterRegistry.sol";
 import {IOrderRouter} from "../contracts/interfaces/IOrderRouter.sol";
-import {CAP, HORIZON, MarketSetup} from "./EnergyMarket.t.sol";
+import {OrderRouterTestBase} from "./OrderRouterBase.t.sol";
 
 // Adversarial review of the signed-order design (OrderRouter + EnergyMarket.placeOrderFor/advanceNonce +
 // the nonce in the ledger word). Each test states a property the design claims; it fails if the claim breaks.
-// The hostile doubles below live here (not in contracts/mocks) because they exist only for these attacks.
-
-/// @dev An ERC-1271 wallet that tries to re-enter the router and the market from isValidSignature (a
-/// staticcall: every state change must fail), then accepts anyway.
-/// Not an IERC1271 (whose function is view): it must be able to attempt state changes.
-contract ReentrantWallet {
-    OrderRouter internal immutable _router;
-    IOrderRouter.SignedOrder[] internal _replay;
-    uint256 public reentriesThatSucceeded;
-
-    constructor(OrderRouter router_) {
-        _router = router_;
-    }
-
-    function arm(IOrderRouter.SignedOrder calldata signed) external {
-        _replay.push(signed);
-    }
-
-    function isValidSignature(bytes32, bytes calldata) external returns (bytes4) {
-        IOrderRouter.SignedOrder[] memory replay = _replay;
-        // Each attempt must revert (state change in a static context); a success would be a hole.
-        try _router.placeSignedOrders(replay) returns (uint256[] memory) {
-            revert("re-entered placeSignedOrders");
-        } catch {}
-        try _router.invalidateNonces(7) {
-            revert("re-entered invalidateNonces");
-        } catch {}
-        try IEnergyMarket(address(_router.market())).withdraw(1) {
-            revert("re-entered withdraw");
-        } catch {}
-        return IERC1271.isValidSignature.selector;
-    }
-}
-
-/// @dev An honest ERC-1271 wallet whose check costs `burn` gas (a multisig, say), then accepts.
-contract SlowYesWallet is IERC1271 {
-    uint256 internal immutable _burn;
-
-    constructor(uint256 burn) {
-        _burn = burn;
-    }
-
-    function isValidSignature(bytes32, bytes calldata) external view returns (bytes4) {
-        uint256 stop = gasleft() > _burn ? gasleft() - _burn : 0;
-        uint256 sink;
-        while (gasleft() > stop) sink = uint256(keccak256(abi.encode(sink)));
-        return this.isValidSignature.selector;
-    }
-}
-
-/// @dev An ERC-1271 wallet that says yes to every digest and every signature.
-contract YesWallet is IERC1271 {
-    function isValidSignature(bytes32, bytes calldata) external pure returns (bytes4) {
-        return this.isValidSignature.selector;
-    }
-}
-
-/// @dev An ERC-1271 wallet that burns all the gas it is given (a gas bomb).
-contract GasBombWallet is IERC1271 {
-    function isValidSignature(bytes32, bytes calldata) external view returns (bytes4) {
-        uint256 sink;
-        while (gasleft() > 2_000) sink = uint256(keccak256(abi.encode(sink)));
-        return bytes4(bytes32(sink));
-    }
-}
-
-/// @dev An ERC-1271 wallet that returns `size` bytes starting with the magic value (a returndata bomb).
-contract ReturnBombWallet {
-    uint256 internal immutable _size;
-
-    constructor(uint256 size) {
-        _size = size;
-    }
-
-    function isValidSignature(bytes32, bytes calldata) external view returns (bytes4) {
-        uint256 size = _size;
-        bytes4 magic = IERC1271.isValidSignature.selector;
-        assembly ("memory-safe") {
-            mstore(0, magic)
-            return(0, size)
-        }
-    }
-}
+// The attacks by ERC-1271 wallets are in OrderRouter.t.sol. The hostile double below lives here (not in
+// contracts/mocks) because it exists only for these attacks.
 
 /// @dev An honest registry front that forwards every call to the real registry but spends `burn` gas in
 /// meterOfSlot first (a registry whose lookup walks a history, say): a nested call of the market's
@@ -127,105 +44,9 @@ contract SlowRegistryFront {
     }
 }
 
-contract OrderRouterAttacksTest is MarketSetup {
-    uint256 internal constant DEPOSIT = 1e12;
-    uint48 internal constant QUANTITY = 100;
-    uint64 internal constant PRICE = 10;
-
-    OrderRouter internal router;
-    uint64 internal slot;
-    uint256 internal aliceKey;
-    address internal alice;
-    uint256 internal bobKey;
-    address internal bob;
-    address internal relayer = makeAddr("relayer");
-
+contract OrderRouterAttacksTest is OrderRouterTestBase {
     function setUp() public {
-        deployMarket(1, 2, 5);
-        router = OrderRouter(market.orderRouter());
-        (alice, aliceKey) = makeAddrAndKey("alice");
-        (bob, bobKey) = makeAddrAndKey("bob");
-        _fund(alice);
-        _fund(bob);
-        for (uint256 i; i < actors.length; ++i) _fund(actors[i]);
-        slot = market.currentSlot() + 2;
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Helpers
-    // ------------------------------------------------------------------------------------------
-
-    function _fund(address account) internal {
-        token.mint(account, DEPOSIT);
-        vm.startPrank(account);
-        token.approve(address(market), type(uint256).max);
-        market.deposit(DEPOSIT);
-        vm.stopPrank();
-    }
-
-    function _buy(address trader, uint32 nonce) internal view returns (IOrderRouter.Order memory) {
-        return
-            IOrderRouter.Order({
-                trader: trader,
-                slot: slot,
-                side: IEnergyMarket.Side.Buy,
-                quantityWh: QUANTITY,
-                limitPrice: PRICE,
-                meter: address(0),
-                nonce: nonce,
-                expiry: uint40(block.timestamp + 3_600)
-            });
-    }
-
-    function _sign(
-        OrderRouter on,
-        uint256 key,
-        IOrderRouter.Order memory order
-    ) internal view returns (IOrderRouter.SignedOrder memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, on.hashOrder(order));
-        return IOrderRouter.SignedOrder(order, abi.encodePacked(r, s, v));
-    }
-
-    function _signed(
-        uint256 key,
-        IOrderRouter.Order memory order
-    ) internal view returns (IOrderRouter.SignedOrder memory) {
-        return _sign(router, key, order);
-    }
-
-    function _one(
-        IOrderRouter.SignedOrder memory signed
-    ) internal pure returns (IOrderRouter.SignedOrder[] memory batch) {
-        batch = new IOrderRouter.SignedOrder[](1);
-        batch[0] = signed;
-    }
-
-    function _two(
-        IOrderRouter.SignedOrder memory first,
-        IOrderRouter.SignedOrder memory second
-    ) internal pure returns (IOrderRouter.SignedOrder[] memory batch) {
-        batch = new IOrderRouter.SignedOrder[](2);
-        batch[0] = first;
-        batch[1] = second;
-    }
-
-    function _relay(IOrderRouter.SignedOrder[] memory batch) internal returns (uint256[] memory) {
-        vm.prank(relayer);
-        return router.placeSignedOrders(batch);
-    }
-
-    function _locked(address account) internal view returns (uint256 locked) {
-        (, locked) = market.balanceOf(account);
-    }
-
-    function _free(address account) internal view returns (uint256 free) {
-        (free, ) = market.balanceOf(account);
-    }
-
-    function _wallet(address account) internal {
-        token.mint(address(this), DEPOSIT);
-        token.approve(address(market), DEPOSIT);
-        market.depositFor(account, DEPOSIT);
+        setUpRouter();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -296,23 +117,6 @@ contract OrderRouterAttacksTest is MarketSetup {
         else assertEq(market.nonceOf(alice) == 1, placed, "a consumed nonce means a placed order");
     }
 
-    /// @dev An expensive but honest ERC-1271 check starved of gas makes the order look unsigned: skipped
-    /// without consuming the nonce (censorship, not a burn).
-    function testFuzz_placeSignedOrders_starvedWalletCheckConsumesNothing(uint256 gas) public {
-        gas = bound(gas, 30_000, 600_000);
-        SlowYesWallet wallet = new SlowYesWallet(150_000);
-        _wallet(address(wallet));
-        IOrderRouter.SignedOrder memory signed = IOrderRouter.SignedOrder(_buy(address(wallet), 0), "");
-        bytes memory call = abi.encodeCall(router.placeSignedOrders, (_one(signed)));
-        (bool ok, ) = address(router).call{gas: gas}(call);
-        bool placed = _locked(address(wallet)) == uint256(QUANTITY) * PRICE;
-        assertEq(market.nonceOf(address(wallet)) == 1, placed, "a consumed nonce means a placed order");
-        if (!ok) assertEq(market.nonceOf(address(wallet)), 0);
-    }
-
-    /// @dev The 1/63 guard alone only sees an out-of-gas in the market's own frame. When a call nested inside
-    /// the placement runs out of gas (here the registry lookup of a sell, made slow), the market reverts with
-    /// empty data and the router gets back about 1/32 of its gas, above 1/63: without the router's
     /// empty-reason rule a relayer choosing the gas limit burned the nonce (measured: a lookup of 200,000 gas
     /// or more, at a 228,000 gas limit). With it, every limit places the order or reverts the batch.
     function test_placeSignedOrders_nestedOutOfGasCannotBurnANonce() public {
@@ -337,26 +141,13 @@ contract OrderRouterAttacksTest is MarketSetup {
         uint256 to,
         uint256 step
     ) internal {
-        EnergyMarket slowMarket = new EnergyMarket(
-            IEnergyMarket.MarketConfig({
-                token: token,
-                registry: IMeterRegistry(address(front)),
-                admin: address(this),
-                gridOperator: address(this),
-                gridOperatorAccount: gridAccount,
-                horizonSlots: HORIZON,
-                gateClosureSeconds: 300,
-                maxOrdersPerSlot: CAP,
-                params: IEnergyMarket.MarketParams(1, 2, 5, 1)
-            })
+        EnergyMarket slowMarket = newMarket(
+            IMeterRegistry(address(front)),
+            IEnergyMarket.MarketParams(1, 2, 5, 1)
         );
         OrderRouter slowRouter = OrderRouter(slowMarket.orderRouter());
         uint256 actorKey = uint256(keccak256(abi.encodePacked("actor0")));
-        token.mint(actors[0], DEPOSIT);
-        vm.startPrank(actors[0]);
-        token.approve(address(slowMarket), type(uint256).max);
-        slowMarket.deposit(DEPOSIT);
-        vm.stopPrank();
+        _fundIn(slowMarket, actors[0]);
         IOrderRouter.Order memory sell = _buy(actors[0], 0);
         sell.side = IEnergyMarket.Side.Sell;
         sell.meter = meters[0];
@@ -432,86 +223,6 @@ contract OrderRouterAttacksTest is MarketSetup {
     }
 
     // ------------------------------------------------------------------------------------------
-    // ERC-1271 wallets
-    // ------------------------------------------------------------------------------------------
-
-    /// @dev isValidSignature runs in a staticcall: a wallet re-entering the router or the market changes
-    /// nothing, and its order is placed exactly once.
-    function test_placeSignedOrders_reentrantWalletCannotChangeState() public {
-        ReentrantWallet wallet = new ReentrantWallet(router);
-        _wallet(address(wallet));
-        IOrderRouter.SignedOrder memory signed = IOrderRouter.SignedOrder(_buy(address(wallet), 0), "");
-        wallet.arm(signed);
-        uint256[] memory ids = _relay(_one(signed));
-        assertTrue(ids[0] != router.NOT_PLACED());
-        assertEq(market.nonceOf(address(wallet)), 1, "no re-entered invalidation or second placement");
-        assertEq(_locked(address(wallet)), uint256(QUANTITY) * PRICE);
-        assertEq(_free(address(wallet)), DEPOSIT - uint256(QUANTITY) * PRICE, "no re-entered withdrawal");
-    }
-
-    /// @dev A wallet that accepts anything exposes only its own balance: it cannot vouch for another trader.
-    function test_placeSignedOrders_yesWalletCannotSignForSomeoneElse() public {
-        YesWallet wallet = new YesWallet();
-        IOrderRouter.SignedOrder memory forAlice = IOrderRouter.SignedOrder(
-            _buy(alice, 0),
-            abi.encode(wallet)
-        );
-        assertEq(_relay(_one(forAlice))[0], router.NOT_PLACED());
-        assertEq(market.nonceOf(alice), 0);
-        assertEq(_locked(alice), 0);
-    }
-
-    /// @dev A gas-bomb wallet in a batch cannot burn an honest trader's nonce: either the batch reverts
-    /// (the relayer loses its gas: relayers must simulate) or the honest order is placed.
-    function testFuzz_placeSignedOrders_gasBombNeverBurnsAnotherTradersNonce(uint256 gas) public {
-        gas = bound(gas, 100_000, 5_000_000);
-        GasBombWallet wallet = new GasBombWallet();
-        _wallet(address(wallet));
-        IOrderRouter.SignedOrder memory bomb = IOrderRouter.SignedOrder(_buy(address(wallet), 0), "");
-        bytes memory call = abi.encodeCall(
-            router.placeSignedOrders,
-            (_two(bomb, _signed(aliceKey, _buy(alice, 0))))
-        );
-        (bool ok, ) = address(router).call{gas: gas}(call);
-        assertEq(market.nonceOf(alice) == 1, _locked(alice) == uint256(QUANTITY) * PRICE);
-        if (!ok) assertEq(market.nonceOf(alice), 0);
-        assertEq(market.nonceOf(address(wallet)), 0, "the bomb's own check fails: nothing consumed");
-    }
-
-    /// @dev Weakness (documented here, not claimed by the design): the router forwards all gas to
-    /// isValidSignature, so one bombing wallet makes the whole batch revert at any realistic gas limit.
-    /// A wallet can behave in simulation and bomb on chain (it may read block values). Fix if wanted: give
-    /// the ERC-1271 staticcall a fixed gas budget and read at most 32 bytes of its returndata.
-    function test_placeSignedOrders_gasBombRevertsTheBatch_relayerMustSimulate() public {
-        GasBombWallet wallet = new GasBombWallet();
-        _wallet(address(wallet));
-        IOrderRouter.SignedOrder memory bomb = IOrderRouter.SignedOrder(_buy(address(wallet), 0), "");
-        bytes memory call = abi.encodeCall(
-            router.placeSignedOrders,
-            (_two(bomb, _signed(aliceKey, _buy(alice, 0))))
-        );
-        (bool ok, ) = address(router).call{gas: 2_000_000}(call);
-        assertFalse(ok, "the bomb took the batch down");
-        assertEq(market.nonceOf(alice), 0);
-    }
-
-    /// @dev A returndata bomb (the magic value followed by 200 kB): the router copies it all (OZ 5.4's
-    /// SignatureChecker), yet the honest order in the same batch is placed or the batch reverts.
-    function testFuzz_placeSignedOrders_returnBombNeverBurnsAnotherTradersNonce(uint256 gas) public {
-        gas = bound(gas, 100_000, 10_000_000);
-        ReturnBombWallet wallet = new ReturnBombWallet(200_000);
-        _wallet(address(wallet));
-        IOrderRouter.SignedOrder memory bomb = IOrderRouter.SignedOrder(_buy(address(wallet), 0), "");
-        bytes memory call = abi.encodeCall(
-            router.placeSignedOrders,
-            (_two(bomb, _signed(aliceKey, _buy(alice, 0))))
-        );
-        (bool ok, ) = address(router).call{gas: gas}(call);
-        assertEq(market.nonceOf(alice) == 1, _locked(alice) == uint256(QUANTITY) * PRICE);
-        if (!ok) assertEq(market.nonceOf(alice), 0);
-    }
-
-    // ------------------------------------------------------------------------------------------
     // Signature malleability and replay across domains
     // ------------------------------------------------------------------------------------------
 
@@ -552,19 +263,7 @@ contract OrderRouterAttacksTest is MarketSetup {
 
     /// @dev An order signed for another market's router does not check here, and vice versa.
     function test_placeSignedOrders_otherMarketsSignatureIsRefused() public {
-        EnergyMarket other = new EnergyMarket(
-            IEnergyMarket.MarketConfig({
-                token: token,
-                registry: registry,
-                admin: address(this),
-                gridOperator: address(this),
-                gridOperatorAccount: gridAccount,
-                horizonSlots: HORIZON,
-                gateClosureSeconds: 300,
-                maxOrdersPerSlot: CAP,
-                params: IEnergyMarket.MarketParams(1, 2, 5, 1)
-            })
-        );
+        EnergyMarket other = newMarket(registry, IEnergyMarket.MarketParams(1, 2, 5, 1));
         OrderRouter otherRouter = OrderRouter(other.orderRouter());
         assertTrue(otherRouter.hashOrder(_buy(alice, 0)) != router.hashOrder(_buy(alice, 0)));
         IOrderRouter.SignedOrder memory forOther = _sign(otherRouter, aliceKey, _buy(alice, 0));

@@ -18,6 +18,9 @@ import {IEnergyMarket} from "./IEnergyMarket.sol";
 /// gate closure). What it cannot do: change an order (the signature covers every field), place it twice or on
 /// another chain or market, reorder a trader's orders past the nonce sequence, or make an order fail on
 /// purpose by sending too little gas (the batch reverts instead, see `placeSignedOrders`).
+/// ERC-1271 wallets: a trader that is a contract approves its orders in `isValidSignature`, which the router
+/// calls with a fixed ERC1271_GAS_STIPEND, reading one 32-byte word of its answer, so that one hostile wallet
+/// (burning all gas, returning megabytes) costs a batch at most that stipend and cannot make it revert.
 /// A trader cancels a signed order not yet placed with `invalidateNonces` and a placed one with the
 /// market's `cancelOrder(orderId)` from its own account (the relayer cannot: the order is the trader's).
 interface IOrderRouter {
@@ -72,13 +75,25 @@ interface IOrderRouter {
     error RouterOrderExpired(uint40 expiry, uint256 timestamp);
     /// @notice Thrown when `invalidateNonces` would not move the caller's next nonce `nextNonce` forward.
     error RouterNonceNotAhead(uint32 nextNonce, uint32 newNonce);
-    /// @notice Thrown when a placement attempt ran out of gas: the relayer sent too little gas for the batch
-    /// (the whole batch reverts, so that no order can be made to fail, and its nonce consumed, on purpose).
+    /// @notice Thrown when a placement attempt ran out of gas, or when too little gas was left to give an
+    /// ERC-1271 wallet its whole ERC1271_GAS_STIPEND: the relayer sent too little gas for the batch (the
+    /// whole batch reverts, so that no order can be made to fail, and its nonce consumed, on purpose).
     error RouterOutOfGas(bytes32 orderHash);
 
     /// @notice EIP-712 type hash of `Order`.
     // solhint-disable-next-line func-name-mixedcase
     function ORDER_TYPEHASH() external view returns (bytes32);
+
+    /// @notice Gas the router gives a trader's ERC-1271 wallet for `isValidSignature`: 100,000, 3.6 times
+    /// what a 3-of-3 multisig with its owners in cold storage spends (three ECDSA recoveries: 27,500 measured,
+    /// test/OrderRouter.t.sol), 8.5 times a one-owner wallet (11,700), so an honest wallet fits with room, and
+    /// a hostile one costs a batch at most that. The check fails (the order is skipped with
+    /// RouterInvalidSignature, no nonce moves) when the wallet runs out of it, reverts, or answers anything
+    /// but the magic value 0x1626ba7e in exactly one 32-byte word. A wallet whose check needs more cannot sign
+    /// orders for this router: it places its orders from its own account (the market's `placeOrder`, or
+    /// `placeOrders`), or its owner trades from an EOA.
+    // solhint-disable-next-line func-name-mixedcase
+    function ERC1271_GAS_STIPEND() external view returns (uint256);
 
     /// @notice Value of `placeSignedOrders`' order id for an order that was skipped (no order id is this).
     // solhint-disable-next-line func-name-mixedcase
@@ -93,7 +108,9 @@ interface IOrderRouter {
     /// @notice Permissionless: places each signed order of `orders` in the market for its trader, in the
     /// given order; skips (SignedOrderSkipped) an order whose signature does not check, that expired, whose
     /// nonce is not the trader's next, or that the market refuses, and places the rest (the market's
-    /// OrderPlaced names the trader). Reverts RouterOutOfGas when an attempt ran out of gas.
+    /// OrderPlaced names the trader). Reverts RouterOutOfGas when an attempt ran out of gas, and before an
+    /// ERC-1271 check when less gas is left than the wallet's whole ERC1271_GAS_STIPEND needs (the stipend,
+    /// 64/63 of it for the EIP-150 rule, and the call's cost): a relayer sends enough or nothing is placed.
     /// @return orderIds the market order ids, NOT_PLACED for a skipped order
     function placeSignedOrders(SignedOrder[] calldata orders) external returns (uint256[] memory orderIds);
 
