@@ -67,10 +67,17 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     /// @dev Created here, so that nobody can ever change whom the market trusts with placeOrderFor.
     OrderRouter private immutable _orderRouter;
 
-    /// @dev A parameter change waiting for its activation slot (one word).
-    struct PendingParams {
+    /// @dev Changes waiting for their activation slot. Word 1: the pending parameters. Word 2:
+    /// | 64 free | 64 gridOperatorFromSlot | 32 gridOperatorId | 32 priorGridOperatorId | 64 activationSlot |
+    /// The grid operator's ledger account id is `gridOperatorId` for the slots from `gridOperatorFromSlot` on,
+    /// `priorGridOperatorId` for the earlier ones; a slot's book snapshots it at its first order. It shares
+    /// the word `_paramsFor` reads there, so the snapshot costs no cold storage read.
+    struct Pending {
         MarketParams params;
         uint64 activationSlot;
+        uint32 priorGridOperatorId;
+        uint32 gridOperatorId;
+        uint64 gridOperatorFromSlot;
     }
 
     /// @dev Accounts and balances; changed only through MarketLedger.
@@ -80,7 +87,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     SlotBook.State private _slots;
 
     MarketParams private _params;
-    PendingParams private _pending;
+    Pending private _pending;
     uint256 private _escrowed;
 
     constructor(MarketConfig memory config) {
@@ -119,7 +126,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         _params = config.params;
         _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
         _grantRole(GRID_OPERATOR_ROLE, config.gridOperator);
-        _setGridOperatorAccount(config.gridOperatorAccount);
+        _scheduleGridOperatorAccount(config.gridOperatorAccount, 0);
         _orderRouter = new OrderRouter(this);
     }
 
@@ -255,8 +262,9 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
                 quantity
             );
         }
+        // The account the slot was traded under (snapshotted at its first order), whatever the admin set since.
         if (totals.gridOperatorPay != 0)
-            _ledger.update(_ledger.gridOperatorId, totals.gridOperatorPay, 0, 0, 0);
+            _ledger.update(book.gridOperatorId(), totals.gridOperatorPay, 0, 0, 0);
         _escrowed -= price * quantity;
         _slots.books[position] = book.withStatus(BookWordLibrary.STATUS_SETTLED);
         emit SlotSettled(slot, totals.deliveredWh, totals.shortfallWh, totals.penalties);
@@ -269,27 +277,37 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IEnergyMarket
     function setParams(MarketParams calldata newParams) external onlyRole(GRID_OPERATOR_ROLE) {
         _checkParams(newParams);
-        PendingParams memory pending = _pending;
+        uint64 pendingSlot = _pending.activationSlot;
         // Once the current slot reached the activation slot, no slot before it can get a first order any
         // more: the pending change has become the parameters in force.
         uint64 last = _lastOpenSlot();
-        if (pending.activationSlot != 0) {
-            if (_currentSlot() >= pending.activationSlot)
-                _params = pending.params;
+        if (pendingSlot != 0) {
+            if (_currentSlot() >= pendingSlot)
+                _params = _pending.params;
                 // A pending change that slots open for trading already advertise (paramsForSlot) is kept:
                 // replacing it would change what those slots' first orders snapshot.
-            else if (pending.activationSlot <= last)
-                revert MarketParamsAnnounced(pending.activationSlot, last);
+            else if (pendingSlot <= last) revert MarketParamsAnnounced(pendingSlot, last);
         }
         uint64 activationSlot = last + 1;
-        _pending = PendingParams(newParams, activationSlot);
+        _pending.params = newParams;
+        _pending.activationSlot = activationSlot;
         emit ParamsScheduled(newParams, activationSlot);
     }
 
     /// @inheritdoc IEnergyMarket
     function setGridOperatorAccount(address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (account == address(0)) revert MarketZeroAddress();
-        _setGridOperatorAccount(account);
+        uint64 last = _lastOpenSlot();
+        uint64 from = _pending.gridOperatorFromSlot;
+        // As in setParams: once the current slot (0 before genesis) reached `from`, no slot before it can get a
+        // first order, so the account in force from `from` on becomes the one before the new activation slot.
+        if (last - _horizonSlots >= from) {
+            _pending.priorGridOperatorId = _pending.gridOperatorId;
+        } else if (from <= last) {
+            // Slots open for trading advertise the pending account (gridOperatorAccountOf): it is kept.
+            revert MarketGridOperatorAccountAnnounced(_ledger.accountAt[_pending.gridOperatorId], from, last);
+        }
+        _scheduleGridOperatorAccount(account, last + 1);
     }
 
     /// @inheritdoc IEnergyMarket
@@ -321,7 +339,15 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IEnergyMarket
     function gridOperatorAccount() external view returns (address) {
-        return _ledger.gridOperatorAccount;
+        return gridOperatorAccountOf(_lastOpenSlot() - _horizonSlots);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function gridOperatorAccountOf(uint64 slot) public view returns (address) {
+        BookWord book = _slots.books[slot % RING];
+        _revertIfRecycled(slot, book);
+        bool opened = book.slot() == slot && book.status() != BookWordLibrary.STATUS_NONE;
+        return _ledger.accountAt[opened ? book.gridOperatorId() : _gridOperatorIdFor(slot)];
     }
 
     /// @inheritdoc IEnergyMarket
@@ -543,11 +569,16 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         emit Deposited(account, msg.sender, received);
     }
 
-    function _setGridOperatorAccount(address account) private {
-        uint32 id = _accountOf(account);
-        _ledger.gridOperatorAccount = account;
-        _ledger.gridOperatorId = id;
-        emit GridOperatorAccountSet(account);
+    /// @dev Makes `account` (opening its ledger account if needed) the grid operator's from `fromSlot` on.
+    function _scheduleGridOperatorAccount(address account, uint64 fromSlot) private {
+        _pending.gridOperatorId = _accountOf(account);
+        _pending.gridOperatorFromSlot = fromSlot;
+        emit GridOperatorAccountScheduled(account, fromSlot);
+    }
+
+    /// @dev The grid operator's account id a first order of `slot` snapshots.
+    function _gridOperatorIdFor(uint64 slot) private view returns (uint32) {
+        return slot >= _pending.gridOperatorFromSlot ? _pending.gridOperatorId : _pending.priorGridOperatorId;
     }
 
     /// @dev Places an order for `trader` (the caller, or a signer whose signature the router checked); a
@@ -610,7 +641,7 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
         position = slot % RING;
         book = _slots.books[position];
         if (book.slot() != slot || book.status() == BookWordLibrary.STATUS_NONE) {
-            book = _slots.openBook(slot, book, _settlementHook, _paramsFor(slot));
+            book = _slots.openBook(slot, book, _settlementHook, _paramsFor(slot), _gridOperatorIdFor(slot));
         }
         // The book is Open: clearing needs the gate closed, and the gate is open. A full side is handled
         // when the order is recorded (`SlotBook.record`).
@@ -633,8 +664,8 @@ contract EnergyMarket is IEnergyMarket, AccessControl, ReentrancyGuardTransient 
 
     /// @dev The parameters a first order of `slot` snapshots.
     function _paramsFor(uint64 slot) private view returns (MarketParams memory) {
-        PendingParams memory pending = _pending;
-        if (pending.activationSlot != 0 && slot >= pending.activationSlot) return pending.params;
+        uint64 pendingSlot = _pending.activationSlot;
+        if (pendingSlot != 0 && slot >= pendingSlot) return _pending.params;
         return _params;
     }
 

@@ -10,6 +10,7 @@ import {
   PENALTY_PER_WH,
   Side,
   SlotStatus,
+  advanceTo,
   clearSlot,
   deployMarket,
   fixtureAccounts,
@@ -295,15 +296,37 @@ describe("EnergyMarket: settlement", function () {
   });
 
   describe("grid operator account", function () {
-    it("is changed by the admin and receives later shortfall payments", async function () {
+    it("applies from the first slot beyond every open slot: a slot cleared before keeps the old account", async function () {
       const f = await networkHelpers.loadFixture(marketFixture);
-      await expect(f.market.setGridOperatorAccount(f.carol.address))
-        .to.emit(f.market, "GridOperatorAccountSet")
-        .withArgs(f.carol.address);
-      expect(await f.market.gridOperatorAccount()).to.equal(f.carol.address);
       const { slot } = await tradedSlot(f);
+      const activation = (await f.market.lastOpenSlot()) + 1n;
+      await expect(f.market.setGridOperatorAccount(f.carol.address))
+        .to.emit(f.market, "GridOperatorAccountScheduled")
+        .withArgs(f.carol.address, activation);
+      expect(await f.market.gridOperatorAccount()).to.equal(f.gridAccount.address);
+      expect(await f.market.gridOperatorAccountOf(slot)).to.equal(f.gridAccount.address);
+      expect(await f.market.gridOperatorAccountOf(activation)).to.equal(f.carol.address);
+      // No reading: 100 Wh short, P x 100 + the capped penalty min(100 x 5, 100 x 2) to the old account.
       await settleSlot(f, time, slot);
+      expect((await f.market.balanceOf(f.gridAccount.address)).free).to.equal(700n + 200n);
+      expect((await f.market.balanceOf(f.carol.address)).free).to.equal(DEPOSIT);
+
+      // Open for trading since the slot after the change: the settlement above is later already.
+      await advanceTo(
+        f,
+        time,
+        await f.registry.slotStart(activation - (await f.market.horizonSlots())),
+      );
+      await place(f.market, f.dave, activation, Side.Buy, 100n, 10n);
+      await place(f.market, f.bob, activation, Side.Sell, 100n, 4n, f.meterBob.address);
+      await clearSlot(f, time, activation);
+      await settleSlot(f, time, activation);
       expect((await f.market.balanceOf(f.carol.address)).free).to.equal(DEPOSIT + 700n + 200n);
+      expect((await f.market.balanceOf(f.gridAccount.address)).free).to.equal(700n + 200n);
+      // The current slot is past the activation slot by now.
+      expect(await f.market.currentSlot()).to.be.greaterThan(activation);
+      expect(await f.market.gridOperatorAccount()).to.equal(f.carol.address);
+      await expectSolvent(f);
     });
 
     it("refuses a non-admin and the zero address", async function () {

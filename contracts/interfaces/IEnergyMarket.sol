@@ -193,8 +193,9 @@ interface IEnergyMarket {
     /// @notice Emitted after the parameters for slots from `activationSlot` on were set.
     event ParamsScheduled(MarketParams params, uint64 activationSlot);
 
-    /// @notice Emitted after the grid operator's account was changed.
-    event GridOperatorAccountSet(address indexed account);
+    /// @notice Emitted after `account` became the grid operator's account for the slots from `activationSlot`
+    /// on (at deployment with activation slot 0); the slots before it keep the account in force for them.
+    event GridOperatorAccountScheduled(address indexed account, uint64 activationSlot);
 
     /// @notice Emitted after the settlement hook was set (once).
     event SettlementHookSet(address indexed hook);
@@ -215,6 +216,9 @@ interface IEnergyMarket {
     /// @notice Thrown when a new parameter change would replace a pending one that open slots (from
     /// `activationSlot` to `lastOpenSlot`) already advertise; retry once `activationSlot` has started.
     error MarketParamsAnnounced(uint64 activationSlot, uint64 lastOpenSlot);
+    /// @notice Thrown when a new grid operator account would replace the pending `account` that open slots
+    /// (from `activationSlot` to `lastOpenSlot`) already advertise; retry once `activationSlot` has started.
+    error MarketGridOperatorAccountAnnounced(address account, uint64 activationSlot, uint64 lastOpenSlot);
     /// @notice Thrown when a parameter is outside its bounds.
     error MarketParamOutOfBounds(uint256 value, uint256 minimum, uint256 maximum);
     /// @notice Thrown when an account's free balance does not cover what it must pay or lock.
@@ -363,7 +367,11 @@ interface IEnergyMarket {
     /// new change reverts with `MarketParamsAnnounced` until its activation slot starts. Grid operator only.
     function setParams(MarketParams calldata params) external;
 
-    /// @notice Changes the internal account that receives shortfall payments and penalties. Admin only.
+    /// @notice Makes `account` the internal account that receives the shortfall payments and penalties of
+    /// the slots from currentSlot + horizon + 1 on: a slot open for trading, cleared or measured keeps the
+    /// account it was traded under (its book snapshots it at its first order). Replaces a pending change only
+    /// while no open slot advertises it yet (in the slot it was scheduled in); afterwards a new change reverts
+    /// with `MarketGridOperatorAccountAnnounced` until its activation slot starts. Admin only.
     function setGridOperatorAccount(address account) external;
 
     /// @notice Sets the certificate registry (the settlement hook), once. Admin only. From then on a traded
@@ -384,8 +392,14 @@ interface IEnergyMarket {
     /// @notice The settlement hook (address(0) when none).
     function settlementHook() external view returns (ISettlementHook);
 
-    /// @notice The internal account credited with shortfall payments and penalties.
+    /// @notice The internal account credited with the current slot's shortfall payments and penalties (the
+    /// first slot's before genesis).
     function gridOperatorAccount() external view returns (address);
+
+    /// @notice The internal account credited with `slot`'s shortfall payments and penalties: the one its book
+    /// snapshotted (if it has orders), else the one its next first order would snapshot. Reverts with
+    /// `MarketSlotRecycled` once a later slot reuses its ring position.
+    function gridOperatorAccountOf(uint64 slot) external view returns (address);
 
     /// @notice Free and locked internal balance of `account`, token base units.
     function balanceOf(address account) external view returns (uint256 free, uint256 locked);

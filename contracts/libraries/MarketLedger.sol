@@ -19,7 +19,8 @@ library MarketLedger {
     uint256 private constant _NONCE_MASK = type(uint32).max;
 
     /// @dev The ledger's storage. Its fields keep the order (and so the slots) the market's former state
-    /// variables had: the three mappings, then one word with the count and the grid operator's account.
+    /// variables had: the three mappings, then the count. The grid operator's account id is the market's
+    /// (a schedule, snapshotted in each slot's book word).
     struct State {
         mapping(address account => uint32 id) idOf;
         mapping(uint32 id => address account) accountAt;
@@ -30,8 +31,6 @@ library MarketLedger {
         /// `advanceNonce`.
         mapping(uint32 id => uint256 word) words;
         uint32 count;
-        uint32 gridOperatorId;
-        address gridOperatorAccount;
     }
 
     /// @dev Gives `account` the next id (from 1: id 0 means "no account").

@@ -36,7 +36,8 @@ library SlotBook {
         uint64 slot,
         BookWord oldBook,
         ISettlementHook hook,
-        IEnergyMarket.MarketParams memory p
+        IEnergyMarket.MarketParams memory p,
+        uint32 gridOperatorId
     ) internal view returns (BookWord) {
         uint256 oldStatus = oldBook.status();
         if (oldStatus == BookWordLibrary.STATUS_OPEN || oldStatus == BookWordLibrary.STATUS_CLEARED) {
@@ -56,7 +57,8 @@ library SlotBook {
                 p.minOrderWh,
                 p.sellerCollateralPerWh,
                 p.penaltyPerWh,
-                p.minBuyPricePerWh
+                p.minBuyPricePerWh,
+                gridOperatorId
             );
     }
 

@@ -4,10 +4,14 @@ pragma solidity ^0.8.28;
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @dev The market's book word, one per ring position (SlotBook).
-/// | 30 minBuyPrice | 48 penalty | 48 collateral | 32 minOrderWh | 2 status | 16 sells | 16 buys | 64 slot |
-///   255       226   225    178   177       130   129        98   97    96   95   80   79  64   63   0
-/// The four parameters are the slot's snapshot, taken at its first order (minBuyPrice: the lowest limit
-/// a buy order may name, token base units per Wh).
+/// | 30 minBuyPrice | 32 gridOperatorId | 32 penalty | 32 collateral | 32 minOrderWh | 2 status | 16 sells |
+///   255       226   225            194   193    162   161       130   129        98   97    96   95   80
+/// | 16 buys | 64 slot |
+///   79  64   63   0
+/// The four parameters and the grid operator's account id are the slot's snapshot, taken at its first order
+/// (minBuyPrice: the lowest limit a buy order may name, token base units per Wh; gridOperatorId: the ledger
+/// account credited with the slot's shortfall payments and penalties). The parameters' bounds (at most
+/// 1,000,000 per Wh) fit their fields with room to spare.
 type BookWord is uint256;
 
 using BookWordLibrary for BookWord global;
@@ -30,12 +34,12 @@ library BookWordLibrary {
     uint256 private constant _SHIFT_STATUS = 96;
     uint256 private constant _SHIFT_MIN_ORDER = 98;
     uint256 private constant _SHIFT_COLLATERAL = 130;
-    uint256 private constant _SHIFT_PENALTY = 178;
+    uint256 private constant _SHIFT_PENALTY = 162;
+    uint256 private constant _SHIFT_GRID_OPERATOR = 194;
     uint256 private constant _SHIFT_MIN_BUY_PRICE = 226;
     uint256 private constant _MASK_16 = type(uint16).max;
     uint256 private constant _MASK_30 = (1 << 30) - 1;
     uint256 private constant _MASK_32 = type(uint32).max;
-    uint256 private constant _MASK_48 = type(uint48).max;
 
     /// @notice An unpacked book word.
     struct Fields {
@@ -44,19 +48,22 @@ library BookWordLibrary {
         uint16 sellCount;
         uint8 status;
         uint32 minOrderWh;
-        uint48 collateralPerWh;
-        uint48 penaltyPerWh;
+        uint32 collateralPerWh;
+        uint32 penaltyPerWh;
         uint32 minBuyPricePerWh;
+        uint32 gridOperatorId;
     }
 
-    /// @notice A new open book for `slotOfBook` with no orders and the given parameter snapshot (minimum order
-    /// in Wh, seller collateral, shortfall penalty and minimum buy price, token base units per Wh).
+    /// @notice A new open book for `slotOfBook` with no orders and the given snapshot: parameters (minimum order
+    /// in Wh, seller collateral, shortfall penalty and minimum buy price, token base units per Wh) and the
+    /// grid operator's ledger account id.
     function packNew(
         uint64 slotOfBook,
         uint256 minOrder,
         uint256 collateral,
         uint256 penalty,
-        uint256 minBuyPrice
+        uint256 minBuyPrice,
+        uint32 gridOperatorAccountId
     ) internal pure returns (BookWord) {
         if (minBuyPrice > _MASK_30) revert SafeCast.SafeCastOverflowedUintDowncast(30, minBuyPrice);
         return
@@ -64,8 +71,9 @@ library BookWordLibrary {
                 uint256(slotOfBook) |
                     (STATUS_OPEN << _SHIFT_STATUS) |
                     (uint256(minOrder.toUint32()) << _SHIFT_MIN_ORDER) |
-                    (uint256(collateral.toUint48()) << _SHIFT_COLLATERAL) |
-                    (uint256(penalty.toUint48()) << _SHIFT_PENALTY) |
+                    (uint256(collateral.toUint32()) << _SHIFT_COLLATERAL) |
+                    (uint256(penalty.toUint32()) << _SHIFT_PENALTY) |
+                    (uint256(gridOperatorAccountId) << _SHIFT_GRID_OPERATOR) |
                     (minBuyPrice << _SHIFT_MIN_BUY_PRICE)
             );
     }
@@ -84,7 +92,8 @@ library BookWordLibrary {
                     (uint256(f.status) << _SHIFT_STATUS) |
                     (uint256(f.minOrderWh) << _SHIFT_MIN_ORDER) |
                     (uint256(f.collateralPerWh) << _SHIFT_COLLATERAL) |
-                    (uint256(f.penaltyPerWh) << _SHIFT_PENALTY)
+                    (uint256(f.penaltyPerWh) << _SHIFT_PENALTY) |
+                    (uint256(f.gridOperatorId) << _SHIFT_GRID_OPERATOR)
             );
     }
 
@@ -96,9 +105,10 @@ library BookWordLibrary {
         f.sellCount = uint16(b >> _SHIFT_SELLS);
         f.status = uint8((b >> _SHIFT_STATUS) & 3);
         f.minOrderWh = uint32(b >> _SHIFT_MIN_ORDER);
-        f.collateralPerWh = uint48(b >> _SHIFT_COLLATERAL);
-        f.penaltyPerWh = uint48(b >> _SHIFT_PENALTY);
+        f.collateralPerWh = uint32(b >> _SHIFT_COLLATERAL);
+        f.penaltyPerWh = uint32(b >> _SHIFT_PENALTY);
         f.minBuyPricePerWh = uint32(b >> _SHIFT_MIN_BUY_PRICE);
+        f.gridOperatorId = uint32(b >> _SHIFT_GRID_OPERATOR);
     }
 
     function slot(BookWord book) internal pure returns (uint64) {
@@ -122,11 +132,16 @@ library BookWordLibrary {
     }
 
     function collateralPerWh(BookWord book) internal pure returns (uint256) {
-        return (BookWord.unwrap(book) >> _SHIFT_COLLATERAL) & _MASK_48;
+        return (BookWord.unwrap(book) >> _SHIFT_COLLATERAL) & _MASK_32;
     }
 
     function penaltyPerWh(BookWord book) internal pure returns (uint256) {
-        return (BookWord.unwrap(book) >> _SHIFT_PENALTY) & _MASK_48;
+        return (BookWord.unwrap(book) >> _SHIFT_PENALTY) & _MASK_32;
+    }
+
+    /// @notice The ledger account id credited with the slot's grid share (see MarketLedger).
+    function gridOperatorId(BookWord book) internal pure returns (uint32) {
+        return uint32(BookWord.unwrap(book) >> _SHIFT_GRID_OPERATOR);
     }
 
     function minBuyPricePerWh(BookWord book) internal pure returns (uint256) {

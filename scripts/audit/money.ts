@@ -7,7 +7,7 @@ import type { EventRef, MarketEvent, MoneyData, Violation } from "./types.js";
 /** The market events that move money or name whom it belongs to, in the order the replay needs them. */
 export const MONEY_EVENTS = [
   "AccountOpened",
-  "GridOperatorAccountSet",
+  "GridOperatorAccountScheduled",
   "Deposited",
   "Withdrawn",
   "OrderPlaced",
@@ -80,7 +80,8 @@ class Replay {
   readonly orders: OrderMoney[] = [];
   readonly slots = new Map<bigint, SlotState>();
   readonly violations: Violation[] = [];
-  gridOperator = "";
+  /** The grid operator's accounts in event order, each from its activation slot on (non-decreasing). */
+  readonly gridOperators: { fromSlot: bigint; account: string }[] = [];
   escrow = 0n;
   lastEscrowChange: EventRef | null = null;
 
@@ -137,8 +138,22 @@ function onAccountOpened(r: Replay, at: EventRef, a: MarketEvent["args"]): void 
   r.accountOf(a.account as string).last = at;
 }
 
-function onGridOperatorAccountSet(r: Replay, at: EventRef, a: MarketEvent["args"]): void {
-  r.gridOperator = lower(a.account as string);
+/** A change replaces a pending one of the same activation slot; slots before it keep their account. */
+function onGridOperatorAccountScheduled(r: Replay, at: EventRef, a: MarketEvent["args"]): void {
+  const fromSlot = a.activationSlot as bigint;
+  const last = r.gridOperators.at(-1);
+  if (last !== undefined && fromSlot < last.fromSlot)
+    r.flag(
+      at,
+      `grid operator account scheduled from slot ${fromSlot}, before slot ${last.fromSlot}`,
+    );
+  if (last?.fromSlot === fromSlot) r.gridOperators.pop();
+  r.gridOperators.push({ fromSlot, account: lower(a.account as string) });
+}
+
+/** The grid operator's account for `slot`: the last one scheduled from `slot` or earlier. */
+function gridOperatorOf(r: Replay, slot: bigint): string {
+  return r.gridOperators.findLast((g) => g.fromSlot <= slot)?.account ?? "";
 }
 
 function onDeposited(r: Replay, at: EventRef, a: MarketEvent["args"]): void {
@@ -330,7 +345,7 @@ function onSlotSettled(r: Replay, at: EventRef, a: MarketEvent["args"]): void {
     );
   // The grid operator's account is credited once, after the orders, with the shortfall and penalties
   // (zero too: a mismatch of its balance is then reported on its last settlement).
-  r.move(at, r.gridOperator, s.gridOperatorPay, 0n, 0n, 0n);
+  r.move(at, gridOperatorOf(r, slot), s.gridOperatorPay, 0n, 0n, 0n);
   r.escrow -= s.price * s.quantityWh;
   r.lastEscrowChange = at;
 }
@@ -339,7 +354,7 @@ const HANDLERS: Partial<
   Record<string, (r: Replay, at: EventRef, a: MarketEvent["args"], e: MarketEvent) => void>
 > = {
   AccountOpened: onAccountOpened,
-  GridOperatorAccountSet: onGridOperatorAccountSet,
+  GridOperatorAccountScheduled: onGridOperatorAccountScheduled,
   Deposited: onDeposited,
   Withdrawn: onWithdrawn,
   OrderPlaced: onOrderPlaced,

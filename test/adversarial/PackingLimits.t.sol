@@ -42,7 +42,7 @@ contract PackingLimitsTest is Test {
 
     function testFuzz_packBookFields_refusesStatusBeyondTwoBits(uint8 status) public {
         status = uint8(bound(status, 4, type(uint8).max));
-        BookWordLibrary.Fields memory f = BookWordLibrary.Fields(7, 1, 1, status, 10, 2, 5, 1);
+        BookWordLibrary.Fields memory f = BookWordLibrary.Fields(7, 1, 1, status, 10, 2, 5, 1, 3);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 2, status));
         harness.packBookFields(f);
     }
@@ -51,14 +51,16 @@ contract PackingLimitsTest is Test {
         OrderWord order = harness.packOrderFields(OrderWordLibrary.Fields(1, 2, 3, 4, 0, 3, (1 << 30) - 1));
         assertEq(order.unpack().generation, (1 << 30) - 1);
         assertEq(order.unpack().status, 3);
-        BookWord book = harness.packBookFields(BookWordLibrary.Fields(7, 1, 1, 3, 10, 2, 5, (1 << 30) - 1));
+        BookWord book = harness.packBookFields(
+            BookWordLibrary.Fields(7, 1, 1, 3, 10, 2, 5, (1 << 30) - 1, 3)
+        );
         assertEq(book.unpack().status, 3);
         assertEq(book.unpack().minBuyPricePerWh, (1 << 30) - 1);
     }
 
     function testFuzz_packBookFields_refusesMinBuyPriceBeyondThirtyBits(uint32 minBuyPrice) public {
         minBuyPrice = uint32(bound(minBuyPrice, 1 << 30, type(uint32).max));
-        BookWordLibrary.Fields memory f = BookWordLibrary.Fields(7, 1, 1, 1, 10, 2, 5, minBuyPrice);
+        BookWordLibrary.Fields memory f = BookWordLibrary.Fields(7, 1, 1, 1, 10, 2, 5, minBuyPrice, 3);
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 30, minBuyPrice)
         );

@@ -1,8 +1,10 @@
 /**
  * The auditor's money reconstruction (scripts/audit/money.ts) end to end on the in-process network: a slot
  * with a partly filled tie, an evicted and a cancelled order, a shortfall with a capped penalty, deposits
- * and a withdrawal; then the ring reuses the slot's position, so the market's views of its orders are gone,
- * and each order's money is read back from the events alone and every balance reconciled with balanceOf.
+ * and a withdrawal; the admin changes the grid operator account after the clearing (the slot keeps paying
+ * the old one, a later slot traded under the new one pays the new one); then the ring reuses the slot's
+ * position, so the market's views of its orders are gone, and each order's money is read back from the
+ * events alone and every balance reconciled with balanceOf.
  */
 import { expect } from "chai";
 import hre, { network } from "hardhat";
@@ -14,6 +16,7 @@ import type { AuditData } from "../../scripts/audit/types.js";
 import type { EnergyCertificates } from "../../typechain-types/index.js";
 import {
   Side,
+  advanceTo,
   deployMarket,
   place,
   submitReading,
@@ -37,6 +40,9 @@ interface Run {
   cancelled: bigint;
   clearTx: string;
   settleTx: string;
+  /** The grid operator account scheduled after the clearing, and the slot from which it applies. */
+  newGridAccount: string;
+  laterSlot: bigint;
 }
 
 /** The trading run described above; returns the ids and the settlement's transaction. */
@@ -66,6 +72,10 @@ async function tradingRun(): Promise<Run> {
   // D(5) = 110 = Q, a* = 4, b* = 5, P = 4; the two asks tie at a* and share 110 Wh: 55 each.
   await time.increaseTo(await f.market.gateClosureOf(slot));
   const clear = await (await f.market.clear(slot)).wait();
+  // A change of the grid operator account after the clearing: the slot still pays the old account.
+  const newGridAccount = ethers.Wallet.createRandom().address;
+  const laterSlot = (await f.market.lastOpenSlot()) + 1n;
+  await (await f.market.setGridOperatorAccount(newGridAccount)).wait();
   await submitReading(f, timeTo, f.meterAlice, slot, 55n);
   // Bob's meter exports 30 of 55: 25 Wh short, penalty min(25 x 5, 55 x 2) = 110, the cap.
   await submitReading(f, timeTo, f.meterBob, slot, 30n);
@@ -74,6 +84,7 @@ async function tradingRun(): Promise<Run> {
   await (await f.market.connect(f.dave).withdraw(1_000n)).wait();
   await (await certificates.certifySellers(slot, 10)).wait();
   await (await certificates.claimBuyers(slot, 10)).wait();
+  await laterShortfall(f, laterSlot);
 
   // Let the ring reuse the slot's position: slot + RING opens once the current slot is within the horizon.
   const horizon = await f.market.horizonSlots();
@@ -88,7 +99,22 @@ async function tradingRun(): Promise<Run> {
     cancelled,
     clearTx: clear!.hash,
     settleTx: settle!.hash,
+    newGridAccount,
+    laterSlot,
   };
+}
+
+/** From the new account's activation slot: alice sells 10 Wh at 4 to dave and her meter reports nothing,
+ * so the grid gets P x 10 + the capped penalty min(10 x 5, 10 x 2) = 20. */
+async function laterShortfall(f: MarketFixture, laterSlot: bigint): Promise<void> {
+  // Open for trading since the slot after the change: the run above is later already.
+  await advanceTo(f, time, await f.registry.slotStart(laterSlot - (await f.market.horizonSlots())));
+  await place(f.market, f.alice, laterSlot, Side.Sell, 10n, 4n, f.meterAlice.address);
+  await place(f.market, f.dave, laterSlot, Side.Buy, 10n, 4n);
+  await time.increaseTo(await f.market.gateClosureOf(laterSlot));
+  await (await f.market.clear(laterSlot)).wait();
+  await time.increaseTo(await f.market.readingWindowEnd(laterSlot));
+  await (await f.market.settle(laterSlot)).wait();
 }
 
 describe("auditor: every order's money from the market's events", function () {
@@ -174,8 +200,17 @@ describe("auditor: every order's money from the market's events", function () {
       expect([a.free, a.locked], String(a.account)).to.deep.equal([String(free), String(locked)]);
     }
     const grid = report.accounts.find((a) => a.account === run.f.gridAccount.address.toLowerCase());
-    // P x shortfall + the capped penalty.
+    // P x shortfall + the capped penalty, though the account was changed before the slot settled.
     expect(grid?.free).to.equal(String(4n * 25n + 110n));
+  });
+
+  it("credits each slot's grid share to the account in effect for that slot", async function () {
+    expect(await run.f.market.gridOperatorAccountOf(run.slot + RING)).to.equal(run.newGridAccount);
+    const grid = report.accounts.find((a) => a.account === run.newGridAccount.toLowerCase());
+    // The later slot: P = 4, 10 Wh short, penalty min(10 x 5, 10 x 2) = 20.
+    expect(grid?.free).to.equal(String(4n * 10n + 20n));
+    const [free] = await run.f.market.balanceOf(run.newGridAccount);
+    expect(free).to.equal(4n * 10n + 20n);
   });
 
   it("reports a settlement missing from the logs as violations on its transaction", async function () {

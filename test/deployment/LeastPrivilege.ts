@@ -58,7 +58,12 @@ describe("Least privilege (Ignition module and `hardhat roles`)", function () {
       suite.market.connect(deployer!).getFunction("setGridOperatorAccount")(stranger!.address),
     ).to.be.revertedWithCustomError(suite.market, "AccessControlUnauthorizedAccount");
     await suite.market.connect(admin!).getFunction("setGridOperatorAccount")(stranger!.address);
-    expect(await suite.market.getFunction("gridOperatorAccount")()).to.equal(stranger!.address);
+    // The change applies from the first slot beyond every open one; the current slot keeps the receiver.
+    expect(await suite.market.getFunction("gridOperatorAccount")()).to.equal(receiver!.address);
+    const activation = (await suite.market.getFunction("lastOpenSlot")()) + 1n;
+    expect(await suite.market.getFunction("gridOperatorAccountOf")(activation)).to.equal(
+      stranger!.address,
+    );
   });
 
   it("warns, per account, when the default deployment gives one account several kinds of privilege", async function () {
