@@ -18,7 +18,7 @@ import {
 } from "../../scripts/lib/command.js";
 import { UsageError } from "../../scripts/lib/errors.js";
 import type { MeterRegistry } from "../../typechain-types/index.js";
-import { parseCapacityW, parseZone } from "./meterOptions.js";
+import { parseCapacityW, parseZone, zoneText } from "./meterOptions.js";
 
 interface ChangeArguments {
   meter: string;
@@ -95,7 +95,7 @@ export const update = (args: ChangeArguments, hre: HardhatRuntimeEnvironment) =>
         );
       },
       describe: (e) =>
-        `updated meter ${e.args.meter}: owner ${e.args.owner}, ${Number(e.args.ratedCapacityW) / 1000} kW, zone ${e.args.zone}`,
+        `updated meter ${e.args.meter}: owner ${e.args.owner}, ${Number(e.args.ratedCapacityW) / 1000} kW, zone ${zoneText(e.args.zone as string)}`,
     };
   });
 

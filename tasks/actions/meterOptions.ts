@@ -1,5 +1,5 @@
 /** The meter record's options as typed (`--capacity-kw`, `--zone`), shared by `meter register` and `meter update`. */
-import { toUtf8Bytes, zeroPadBytes } from "ethers";
+import { getBytes, toUtf8Bytes, toUtf8String, zeroPadBytes } from "ethers";
 import { UsageError } from "../../scripts/lib/errors.js";
 import { parseDecimal } from "../../scripts/lib/units.js";
 
@@ -16,4 +16,12 @@ export function parseZone(text: string, option = "--zone"): string {
   const zoneBytes = toUtf8Bytes(text);
   if (zoneBytes.length > 8) throw new UsageError(option, `"${text}" is longer than 8 bytes`);
   return zeroPadBytes(zoneBytes, 8);
+}
+
+/** A stored zone code as text ("MUC-1"), the zero padding dropped. */
+export function zoneText(zone: string): string {
+  const bytes = getBytes(zone);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return toUtf8String(bytes.slice(0, end));
 }

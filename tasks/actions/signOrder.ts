@@ -14,6 +14,8 @@ import {
 import { UsageError } from "../../scripts/lib/errors.js";
 import { orderDomain, signOrder, type SignedOrder } from "../../scripts/lib/orders.js";
 import { resolveSlot } from "../../scripts/lib/slots.js";
+import { ENUMS, enumValue } from "../../scripts/lib/enums.js";
+import { baseToCurrency } from "../../scripts/lib/units.js";
 import {
   checkOrderFits,
   describeTerms,
@@ -33,6 +35,7 @@ interface SignOrderArguments extends OrderOptions {
 
 /** The market never accepts the last nonce (2^32 - 1), so the largest usable one is one below. */
 const LAST_USABLE_NONCE = (1n << 32n) - 2n;
+const SELL = BigInt(enumValue(ENUMS.side, "Sell"));
 
 /**
  * The trader's next nonce, past the orders of the trader already in the file (signed in a row, not yet
@@ -56,6 +59,27 @@ async function expiryOf(ctx: CommandContext, slot: bigint, minutes: bigint | und
   if (lastSecond <= now)
     throw new UsageError("--slot", `slot ${slot}'s gate has closed: sign for an open slot`);
   return minutes === undefined ? lastSecond : now + minutes * 60n;
+}
+
+/**
+ * A warning when the trader's free balance does not cover the locks of its orders in the file plus this one:
+ * a relayer submitting then would see the order refused and its nonce consumed (README, Known limits).
+ */
+async function fundingWarning(ctx: CommandContext, orders: readonly SignedOrder[]) {
+  const { market } = ctx.suite;
+  let needed = 0n;
+  for (const { order } of orders) {
+    const perWh =
+      BigInt(order.side) === SELL
+        ? (await market.paramsForSlot(order.slot)).sellerCollateralPerWh
+        : order.limitPrice;
+    needed += order.quantityWh * perWh;
+  }
+  const trader = orders[orders.length - 1]!.order.trader;
+  const [free] = await market.balanceOf(trader);
+  return free >= needed
+    ? ""
+    : `; warning: ${trader}'s free balance in the market (${baseToCurrency(free)}) does not cover these orders' locks (${baseToCurrency(needed)}): deposit before the relayer submits, or an order is refused and its nonce used up`;
 }
 
 function parseOptional(value: string, option: string): bigint | undefined {
@@ -101,10 +125,15 @@ export default async function signOrderCommand(
       expiry,
     };
     const domain = orderDomain(addresses.orderRouter, BigInt(ctx.chain.chainId));
-    await writeSignedOrders(args.out, [...pending, await signOrder(signer, domain, order)]);
+    const orders = [...pending, await signOrder(signer, domain, order)];
+    await writeSignedOrders(args.out, orders);
+    const warning = await fundingWarning(
+      ctx,
+      orders.filter((o) => o.order.trader === signer.address && o.order.nonce >= used),
+    );
     const until = new Date(Number(expiry) * 1000).toISOString().replace(/\.000Z$/, "Z");
     ctx.print(
-      `signed order nonce ${nonce} of ${signer.address}: ${describeTerms(terms)} for slot ${slot}, valid until ${until} (${expiry}); ${args.out} holds ${pending.length + 1} signed orders (no transaction sent)`,
+      `signed order nonce ${nonce} of ${signer.address}: ${describeTerms(terms)} for slot ${slot}, valid until ${until} (${expiry}); ${args.out} holds ${orders.length} signed orders (no transaction sent)${warning}`,
     );
   });
 }

@@ -58,7 +58,7 @@ describe("meter change commands", function () {
     });
     expect(updated.exitCode, updated.stderr).to.equal(0);
     expect(updated.stdout).to.match(
-      new RegExp(`^updated meter ${meter}: owner ${newOwner}, 7\\.5 kW, zone 0x`),
+      new RegExp(`^updated meter ${meter}: owner ${newOwner}, 7\\.5 kW, zone MUC-2 \\(tx 0x`),
     );
     expect(updated.stdout).to.include(`applies from slot ${from} (starts `);
     const pending = await registry.pendingChangeOf(meter);

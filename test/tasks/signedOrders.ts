@@ -135,6 +135,26 @@ describe("signed-order commands", function () {
     );
   });
 
+  it("warns when the trader's free balance does not cover the locks of its signed orders", async function () {
+    // Account 6 holds nothing in the market: a relayer submitting its order would burn the nonce.
+    const unfunded = await run(["market", "sign-order"], {
+      side: "buy",
+      kwh: "1",
+      price: "0.2",
+      account: "6",
+      out: file("unfunded.json"),
+    });
+    expect(unfunded.exitCode, unfunded.stderr).to.equal(0);
+    expect(unfunded.stdout).to.match(
+      /; warning: 0x[0-9a-fA-F]{40}'s free balance in the market \(0\) does not cover these orders' locks \(0\.2\)/,
+    );
+    // The funded trader's first order is covered; a second that would lock more than its 100 is not.
+    expect(await sign(file("covered.json"), { kwh: "1" })).to.not.include("warning");
+    expect(await sign(file("covered.json"), { kwh: "500", price: "0.3" })).to.match(
+      /does not cover these orders' locks \(150\.22\)/,
+    );
+  });
+
   it("names the option of a usage error", async function () {
     expectOneLineError(
       await run(["market", "sign-order"], { side: "buy", kwh: "1", price: "0.2" }),
